@@ -1,0 +1,73 @@
+"""The data resolver: ``LEXIPLUG_DATA``, then ``../shared/data`` beside the repository.
+
+Data is never copied into the repository; every reader finds its files through
+:func:`resolve_data_path`, so one environment variable points a whole run at another copy.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+from ..errors import DataNotFoundError
+
+DATA_ENV = "LEXIPLUG_DATA"
+
+
+def _repository_root() -> Path:
+    # core/data/resolver.py -> core/ -> repository root (editable or source checkout)
+    return Path(__file__).resolve().parents[2]
+
+
+def data_roots() -> list[Path]:
+    """Folders searched for data, in order: each entry of ``LEXIPLUG_DATA``, then
+    ``../shared/data`` next to the repository root."""
+    roots: list[Path] = []
+    env = os.environ.get(DATA_ENV, "")
+    roots.extend(Path(part).expanduser() for part in env.split(os.pathsep) if part.strip())
+    roots.append(_repository_root().parent / "shared" / "data")
+    return roots
+
+
+def gensim_data_dir() -> Path | None:
+    """gensim's bundled test data folder, found without importing gensim."""
+    spec = importlib.util.find_spec("gensim")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations))) / "test" / "test_data"
+    return folder if folder.is_dir() else None
+
+
+def resolve_data_path(relative: str | Path, *, what: str | None = None) -> Path:
+    """The first existing ``root / relative`` over :func:`data_roots`.
+
+    Raises :class:`DataNotFoundError` naming every place looked at and how to point
+    lexiplug at the data.
+    """
+    relative = Path(relative)
+    if relative.is_absolute():
+        if relative.exists():
+            return relative
+        raise DataNotFoundError(f"{relative} does not exist", where=what)
+    looked = []
+    for root in data_roots():
+        candidate = root / relative
+        if candidate.exists():
+            return candidate
+        looked.append(str(candidate))
+    label = f"dataset {what!r}" if what else str(relative)
+    raise DataNotFoundError(
+        f"Could not find {label}. Looked in: {'; '.join(looked)}. Set {DATA_ENV} to the folder "
+        f"that holds {relative.parts[0]}/ (several folders separated by {os.pathsep!r}).",
+        where=what,
+    )
+
+
+def data_available(relative: str | Path) -> bool:
+    """True when :func:`resolve_data_path` would find ``relative``."""
+    try:
+        resolve_data_path(relative)
+    except DataNotFoundError:
+        return False
+    return True

@@ -1,0 +1,72 @@
+"""One error family, so callers can catch everything lexiplug raises about bad input.
+
+Every error carries a stable ``code`` (for scripts and tests) and says what was expected,
+what was found and where (``file:line`` or ``section.key``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class LexiplugError(Exception):
+    """Base class: a problem with the user's input, data, config or environment."""
+
+    code = "E000"
+
+    def __init__(self, message: str, *, where: str | None = None) -> None:
+        self.message = message
+        self.where = where
+        super().__init__(f"[{self.code}] {where}: {message}" if where else f"[{self.code}] {message}")
+
+
+class FormatError(LexiplugError, ValueError):
+    """A file does not hold what its format promises."""
+
+    code = "E100"
+
+    def __init__(
+        self, message: str, *, path: str | Path | None = None, line: int | None = None
+    ) -> None:
+        self.path = None if path is None else str(path)
+        self.line = line
+        where = None
+        if self.path is not None:
+            where = f"{self.path}:{line}" if line is not None else self.path
+        super().__init__(message, where=where)
+
+
+class ConfigError(LexiplugError, ValueError):
+    """A config value is missing, has the wrong type, or names something unknown."""
+
+    code = "E200"
+
+
+class RegistryError(ConfigError, KeyError):
+    """A registered name was not found; the message lists what is available."""
+
+    code = "E201"
+
+    def __str__(self) -> str:  # KeyError would repr() the message otherwise
+        return Exception.__str__(self)
+
+
+class DataNotFoundError(LexiplugError, FileNotFoundError):
+    """A dataset or file could not be found where we looked."""
+
+    code = "E300"
+
+
+class OOVError(LexiplugError, KeyError):
+    """A word is not in the vocabulary and the OOV policy is ``error``."""
+
+    code = "E400"
+
+    def __str__(self) -> str:
+        return Exception.__str__(self)
+
+
+class TrainingError(LexiplugError, RuntimeError):
+    """Training cannot proceed with these inputs (empty corpus, nothing above min_count...)."""
+
+    code = "E500"

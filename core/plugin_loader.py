@@ -1,0 +1,158 @@
+"""Find and load plugins from the ``lexiplug`` entry-point group, one failure at a time.
+
+pluggy's ``load_setuptools_entrypoints`` stops at the first plugin that fails to import; we
+load each entry point on its own so a broken third-party plugin cannot take the rest down.
+Loading is lazy: it runs on the first registry lookup, never at ``import lexiplug``.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+import os
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+import pluggy
+
+from . import hookspecs
+
+logger = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "lexiplug"
+DISABLE_ENV = "LEXIPLUG_DISABLE_PLUGINS"
+TRACE_ENV = "LEXIPLUG_TRACE_PLUGINS"
+
+
+@dataclass
+class PluginRecord:
+    """What happened when one entry point was loaded."""
+
+    name: str
+    module: str
+    distribution: str | None
+    version: str | None
+    status: str  # "loaded", "failed" or "disabled"
+    seconds: float = 0.0
+    error: str | None = None
+    registered: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "module": self.module,
+            "distribution": self.distribution,
+            "version": self.version,
+            "status": self.status,
+            "seconds": round(self.seconds, 4),
+            "error": self.error,
+            "registered": list(self.registered),
+        }
+
+
+_lock = threading.RLock()
+_manager: pluggy.PluginManager | None = None
+_records: list[PluginRecord] = []
+_loaded = False
+
+
+def _disabled_names() -> set[str]:
+    raw = os.environ.get(DISABLE_ENV, "")
+    return {part.strip() for part in raw.split(",") if part.strip()}
+
+
+def _trace(message: str) -> None:
+    if os.environ.get(TRACE_ENV, "") not in ("", "0", "false"):
+        print(f"[lexiplug plugins] {message}", file=sys.stderr)
+
+
+def plugin_manager() -> pluggy.PluginManager:
+    """The process-wide plugin manager, with every plugin loaded."""
+    ensure_plugins_loaded()
+    assert _manager is not None
+    return _manager
+
+
+def plugin_records() -> list[PluginRecord]:
+    """One record per entry point: loaded, failed (with the error) or disabled."""
+    ensure_plugins_loaded()
+    return list(_records)
+
+
+def failed_plugins() -> list[PluginRecord]:
+    return [record for record in plugin_records() if record.status == "failed"]
+
+
+def ensure_plugins_loaded() -> None:
+    """Load every entry point of the ``lexiplug`` group once, recording failures."""
+    global _manager, _loaded
+    if _loaded:
+        return
+    with _lock:
+        if _loaded:
+            return
+        from .registry import registry  # local: registry imports this module lazily too
+
+        manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+        manager.add_hookspecs(hookspecs)
+        disabled = _disabled_names()
+        entry_points = sorted(
+            importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name
+        )
+        seen: set[str] = set()
+        for entry_point in entry_points:
+            if entry_point.name in seen:  # the same dist visible twice on sys.path
+                continue
+            seen.add(entry_point.name)
+            dist = getattr(entry_point, "dist", None)
+            record = PluginRecord(
+                name=entry_point.name,
+                module=entry_point.value,
+                distribution=dist.name if dist is not None else None,
+                version=dist.version if dist is not None else None,
+                status="disabled" if entry_point.name in disabled else "loaded",
+            )
+            _records.append(record)
+            if record.status == "disabled":
+                _trace(f"{entry_point.name}: disabled by {DISABLE_ENV}")
+                continue
+            start = time.perf_counter()
+            before = registry.all_names()
+            try:
+                module = entry_point.load()
+                manager.register(module, name=entry_point.name)
+                hook_impls = [
+                    impl for impl in manager.hook.lexiplug_register.get_hookimpls()
+                    if impl.plugin is module
+                ]
+                for impl in hook_impls:
+                    impl.function(registry=registry)
+            except Exception as error:  # a plugin's bug must not break lexiplug
+                record.status = "failed"
+                record.error = f"{type(error).__name__}: {error}"
+                if manager.is_registered(manager.get_plugin(entry_point.name)):
+                    manager.unregister(name=entry_point.name)
+                logger.warning("lexiplug plugin %r failed to load: %s", entry_point.name, error)
+                _trace(f"{entry_point.name}: FAILED\n{traceback.format_exc()}")
+            record.seconds = time.perf_counter() - start
+            record.registered = sorted(registry.all_names() - before)
+            if record.status == "loaded":
+                _trace(
+                    f"{entry_point.name}: loaded in {record.seconds * 1000:.1f} ms, "
+                    f"registered {len(record.registered)} names"
+                )
+        _manager = manager
+        _loaded = True
+
+
+def reset_for_tests() -> None:
+    """Forget loaded plugins, so a test can load them again under another environment."""
+    global _manager, _loaded
+    with _lock:
+        _manager = None
+        _loaded = False
+        _records.clear()

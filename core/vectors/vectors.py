@@ -1,0 +1,412 @@
+"""The :class:`Vectors` container: keys, a float32 matrix, optional counts and metadata.
+
+Similarity queries follow gensim's ``KeyedVectors`` semantics (unit-normalised rows, input
+words excluded from results, ``restrict_vocab`` = the first N rows) so figures computed here
+and with gensim agree; the batched path answers many queries with one matrix product.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from ..errors import ConfigError, LexiplugError, OOVError
+
+if TYPE_CHECKING:
+    from gensim.models import KeyedVectors
+
+logger = logging.getLogger(__name__)
+
+OOVPolicy = Literal["error", "zero", "random", "subword"]
+OOV_POLICIES: tuple[str, ...] = ("error", "zero", "random", "subword")
+
+Query = str | np.ndarray
+_QUERY_CHUNK = 512  # queries per matrix product in batched search: bounds the score matrix
+
+
+class Vectors:
+    """Word vectors with gensim-compatible similarity queries.
+
+    ``oov`` decides what looking up an unknown word does: ``error`` raises
+    :class:`~lexiplug.errors.OOVError`; ``zero`` returns zeros; ``random`` returns a vector
+    seeded by the word's hash (stable across runs), scaled to the mean row norm; ``subword``
+    asks ``oov_provider`` (e.g. a fastText subword model).
+    """
+
+    def __init__(
+        self,
+        keys: Sequence[str],
+        matrix: np.ndarray,
+        *,
+        counts: np.ndarray | Sequence[int] | None = None,
+        metadata: dict[str, Any] | None = None,
+        oov: OOVPolicy = "error",
+        oov_provider: Callable[[str], np.ndarray] | None = None,
+    ) -> None:
+        if matrix.ndim != 2:
+            raise LexiplugError(f"Vectors need a 2-D matrix, got shape {matrix.shape}.")
+        if len(keys) != matrix.shape[0]:
+            raise LexiplugError(
+                f"Vectors got {len(keys)} keys for a matrix with {matrix.shape[0]} rows."
+            )
+        if matrix.dtype != np.float32:
+            matrix = matrix.astype(np.float32)
+        self.keys: list[str] = list(keys)
+        self.key_to_index: dict[str, int] = {key: i for i, key in enumerate(self.keys)}
+        if len(self.key_to_index) != len(self.keys):
+            seen: set[str] = set()
+            dupes = [k for k in self.keys if k in seen or seen.add(k)]  # type: ignore[func-returns-value]
+            raise LexiplugError(f"Vectors keys must be unique; duplicated: {dupes[:10]}")
+        self.matrix: np.ndarray = matrix
+        self.counts: np.ndarray | None = None if counts is None else np.asarray(counts, np.int64)
+        if self.counts is not None and self.counts.shape != (len(self.keys),):
+            raise LexiplugError(
+                f"counts must have one entry per key ({len(self.keys)}), got {self.counts.shape}"
+            )
+        self.metadata: dict[str, Any] = dict(metadata or {})
+        self.set_oov_policy(oov, oov_provider)
+        self._unit: np.ndarray | None = None
+
+    # -- basic container -------------------------------------------------------------------
+
+    def set_oov_policy(
+        self, oov: OOVPolicy, oov_provider: Callable[[str], np.ndarray] | None = None
+    ) -> None:
+        if oov not in OOV_POLICIES:
+            raise ConfigError(f"oov must be one of {OOV_POLICIES}, got {oov!r}", where="oov")
+        if oov == "subword" and oov_provider is None:
+            raise ConfigError("oov='subword' needs an oov_provider (a subword model)", where="oov")
+        self.oov: OOVPolicy = oov
+        self.oov_provider = oov_provider
+
+    @property
+    def dim(self) -> int:
+        return int(self.matrix.shape[1])
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (int(self.matrix.shape[0]), int(self.matrix.shape[1]))
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.key_to_index
+
+    def __repr__(self) -> str:
+        name = self.metadata.get("name")
+        label = f" {name!r}" if name else ""
+        return f"<Vectors{label} {len(self)} x {self.dim}, oov={self.oov}>"
+
+    def index(self, word: str) -> int:
+        try:
+            return self.key_to_index[word]
+        except KeyError:
+            raise OOVError(f"{word!r} is not in the vocabulary ({len(self)} words)") from None
+
+    def __getitem__(self, word: str | Sequence[str]) -> np.ndarray:
+        if isinstance(word, str):
+            return self.vector(word)
+        return np.stack([self.vector(w) for w in word]) if len(word) else self._empty()
+
+    def _empty(self) -> np.ndarray:
+        return np.zeros((0, self.dim), dtype=np.float32)
+
+    def vector(self, word: str) -> np.ndarray:
+        """The word's vector, or the OOV policy's answer for an unknown word."""
+        index = self.key_to_index.get(word)
+        if index is not None:
+            return np.asarray(self.matrix[index])
+        return self.oov_vector(word)
+
+    def oov_vector(self, word: str) -> np.ndarray:
+        if self.oov == "error":
+            raise OOVError(f"{word!r} is not in the vocabulary ({len(self)} words)")
+        if self.oov == "zero":
+            return np.zeros(self.dim, dtype=np.float32)
+        if self.oov == "subword":
+            assert self.oov_provider is not None
+            return np.asarray(self.oov_provider(word), dtype=np.float32)
+        seed = zlib.crc32(word.encode("utf-8"))
+        rng = np.random.default_rng(seed)
+        vec = rng.standard_normal(self.dim).astype(np.float32)
+        vec *= self._mean_norm() / max(float(np.linalg.norm(vec)), 1e-12)
+        return vec
+
+    def can_vectorize(self, word: str) -> bool:
+        """True if ``vector(word)`` returns a vector rather than raising."""
+        return word in self.key_to_index or self.oov != "error"
+
+    def get(self, word: str, default: np.ndarray | None = None) -> np.ndarray | None:
+        """The word's vector if known, else ``default`` (ignores the OOV policy)."""
+        index = self.key_to_index.get(word)
+        return default if index is None else np.asarray(self.matrix[index])
+
+    def _mean_norm(self) -> float:
+        if "mean_norm" not in self.metadata.get("_cache", {}):
+            norms = np.linalg.norm(self.matrix[: min(len(self), 100_000)], axis=1)
+            mean = float(norms.mean()) if norms.size else 1.0
+            self.metadata.setdefault("_cache", {})["mean_norm"] = mean
+        return float(self.metadata["_cache"]["mean_norm"])
+
+    # -- normalisation -----------------------------------------------------------------------
+
+    @property
+    def unit_matrix(self) -> np.ndarray:
+        """Rows scaled to unit length (zero rows stay zero); computed once."""
+        if self._unit is None:
+            self._unit = unit_rows(np.asarray(self.matrix))
+        return self._unit
+
+    def normalized(self) -> Vectors:
+        """A copy with unit-length rows."""
+        return self.with_matrix(self.unit_matrix.copy(), note="normalized")
+
+    def with_matrix(self, matrix: np.ndarray, *, note: str | None = None) -> Vectors:
+        """Same keys, counts, metadata and OOV policy, another matrix (transforms use this)."""
+        metadata = {k: v for k, v in self.metadata.items() if k != "_cache"}
+        if note:
+            metadata["lineage"] = [*metadata.get("lineage", []), note]
+        return Vectors(
+            self.keys, matrix, counts=self.counts, metadata=metadata,
+            oov=self.oov, oov_provider=self.oov_provider,
+        )
+
+    def subset(self, words: Iterable[str]) -> Vectors:
+        """Vectors for the known ``words`` only, in the given order."""
+        keep = [w for w in dict.fromkeys(words) if w in self.key_to_index]
+        rows = np.array([self.key_to_index[w] for w in keep], dtype=np.int64)
+        counts = None if self.counts is None else self.counts[rows]
+        return Vectors(
+            keep, np.asarray(self.matrix)[rows], counts=counts,
+            metadata={k: v for k, v in self.metadata.items() if k != "_cache"}, oov=self.oov,
+            oov_provider=self.oov_provider,
+        )
+
+    # -- similarity --------------------------------------------------------------------------
+
+    def _unit_query(self, word_or_vector: Query) -> np.ndarray:
+        if isinstance(word_or_vector, str):
+            index = self.key_to_index.get(word_or_vector)
+            if index is not None:
+                return self.unit_matrix[index]
+            return unit_rows(self.oov_vector(word_or_vector)[None, :])[0]
+        vec = np.asarray(word_or_vector, dtype=np.float32)
+        if vec.shape != (self.dim,):
+            raise LexiplugError(f"query vector has shape {vec.shape}, expected ({self.dim},)")
+        return unit_rows(vec[None, :])[0]
+
+    def similarity(self, word1: Query, word2: Query) -> float:
+        """Cosine similarity of two words (or vectors)."""
+        return float(np.dot(self._unit_query(word1), self._unit_query(word2)))
+
+    def n_similarity(self, words1: Sequence[str], words2: Sequence[str]) -> float:
+        """Cosine similarity of the means of two word lists (gensim's ``n_similarity``)."""
+        a = np.mean([self._unit_query(w) for w in words1], axis=0)
+        b = np.mean([self._unit_query(w) for w in words2], axis=0)
+        return float(np.dot(unit_rows(a[None])[0], unit_rows(b[None])[0]))
+
+    def similarity_pairs(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """Cosine similarity of many known word pairs at once."""
+        unit = self.unit_matrix
+        left = np.array([self.key_to_index[a] for a, _ in pairs], dtype=np.int64)
+        right = np.array([self.key_to_index[b] for _, b in pairs], dtype=np.int64)
+        return np.einsum("ij,ij->i", unit[left], unit[right]).astype(np.float64)
+
+    def most_similar(
+        self,
+        positive: Query | Sequence[Query] = (),
+        negative: Query | Sequence[Query] = (),
+        topn: int = 10,
+        restrict_vocab: int | None = None,
+    ) -> list[tuple[str, float]]:
+        """Words nearest to mean(positive) - mean(negative), input words excluded (3CosAdd)."""
+        pos, neg = _as_list(positive), _as_list(negative)
+        if not pos and not neg:
+            raise LexiplugError("most_similar needs at least one positive or negative query")
+        rows = [self._unit_query(q) for q in pos] + [-self._unit_query(q) for q in neg]
+        query = unit_rows(np.mean(rows, axis=0, dtype=np.float32)[None, :])[0]
+        exclude = {q for q in (*pos, *neg) if isinstance(q, str)}
+        return self._top_for_query(query, exclude, topn, restrict_vocab)
+
+    def _top_for_query(
+        self, query: np.ndarray, exclude: set[str], topn: int, restrict_vocab: int | None
+    ) -> list[tuple[str, float]]:
+        limit = self._limit(restrict_vocab)
+        scores = self.unit_matrix[:limit] @ query
+        excluded = [self.key_to_index[w] for w in exclude if self.key_to_index.get(w, limit) < limit]
+        if excluded:
+            scores[excluded] = -np.inf
+        best = top_indices(scores, topn)
+        return [(self.keys[i], float(scores[i])) for i in best if np.isfinite(scores[i])]
+
+    def most_similar_batch(
+        self,
+        queries: Sequence[str] | np.ndarray,
+        topn: int = 10,
+        restrict_vocab: int | None = None,
+    ) -> list[list[tuple[str, float]]]:
+        """``most_similar`` for many single-word (or vector) queries, chunked matrix products.
+
+        A query word is excluded from its own results, as in ``most_similar``.
+        """
+        limit = self._limit(restrict_vocab)
+        if isinstance(queries, np.ndarray):
+            query_matrix = unit_rows(np.asarray(queries, dtype=np.float32))
+            self_index = np.full(len(query_matrix), -1, dtype=np.int64)
+        else:
+            query_matrix = np.stack([self._unit_query(q) for q in queries]) if len(queries) else (
+                np.zeros((0, self.dim), np.float32)
+            )
+            self_index = np.array(
+                [self.key_to_index.get(q, -1) for q in queries], dtype=np.int64
+            )
+        unit = self.unit_matrix[:limit]
+        results: list[list[tuple[str, float]]] = []
+        for start in range(0, len(query_matrix), _QUERY_CHUNK):
+            block = query_matrix[start : start + _QUERY_CHUNK]
+            scores = block @ unit.T
+            own = self_index[start : start + _QUERY_CHUNK]
+            rows = np.nonzero((own >= 0) & (own < limit))[0]
+            scores[rows, own[rows]] = -np.inf
+            best = top_indices_2d(scores, topn)
+            for r in range(len(block)):
+                results.append(
+                    [(self.keys[i], float(scores[r, i])) for i in best[r] if np.isfinite(scores[r, i])]
+                )
+        return results
+
+    def most_similar_cosmul(
+        self,
+        positive: Query | Sequence[Query] = (),
+        negative: Query | Sequence[Query] = (),
+        topn: int = 10,
+        restrict_vocab: int | None = None,
+    ) -> list[tuple[str, float]]:
+        """3CosMul (Levy & Goldberg 2014), as gensim computes it: cosines shifted to [0, 1]."""
+        pos, neg = _as_list(positive), _as_list(negative)
+        if not pos:
+            raise LexiplugError("most_similar_cosmul needs at least one positive query")
+        limit = self._limit(restrict_vocab)
+        unit = self.unit_matrix[:limit]
+        pos_scores = [(1 + unit @ self._unit_query(q)) / 2 for q in pos]
+        neg_scores = [(1 + unit @ self._unit_query(q)) / 2 for q in neg]
+        scores = np.prod(pos_scores, axis=0) / (np.prod(neg_scores, axis=0) + 1e-6)
+        exclude = [self.key_to_index[w] for w in (*pos, *neg) if isinstance(w, str)
+                   and self.key_to_index.get(w, limit) < limit]
+        if exclude:
+            scores[exclude] = -np.inf
+        best = top_indices(scores, topn)
+        return [(self.keys[i], float(scores[i])) for i in best if np.isfinite(scores[i])]
+
+    def analogy(
+        self, a: str, b: str, c: str, *, topn: int = 1, method: Literal["add", "mul"] = "add",
+        restrict_vocab: int | None = None,
+    ) -> list[tuple[str, float]]:
+        """``a`` is to ``b`` as ``c`` is to ?  (b - a + c), with 3CosAdd or 3CosMul."""
+        if method == "add":
+            return self.most_similar([b, c], [a], topn=topn, restrict_vocab=restrict_vocab)
+        if method == "mul":
+            return self.most_similar_cosmul([b, c], [a], topn=topn, restrict_vocab=restrict_vocab)
+        raise ConfigError(f"analogy method must be 'add' or 'mul', got {method!r}", where="method")
+
+    def _limit(self, restrict_vocab: int | None) -> int:
+        if restrict_vocab is None:
+            return len(self)
+        if restrict_vocab <= 0:
+            raise ConfigError(f"restrict_vocab must be positive, got {restrict_vocab}",
+                              where="restrict_vocab")
+        return min(restrict_vocab, len(self))
+
+    # -- identity and IO ---------------------------------------------------------------------
+
+    def checksum(self) -> str:
+        """A content hash of keys and matrix (for caching and result provenance)."""
+        digest = hashlib.sha256()
+        digest.update("\n".join(self.keys).encode("utf-8"))
+        digest.update(np.ascontiguousarray(self.matrix).tobytes())
+        return digest.hexdigest()[:16]
+
+    @classmethod
+    def load(cls, path: str | Path, format: str = "auto", **options: Any) -> Vectors:
+        """Read vectors from ``path``; ``format`` is detected from the content when ``auto``.
+
+        See :func:`lexiplug.vectors.io.load_vectors` for the formats and options.
+        """
+        from .io import load_vectors
+
+        return load_vectors(path, format=format, **options)
+
+    def save(self, path: str | Path, format: str = "native", **options: Any) -> Path:
+        """Write the vectors atomically; see :func:`lexiplug.vectors.io.save_vectors`."""
+        from .io import save_vectors
+
+        return save_vectors(self, path, format=format, **options)
+
+    def to_gensim(self) -> KeyedVectors:
+        from .interop import to_gensim
+
+        return to_gensim(self)
+
+    @classmethod
+    def from_gensim(cls, keyed_vectors: Any) -> Vectors:
+        from .interop import from_gensim
+
+        return from_gensim(keyed_vectors)
+
+    def to_spacy(self, nlp: Any) -> Any:
+        """Put these vectors into ``nlp.vocab.vectors`` (replacing any there); returns ``nlp``."""
+        from .interop import to_spacy
+
+        return to_spacy(self, nlp)
+
+    @classmethod
+    def from_spacy(cls, nlp_or_vocab: Any) -> Vectors:
+        from .interop import from_spacy
+
+        return from_spacy(nlp_or_vocab)
+
+
+def _as_list(query: Query | Sequence[Query]) -> list[Query]:
+    if isinstance(query, str) or (isinstance(query, np.ndarray) and query.ndim == 1):
+        return [query]
+    return list(query)
+
+
+def unit_rows(matrix: np.ndarray) -> np.ndarray:
+    """Each row divided by its L2 norm; all-zero rows stay zero."""
+    matrix = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return (matrix / norms).astype(np.float32, copy=False)
+
+
+def top_indices(scores: np.ndarray, topn: int) -> np.ndarray:
+    """Indices of the ``topn`` largest scores, best first (argpartition, then sort)."""
+    if topn <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if topn >= scores.shape[0]:
+        return np.argsort(-scores, kind="stable")
+    part = np.argpartition(-scores, topn - 1)[:topn]
+    return part[np.argsort(-scores[part], kind="stable")]
+
+
+def top_indices_2d(scores: np.ndarray, topn: int) -> np.ndarray:
+    """Row-wise :func:`top_indices` for a score matrix."""
+    n = scores.shape[1]
+    if topn <= 0:
+        return np.zeros((scores.shape[0], 0), dtype=np.int64)
+    if topn >= n:
+        return np.argsort(-scores, axis=1, kind="stable")
+    part = np.argpartition(-scores, topn - 1, axis=1)[:, :topn]
+    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1)

@@ -1,0 +1,1 @@
+"""Built-in evaluators plugin of lexiplug."""

@@ -1,0 +1,1 @@
+"""Built-in static plugin of lexiplug."""
