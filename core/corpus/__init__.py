@@ -1,0 +1,1 @@
+"""Streaming corpora, vocabulary, integer encoding and co-occurrence counts."""

@@ -1,0 +1,1 @@
+"""Built-in grounded plugin of lexiplug."""

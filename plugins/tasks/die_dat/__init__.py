@@ -1,0 +1,1 @@
+"""The die_dat task plugin."""

@@ -1,0 +1,1 @@
+"""The phenotype task plugin."""

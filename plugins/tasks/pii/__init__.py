@@ -1,0 +1,1 @@
+"""The pii task plugin."""
