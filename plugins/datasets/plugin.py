@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from lexiplug.hookspecs import hookimpl
+from lexiplug.plugin_tools import register_modules
 from lexiplug.registry import Registries
+
+MODULES = (
+    "lexiplug.plugins.datasets.word_benchmarks",
+    "lexiplug.plugins.datasets.task_data",
+)
 
 
 @hookimpl
 def lexiplug_register(registry: Registries) -> None:
-    pass
+    register_modules(registry, MODULES)

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from lexiplug.hookspecs import hookimpl
+from lexiplug.plugin_tools import register_modules
 from lexiplug.registry import Registries
+
+MODULES = (
+    "lexiplug.plugins.evaluators.similarity",
+    "lexiplug.plugins.evaluators.analogy",
+    "lexiplug.plugins.evaluators.bias",
+    "lexiplug.plugins.evaluators.probing",
+    "lexiplug.plugins.evaluators.retrieval",
+)
 
 
 @hookimpl
 def lexiplug_register(registry: Registries) -> None:
-    pass
+    register_modules(registry, MODULES)
