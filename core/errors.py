@@ -17,7 +17,8 @@ class LexiplugError(Exception):
     def __init__(self, message: str, *, where: str | None = None) -> None:
         self.message = message
         self.where = where
-        super().__init__(f"[{self.code}] {where}: {message}" if where else f"[{self.code}] {message}")
+        prefix = f"[{self.code}] {where}: " if where else f"[{self.code}] "
+        super().__init__(prefix + message)
 
 
 class FormatError(LexiplugError, ValueError):

@@ -243,7 +243,9 @@ class Vectors:
     ) -> list[tuple[str, float]]:
         limit = self._limit(restrict_vocab)
         scores = self.unit_matrix[:limit] @ query
-        excluded = [self.key_to_index[w] for w in exclude if self.key_to_index.get(w, limit) < limit]
+        excluded = [
+            self.key_to_index[w] for w in exclude if self.key_to_index.get(w, limit) < limit
+        ]
         if excluded:
             scores[excluded] = -np.inf
         best = top_indices(scores, topn)
@@ -280,9 +282,8 @@ class Vectors:
             scores[rows, own[rows]] = -np.inf
             best = top_indices_2d(scores, topn)
             for r in range(len(block)):
-                results.append(
-                    [(self.keys[i], float(scores[r, i])) for i in best[r] if np.isfinite(scores[r, i])]
-                )
+                row = scores[r]
+                results.append([(self.keys[i], float(row[i])) for i in best[r] if np.isfinite(row[i])])
         return results
 
     def most_similar_cosmul(

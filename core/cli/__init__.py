@@ -1,0 +1,1 @@
+"""The ``lexiplug`` command line: built-in commands plus those plugins add."""
