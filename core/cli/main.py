@@ -46,7 +46,7 @@ def run(
                                        help="Output folder (default runs/<config name>/)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
-    """Run an embedding study: train, transform, evaluate, report (--section.key value overrides)."""
+    """Run an embedding study: train, transform, evaluate, report (--section.key overrides)."""
     from .run_cmd import run as run_study
 
     run_study(config=config, output=output, quiet=quiet, overrides=parse_overrides(ctx.args))

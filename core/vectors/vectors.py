@@ -283,7 +283,8 @@ class Vectors:
             best = top_indices_2d(scores, topn)
             for r in range(len(block)):
                 row = scores[r]
-                results.append([(self.keys[i], float(row[i])) for i in best[r] if np.isfinite(row[i])])
+                hits = [(self.keys[i], float(row[i])) for i in best[r] if np.isfinite(row[i])]
+                results.append(hits)
         return results
 
     def most_similar_cosmul(
