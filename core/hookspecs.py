@@ -28,7 +28,7 @@ def lexiplug_register(registry: Any) -> None:
 
 
 @hookspec
-def lexiplug_cli_commands() -> list[Any]:
+def lexiplug_cli_commands() -> list[Any] | None:
     """Return ``typer.Typer`` apps or plain functions to add to the ``lexiplug`` CLI.
 
     Each returned Typer app is mounted under its ``name``; a plain function becomes a
@@ -51,5 +51,5 @@ def lexiplug_after_evaluate(name: str, evaluator: str, result: Any) -> None:
 
 
 @hookspec
-def lexiplug_report_sections(results: dict[str, Any]) -> list[tuple[str, str]]:
+def lexiplug_report_sections(results: dict[str, Any]) -> list[tuple[str, str]] | None:
     """Return extra ``(title, markdown)`` sections to append to a study's ``report.md``."""

@@ -234,7 +234,8 @@ class Vectors:
         if not pos and not neg:
             raise LexiplugError("most_similar needs at least one positive or negative query")
         rows = [self._unit_query(q) for q in pos] + [-self._unit_query(q) for q in neg]
-        query = unit_rows(np.mean(rows, axis=0, dtype=np.float32)[None, :])[0]
+        mean = np.asarray(np.mean(rows, axis=0, dtype=np.float32))
+        query = unit_rows(mean[None, :])[0]
         exclude = {q for q in (*pos, *neg) if isinstance(q, str)}
         return self._top_for_query(query, exclude, topn, restrict_vocab)
 
