@@ -52,6 +52,6 @@ def lexiplug_register(registry: Registries) -> None:
 
 @hookimpl
 def lexiplug_cli_commands() -> list[Any]:
-    from .cli import example_norms
+    from .cli import example_fit
 
-    return [example_norms]
+    return [example_fit]

@@ -1,0 +1,1 @@
+"""A deliberately broken lexiplug plugin (two entry points, two kinds of failure)."""
