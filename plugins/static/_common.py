@@ -1,0 +1,118 @@
+"""What every static embedder shares: turning its input into an EncodedCorpus, checking
+arguments with errors that name the config key, and building the output :class:`Vectors`."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from lexiplug.errors import ConfigError, TrainingError
+
+if TYPE_CHECKING:
+    from lexiplug.corpus.encoded import EncodedCorpus
+    from lexiplug.vectors import Vectors
+
+logger = logging.getLogger("lexiplug.static")
+
+SECTION = "embedder"  # the config section the training configs use for the embedder
+
+
+def require(condition: bool, key: str, expected: str, found: Any) -> None:
+    """Raise a ConfigError naming ``embedder.<key>`` unless ``condition`` holds."""
+    if not condition:
+        raise ConfigError(f"expected {expected}, got {found!r}", where=f"{SECTION}.{key}")
+
+
+def require_positive_int(value: Any, key: str) -> int:
+    require(isinstance(value, int) and not isinstance(value, bool) and value > 0, key,
+            "a positive integer", value)
+    return int(value)
+
+
+def require_choice(value: Any, key: str, choices: tuple[Any, ...]) -> Any:
+    require(value in choices, key, f"one of {choices}", value)
+    return value
+
+
+def progress_enabled(progress: bool) -> bool:
+    """Progress bars unless turned off by the caller or by ``TQDM_DISABLE`` (``--quiet``)."""
+    return progress and os.environ.get("TQDM_DISABLE", "").lower() not in ("1", "true")
+
+
+def is_encoded(corpus: Any) -> bool:
+    return all(hasattr(corpus, attr) for attr in ("vocab", "ids", "offsets"))
+
+
+def as_encoded(
+    corpus: Any, *, min_count: int, max_vocab: int | None, progress: bool
+) -> EncodedCorpus:
+    """Encode a streaming Corpus once; an EncodedCorpus passes through (its vocabulary wins).
+
+    An already-encoded corpus is re-thresholded when ``min_count`` asks for more than its
+    vocabulary holds, so a shared cache built at min_count 1 serves every embedder.
+    """
+    require_positive_int(min_count, "min_count")
+    if max_vocab is not None:
+        require_positive_int(max_vocab, "max_vocab")
+    if is_encoded(corpus):
+        encoded = corpus
+        counts = np.asarray(encoded.vocab.counts)
+        if (counts.size and counts.min() < min_count) or (
+            max_vocab is not None and counts.size > max_vocab
+        ):
+            encoded = restrict_encoded(encoded, min_count=min_count, max_vocab=max_vocab)
+    else:
+        from lexiplug.corpus.encoded import encode_corpus
+
+        encoded = encode_corpus(
+            corpus, min_count=min_count, max_vocab=max_vocab, progress=progress_enabled(progress)
+        )
+    if len(encoded.vocab.words) == 0 or encoded.n_tokens == 0:
+        raise TrainingError(
+            f"no word occurs at least min_count={min_count} times in the corpus "
+            f"({getattr(encoded, 'raw_token_count', 0)} tokens read)", where=f"{SECTION}.min_count"
+        )
+    return encoded
+
+
+def restrict_encoded(
+    encoded: EncodedCorpus, *, min_count: int, max_vocab: int | None
+) -> EncodedCorpus:
+    """A smaller-vocabulary copy of ``encoded`` (dropped words removed from the id stream)."""
+    from lexiplug.corpus.encoded import EncodedCorpus
+    from lexiplug.corpus.vocab import Vocabulary
+
+    counts = np.asarray(encoded.vocab.counts)
+    keep = counts >= min_count  # counts are sorted descending, so this is a prefix
+    if max_vocab is not None:
+        keep[max_vocab:] = False
+    n_keep = int(keep.sum())
+    ids = np.asarray(encoded.ids)
+    kept_tokens = ids < n_keep
+    kept_before = np.concatenate(([0], np.cumsum(kept_tokens, dtype=np.int64)))
+    offsets = np.unique(kept_before[np.asarray(encoded.offsets)])  # drops emptied sentences
+    vocab = Vocabulary(list(encoded.vocab.words[:n_keep]), counts[:n_keep])
+    return EncodedCorpus(vocab, np.ascontiguousarray(ids[kept_tokens], dtype=np.int32),
+                         offsets.astype(np.int64), raw_token_count=encoded.raw_token_count)
+
+def make_vectors(
+    encoded: EncodedCorpus, matrix: np.ndarray, *, method: str, params: dict[str, Any],
+    **options: Any,
+) -> Vectors:
+    """Vectors in the vocabulary's order, with counts and the training parameters."""
+    from lexiplug.vectors import Vectors
+
+    metadata = {
+        "method": method,
+        "params": {k: v for k, v in params.items() if _jsonable(v)},
+        "n_tokens": int(encoded.n_tokens),
+    }
+    return Vectors(list(encoded.vocab.words), np.ascontiguousarray(matrix, dtype=np.float32),
+                   counts=np.asarray(encoded.vocab.counts, dtype=np.int64), metadata=metadata,
+                   **options)
+
+
+def _jsonable(value: Any) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool, list, tuple))

@@ -1,0 +1,209 @@
+"""``lexiplug.bitcipher.v1``: Bit-cipher word vectors (Zhao & Williams 2023; PAPERS.md §1).
+
+Step 1, the cipher, follows the authors' code (IaMaN ``Cipher``): words ranked by frequency
+get b-bit codes level by level (level k = codes with k ones), each code l1-normalised.
+Step 2 aggregates the codes of each word's contexts: ``sum`` (one b-dim vector: F = C @ H with
+C the co-occurrence counts and H the cipher matrix) or ``concat`` (one b-dim block per
+context offset). The log transforms and the standardisation are our reading of the abstract
+("convergence towards log-co-occurrence matrix variants"); see docs/static.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._common import (
+    as_encoded,
+    logger,
+    make_vectors,
+    progress_enabled,
+    require,
+    require_choice,
+    require_positive_int,
+)
+
+if TYPE_CHECKING:
+    from lexiplug.corpus.encoded import EncodedCorpus
+    from lexiplug.vectors import Vectors
+
+
+def bits_needed(n_words: int, bits: int) -> int:
+    """``bits``, or floor(log2 |V|) + 1 when 2^bits <= |V| (the authors' silent increase)."""
+    if 2**bits > n_words:
+        return bits
+    return int(np.floor(np.log2(n_words))) + 1
+
+
+def cipher_codes(n_words: int, bits: int) -> np.ndarray:
+    """Boolean codes (n_words x bits) in frequency-rank order, as IaMaN's ``Cipher`` assigns.
+
+    Level 1: the basis vectors e_0..e_{b-1} in order. Then the basis order is reversed, and
+    level k+1 is built by XOR-ing each basis vector e_i (outer loop, reversed basis) into each
+    level-k code (inner loop, reversed assignment order), keeping new codes with k+1 ones.
+    """
+    if 2**bits <= n_words:
+        raise ValueError(f"{bits} bits cannot give {n_words} distinct nonzero codes")
+    codes = np.zeros((n_words, bits), dtype=bool)
+    level = np.eye(bits, dtype=bool)[: min(bits, n_words)]
+    codes[: len(level)] = level
+    filled = len(level)
+    basis_order = np.arange(bits)[::-1]
+    while filled < n_words:
+        previous = level[::-1]
+        seen: dict[bytes, None] = {}
+        new_rows: list[np.ndarray] = []
+        for i in basis_order:
+            candidates = previous[~previous[:, i]].copy()
+            candidates[:, i] = True
+            for row, key in zip(candidates, np.packbits(candidates, axis=1), strict=True):
+                key_bytes = key.tobytes()
+                if key_bytes not in seen:
+                    seen[key_bytes] = None
+                    new_rows.append(row)
+            if filled + len(new_rows) >= n_words:
+                break
+        level = np.array(new_rows, dtype=bool)
+        take = min(len(level), n_words - filled)
+        codes[filled : filled + take] = level[:take]
+        filled += take
+    return codes
+
+
+def cipher_matrix(codes: np.ndarray) -> np.ndarray:
+    """The l1-normalised codes (row t = eta_t / ||eta_t||_1), float32."""
+    matrix = codes.astype(np.float32)
+    return matrix / matrix.sum(axis=1, keepdims=True)
+
+
+@dataclass
+class BitCipherParams:
+    bits: int = 100
+    window: int = 5
+    min_count: int = 5
+    max_vocab: int | None = None
+    aggregation: str = "sum"
+    weighting: str = "flat"
+    transform: str = "log1p"
+    smoothing: float = 1.0
+    standardize: bool = True
+    memory_budget_mb: int = 512
+    progress: bool = True
+
+    def validate(self) -> None:
+        require_positive_int(self.bits, "bits")
+        require_positive_int(self.window, "window")
+        require_choice(self.aggregation, "aggregation", ("sum", "concat"))
+        require_choice(self.weighting, "weighting", ("flat", "harmonic"))
+        require_choice(self.transform, "transform", ("none", "log1p", "log_prob"))
+        require(self.smoothing > 0, "smoothing", "a positive number", self.smoothing)
+
+
+def offset_pairs(encoded: EncodedCorpus, offset: int) -> tuple[np.ndarray, np.ndarray]:
+    """(target, context) id arrays for every in-sentence pair ``offset`` positions apart."""
+    ids = np.asarray(encoded.ids)
+    offsets = np.asarray(encoded.offsets)
+    sentence = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    if offset >= len(ids):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    same = sentence[:-offset] == sentence[offset:]
+    return ids[:-offset][same].astype(np.int64), ids[offset:][same].astype(np.int64)
+
+
+def concat_features(encoded: EncodedCorpus, cipher: np.ndarray, window: int,
+                    weighting: str) -> np.ndarray:
+    """One block per offset -window..-1, 1..window: F_delta[t] = sum of the context codes."""
+    import scipy.sparse
+
+    n_words = cipher.shape[0]
+    blocks: dict[int, np.ndarray] = {}
+    for offset in range(1, window + 1):
+        targets, contexts = offset_pairs(encoded, offset)
+        weight = 1.0 / offset if weighting == "harmonic" else 1.0
+        pairs = scipy.sparse.csr_matrix(
+            (np.full(len(targets), weight, np.float32), (targets, contexts)),
+            shape=(n_words, n_words),
+        )
+        blocks[offset] = pairs @ cipher  # right context at +offset
+        blocks[-offset] = pairs.T.tocsr() @ cipher  # left context at -offset
+    order = [*range(-window, 0), *range(1, window + 1)]
+    return np.hstack([blocks[o] for o in order]).astype(np.float32)
+
+
+def transform_features(features: np.ndarray, transform: str, smoothing: float) -> np.ndarray:
+    if transform == "log1p":
+        return np.log1p(features)
+    if transform == "log_prob":
+        totals = features.sum(axis=1, keepdims=True)
+        return np.log((features + smoothing) / (totals + smoothing * features.shape[1]))
+    return features
+
+
+def standardize_columns(features: np.ndarray) -> np.ndarray:
+    mean = features.mean(axis=0, keepdims=True)
+    std = features.std(axis=0, keepdims=True)
+    std[std == 0] = 1.0
+    return (features - mean) / std
+
+
+class BitCipherEmbedder:
+    """Context codes aggregated per word: a training-free, count-based embedding."""
+
+    name = "lexiplug.bitcipher.v1"
+
+    def __init__(self, params: BitCipherParams) -> None:
+        params.validate()
+        self.params = params
+        self.codes: np.ndarray | None = None
+
+    @property
+    def progress(self) -> bool:
+        return self.params.progress
+
+    @progress.setter
+    def progress(self, value: bool) -> None:
+        self.params.progress = value
+
+    def fit(self, corpus: Any) -> Vectors:
+        p = self.params
+        p.validate()
+        encoded = as_encoded(corpus, min_count=p.min_count, max_vocab=p.max_vocab,
+                             progress=p.progress)
+        n_words = len(encoded.vocab.words)
+        bits = bits_needed(n_words, p.bits)
+        if bits != p.bits:
+            logger.warning("bitcipher: 2^%d <= |V| = %d, so bits grow to %d (as the authors' "
+                           "code does)", p.bits, n_words, bits)
+        self.codes = cipher_codes(n_words, bits)
+        cipher = cipher_matrix(self.codes)
+        if p.aggregation == "sum":
+            from lexiplug.corpus.cooccurrence import cooccurrence_counts
+
+            counts = cooccurrence_counts(
+                encoded, window=p.window, weighting=p.weighting, symmetric=True,
+                memory_budget_mb=p.memory_budget_mb, progress=progress_enabled(p.progress),
+            )
+            features = np.asarray(counts @ cipher, dtype=np.float32)
+        else:
+            features = concat_features(encoded, cipher, p.window, p.weighting)
+        features = transform_features(features, p.transform, p.smoothing)
+        if p.standardize:
+            features = standardize_columns(features)
+        return make_vectors(encoded, features, method=self.name,
+                            params={**asdict(p), "bits_used": bits})
+
+
+def bitcipher_v1(
+    bits: int = 100, window: int = 5, min_count: int = 5, max_vocab: int | None = None,
+    aggregation: str = "sum", weighting: str = "flat", transform: str = "log1p",
+    smoothing: float = 1.0, standardize: bool = True, memory_budget_mb: int = 512,
+    progress: bool = True,
+) -> BitCipherEmbedder:
+    """Bit-cipher vectors: frequency-ranked b-bit codes summed (or concatenated) over contexts."""
+    return BitCipherEmbedder(BitCipherParams(
+        bits=bits, window=window, min_count=min_count, max_vocab=max_vocab,
+        aggregation=aggregation, weighting=weighting, transform=transform, smoothing=smoothing,
+        standardize=standardize, memory_budget_mb=memory_budget_mb, progress=progress,
+    ))

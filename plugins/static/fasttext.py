@@ -1,0 +1,96 @@
+"""``lexiplug.fasttext.v1``: fastText (gensim engine) that keeps its subword model.
+
+The returned Vectors hold the full-word vectors of the vocabulary and use the ``subword``
+OOV policy: an unknown word gets the sum of its character n-gram vectors from the trained
+model. ``save_model(path)`` writes the model with gensim's ``save_facebook_model`` (the
+fastText ``.bin`` format, no pickle), which ``lexiplug train`` does next to the vectors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._common import require, require_positive_int
+from .gensim_engine import GensimParams, train_gensim, vectors_from_model
+
+if TYPE_CHECKING:
+    from lexiplug.vectors import Vectors
+
+
+@dataclass
+class FastTextParams(GensimParams):
+    min_n: int = 3
+    max_n: int = 6
+    bucket: int = 2_000_000
+
+    def validate(self) -> None:
+        super().validate()
+        require(isinstance(self.min_n, int) and self.min_n >= 0, "min_n",
+                "a non-negative integer", self.min_n)
+        require(isinstance(self.max_n, int) and self.max_n >= self.min_n, "max_n",
+                f"an integer >= min_n ({self.min_n})", self.max_n)
+        require_positive_int(self.bucket, "bucket")
+
+
+class FastTextEmbedder:
+    """fastText skip-gram / CBOW with character n-grams; OOV words get subword vectors."""
+
+    name = "lexiplug.fasttext.v1"
+
+    def __init__(self, params: FastTextParams) -> None:
+        params.validate()
+        self.params = params
+        self.model: Any = None
+        self.train_seconds = 0.0
+
+    @property
+    def progress(self) -> bool:
+        return self.params.progress
+
+    @progress.setter
+    def progress(self, value: bool) -> None:
+        self.params.progress = value
+
+    def fit(self, corpus: Any) -> Vectors:
+        from gensim.models import FastText
+
+        extra = {"min_n": self.params.min_n, "max_n": self.params.max_n,
+                 "bucket": self.params.bucket}
+        self.model, encoded, self.train_seconds = train_gensim(
+            FastText, corpus, self.params, extra
+        )
+        return vectors_from_model(
+            self.model, encoded, method=self.name, params=asdict(self.params),
+            oov="subword", oov_provider=self.model.wv.get_vector,
+        )
+
+    def save_model(self, path: str | Path) -> Path:
+        """Write the subword model in fastText's ``.bin`` format, atomically."""
+        from gensim.models.fasttext import save_facebook_model
+        from lexiplug.atomic import atomic_path
+        from lexiplug.errors import TrainingError
+
+        if self.model is None:
+            raise TrainingError("save_model() needs a fitted model: call fit(corpus) first")
+        target = Path(path)
+        with atomic_path(target) as tmp:
+            save_facebook_model(self.model, str(tmp))
+        return target
+
+
+def fasttext_v1(
+    vector_size: int = 100, window: int = 5, min_count: int = 5, max_vocab: int | None = None,
+    sg: int = 1, hs: int = 0, negative: int = 5, ns_exponent: float = 0.75,
+    sample: float = 1e-3, alpha: float = 0.025, min_alpha: float = 0.0001, epochs: int = 5,
+    workers: int = 2, seed: int = 1, deterministic: bool = False, progress: bool = True,
+    min_n: int = 3, max_n: int = 6, bucket: int = 2_000_000,
+) -> FastTextEmbedder:
+    """fastText (gensim engine) on lexiplug's corpus pipeline, subword model kept."""
+    return FastTextEmbedder(FastTextParams(
+        vector_size=vector_size, window=window, min_count=min_count, max_vocab=max_vocab,
+        sg=sg, hs=hs, negative=negative, ns_exponent=ns_exponent, sample=sample, alpha=alpha,
+        min_alpha=min_alpha, epochs=epochs, workers=workers, seed=seed,
+        deterministic=deterministic, progress=progress, min_n=min_n, max_n=max_n, bucket=bucket,
+    ))

@@ -1,0 +1,324 @@
+"""``lexiplug.glove.v1``: GloVe (Pennington et al. 2014), our own, vectorised in torch.
+
+Objective: sum over nonzero X_ij of f(X_ij) (w_i . c_j + b_i + b~_j - log X_ij)^2 with
+f(x) = min(1, (x / x_max)^alpha), trained with AdaGrad over the shuffled nonzeros of the
+co-occurrence matrix in minibatches. Per-row gradients of a minibatch are summed (a word
+seen 500 times in a batch gets one update), so AdaGrad's accumulator is updated *before* the
+step: each coordinate moves at most ``learning_rate`` per batch, which keeps frequent words
+stable. (Stanford's C code updates one pair at a time and adds to the accumulator after the
+step; both start the accumulator at 1 and clip gradients.)
+
+Every epoch ends with an atomic checkpoint (safetensors + a JSON state); ``resume=True``
+continues from the last one. Shuffles are seeded by ``(seed, epoch)``, so an interrupted and
+resumed run gives the same vectors as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from lexiplug.errors import TrainingError
+
+from ._common import (
+    as_encoded,
+    logger,
+    make_vectors,
+    progress_enabled,
+    require,
+    require_choice,
+    require_positive_int,
+)
+
+if TYPE_CHECKING:
+    import torch
+    from lexiplug.corpus.encoded import EncodedCorpus
+    from lexiplug.vectors import Vectors
+
+CHECKPOINT_TENSORS = "glove_state.safetensors"
+CHECKPOINT_STATE = "glove_state.json"
+_PARAM_NAMES = ("W", "C", "bw", "bc")
+
+
+@dataclass
+class GloveParams:
+    vector_size: int = 100
+    window: int = 10
+    min_count: int = 5
+    max_vocab: int | None = None
+    symmetric: bool = True
+    weighting: str = "harmonic"
+    x_max: float = 100.0
+    alpha: float = 0.75
+    learning_rate: float = 0.05
+    epochs: int = 15
+    batch_size: int = 32768
+    grad_clip: float = 100.0
+    output_vectors: str = "sum"
+    seed: int = 1
+    workers: int = 2
+    memory_budget_mb: int = 512
+    checkpoint_dir: str | None = None
+    resume: bool = False
+    progress: bool = True
+
+    def validate(self) -> None:
+        require_positive_int(self.vector_size, "vector_size")
+        require_positive_int(self.window, "window")
+        require_positive_int(self.epochs, "epochs")
+        require_positive_int(self.batch_size, "batch_size")
+        require_positive_int(self.workers, "workers")
+        require_choice(self.weighting, "weighting", ("harmonic", "flat"))
+        require_choice(self.output_vectors, "output_vectors", ("sum", "word", "concat"))
+        require(self.x_max > 0, "x_max", "a positive number", self.x_max)
+        require(self.alpha > 0, "alpha", "a positive number", self.alpha)
+        require(self.learning_rate > 0, "learning_rate", "a positive number", self.learning_rate)
+        require(self.grad_clip > 0, "grad_clip", "a positive number", self.grad_clip)
+
+    def fingerprint(self) -> dict[str, Any]:
+        """What a checkpoint must agree on to be resumed (epochs may grow, workers change)."""
+        skip = {"epochs", "workers", "checkpoint_dir", "resume", "progress", "memory_budget_mb",
+                "output_vectors"}
+        return {k: v for k, v in asdict(self).items() if k not in skip}
+
+
+class GloveEmbedder:
+    """GloVe trained by AdaGrad on minibatches of the shuffled co-occurrence nonzeros."""
+
+    name = "lexiplug.glove.v1"
+
+    def __init__(self, params: GloveParams) -> None:
+        params.validate()
+        self.params = params
+        self.losses: list[float] = []
+
+    @property
+    def progress(self) -> bool:
+        return self.params.progress
+
+    @progress.setter
+    def progress(self, value: bool) -> None:
+        self.params.progress = value
+
+    def fit(self, corpus: Any) -> Vectors:
+        from lexiplug.corpus.cooccurrence import cooccurrence_counts
+
+        p = self.params
+        p.validate()
+        encoded = as_encoded(corpus, min_count=p.min_count, max_vocab=p.max_vocab,
+                             progress=p.progress)
+        counts = cooccurrence_counts(
+            encoded, window=p.window, weighting=p.weighting, symmetric=p.symmetric,
+            memory_budget_mb=p.memory_budget_mb, progress=progress_enabled(p.progress),
+        ).tocoo()
+        if counts.nnz == 0:
+            raise TrainingError(
+                "the co-occurrence matrix is empty: every sentence has a single in-vocabulary "
+                f"word (window={p.window}, min_count={p.min_count})", where="embedder.window"
+            )
+        matrix = self._train(encoded, counts)
+        return make_vectors(encoded, matrix, method=self.name,
+                            params={**asdict(p), "final_loss": self.losses[-1]})
+
+    # -- training ----------------------------------------------------------------------------
+
+    def _train(self, encoded: EncodedCorpus, counts: Any) -> np.ndarray:
+        import torch
+
+        p = self.params
+        previous_threads = torch.get_num_threads()
+        torch.set_num_threads(p.workers)
+        try:
+            n_words = len(encoded.vocab.words)
+            rows = torch.from_numpy(counts.row.astype(np.int64))
+            cols = torch.from_numpy(counts.col.astype(np.int64))
+            values = np.asarray(counts.data, dtype=np.float64)
+            log_x = torch.from_numpy(np.log(values).astype(np.float32))
+            weight = torch.from_numpy(
+                np.minimum(1.0, (values / p.x_max) ** p.alpha).astype(np.float32)
+            )
+            fingerprint = self._fingerprint(encoded, counts.nnz)
+            state, first_epoch = self._initial_state(n_words, fingerprint)
+            self._run_epochs(state, rows, cols, log_x, weight, first_epoch, fingerprint)
+            W, C = state["W"], state["C"]
+            if p.output_vectors == "word":
+                out = W
+            elif p.output_vectors == "concat":
+                out = torch.cat([W, C], dim=1)
+            else:
+                out = W + C
+            return out.numpy().astype(np.float32)
+        finally:
+            torch.set_num_threads(previous_threads)
+
+    def _fingerprint(self, encoded: EncodedCorpus, nnz: int) -> str:
+        digest = hashlib.sha256()
+        digest.update(json.dumps(self.params.fingerprint(), sort_keys=True).encode())
+        digest.update("\n".join(encoded.vocab.words).encode("utf-8"))
+        digest.update(np.asarray(encoded.vocab.counts, dtype=np.int64).tobytes())
+        digest.update(str(nnz).encode())
+        return digest.hexdigest()[:16]
+
+    def _initial_state(
+        self, n_words: int, fingerprint: str
+    ) -> tuple[dict[str, torch.Tensor], int]:
+        import torch
+
+        p = self.params
+        folder = Path(p.checkpoint_dir) if p.checkpoint_dir else None
+        if p.resume and folder is not None and (folder / CHECKPOINT_STATE).exists():
+            return self._load_checkpoint(folder, fingerprint)
+        if p.resume:
+            logger.info("resume: no GloVe checkpoint in %s, starting from epoch 1", folder)
+        generator = torch.Generator().manual_seed(p.seed)
+        dim = p.vector_size
+
+        def uniform(*shape: int) -> torch.Tensor:
+            return (torch.rand(*shape, generator=generator) - 0.5) / dim
+
+        state = {"W": uniform(n_words, dim), "C": uniform(n_words, dim),
+                 "bw": uniform(n_words), "bc": uniform(n_words)}
+        for name in _PARAM_NAMES:
+            state[f"g{name}"] = torch.ones_like(state[name])
+        self.losses = []
+        return state, 0
+
+    def _run_epochs(
+        self, state: dict[str, torch.Tensor], rows: torch.Tensor, cols: torch.Tensor,
+        log_x: torch.Tensor, weight: torch.Tensor, first_epoch: int, fingerprint: str,
+    ) -> None:
+        import torch
+        from tqdm.auto import tqdm
+
+        p = self.params
+        nnz = rows.shape[0]
+        bar = tqdm(total=p.epochs, initial=first_epoch, desc="GloVe epochs", unit="epoch",
+                   disable=not progress_enabled(p.progress), leave=False)
+        for epoch in range(first_epoch, p.epochs):
+            start = time.perf_counter()
+            order = torch.randperm(
+                nnz, generator=torch.Generator().manual_seed(p.seed * 1_000_003 + epoch)
+            )
+            total = 0.0
+            for begin in range(0, nnz, p.batch_size):
+                batch = order[begin : begin + p.batch_size]
+                total += _adagrad_step(state, rows[batch], cols[batch], log_x[batch],
+                                       weight[batch], p.learning_rate, p.grad_clip)
+            if not np.isfinite(total):
+                raise TrainingError(
+                    f"GloVe diverged at epoch {epoch + 1} (loss {total}); lower "
+                    f"learning_rate ({p.learning_rate})", where="embedder.learning_rate",
+                )
+            self.losses.append(total / nnz)
+            logger.info("GloVe epoch %d/%d: loss %.5f (%.1fs)", epoch + 1, p.epochs,
+                        total / nnz, time.perf_counter() - start)
+            bar.update(1)
+            bar.set_postfix(loss=f"{total / nnz:.4f}")
+            if p.checkpoint_dir:
+                self._save_checkpoint(Path(p.checkpoint_dir), state, epoch + 1, fingerprint)
+        bar.close()
+
+    # -- checkpoints -------------------------------------------------------------------------
+
+    def _save_checkpoint(
+        self, folder: Path, state: dict[str, torch.Tensor], epochs_done: int, fingerprint: str
+    ) -> None:
+        from lexiplug.atomic import atomic_open, atomic_path
+        from safetensors.torch import save_file
+
+        folder.mkdir(parents=True, exist_ok=True)
+        tensors = {name: tensor.contiguous() for name, tensor in state.items()}
+        with atomic_path(folder / CHECKPOINT_TENSORS) as tmp:
+            save_file(tensors, str(tmp))
+        digest = hashlib.sha256((folder / CHECKPOINT_TENSORS).read_bytes()).hexdigest()
+        info = {"epochs_done": epochs_done, "fingerprint": fingerprint, "sha256": digest,
+                "losses": self.losses, "params": self.params.fingerprint()}
+        with atomic_open(folder / CHECKPOINT_STATE, "w", encoding="utf-8") as handle:
+            json.dump(info, handle, indent=2)
+
+    def _load_checkpoint(
+        self, folder: Path, fingerprint: str
+    ) -> tuple[dict[str, torch.Tensor], int]:
+        from safetensors.torch import load_file
+
+        state_path = folder / CHECKPOINT_STATE
+        try:
+            info = json.loads(state_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as error:
+            raise TrainingError(f"unreadable GloVe checkpoint state: {error}",
+                                where=str(state_path)) from None
+        if info.get("fingerprint") != fingerprint:
+            raise TrainingError(
+                "the checkpoint was made with another corpus or other GloVe parameters "
+                f"(checkpoint params {info.get('params')}); delete {folder} or drop --resume",
+                where=str(state_path),
+            )
+        tensor_path = folder / CHECKPOINT_TENSORS
+        digest = hashlib.sha256(tensor_path.read_bytes()).hexdigest()
+        if digest != info.get("sha256"):
+            raise TrainingError("checkpoint tensors do not match the checksum in the state file",
+                                where=str(tensor_path))
+        state = load_file(str(tensor_path))
+        self.losses = list(info.get("losses", []))
+        epochs_done = int(info["epochs_done"])
+        logger.info("resuming GloVe from %s after epoch %d", folder, epochs_done)
+        return state, min(epochs_done, self.params.epochs)
+
+
+def _adagrad_step(
+    state: dict[str, torch.Tensor], i: torch.Tensor, j: torch.Tensor, log_x: torch.Tensor,
+    weight: torch.Tensor, learning_rate: float, grad_clip: float,
+) -> float:
+    """One AdaGrad step on a minibatch of nonzeros; returns the batch's summed loss."""
+    W, C, bw, bc = state["W"], state["C"], state["bw"], state["bc"]
+    wi, cj = W[i], C[j]
+    diff = (wi * cj).sum(1) + bw[i] + bc[j] - log_x
+    fdiff = weight * diff
+    loss = 0.5 * float((fdiff * diff).sum())
+    fdiff = fdiff.unsqueeze(1)
+    grad_w = (fdiff * cj).clamp_(-grad_clip, grad_clip)
+    grad_c = (fdiff * wi).clamp_(-grad_clip, grad_clip)
+    _sparse_adagrad(W, state["gW"], i, grad_w, learning_rate)
+    _sparse_adagrad(C, state["gC"], j, grad_c, learning_rate)
+    _sparse_adagrad(bw, state["gbw"], i, fdiff.squeeze(1), learning_rate)
+    _sparse_adagrad(bc, state["gbc"], j, fdiff.squeeze(1), learning_rate)
+    return loss
+
+
+def _sparse_adagrad(
+    param: torch.Tensor, accumulator: torch.Tensor, index: torch.Tensor, grad: torch.Tensor,
+    learning_rate: float,
+) -> None:
+    """Sum the gradient rows per index, then one AdaGrad update of only the touched rows."""
+    import torch
+
+    unique, inverse = torch.unique(index, return_inverse=True)
+    summed = torch.zeros((unique.shape[0], *grad.shape[1:]), dtype=grad.dtype)
+    summed.index_add_(0, inverse, grad)
+    acc = accumulator[unique] + summed * summed
+    accumulator[unique] = acc
+    param[unique] -= learning_rate * summed / acc.sqrt()
+
+
+def glove_v1(
+    vector_size: int = 100, window: int = 10, min_count: int = 5, max_vocab: int | None = None,
+    symmetric: bool = True, weighting: str = "harmonic", x_max: float = 100.0,
+    alpha: float = 0.75, learning_rate: float = 0.05, epochs: int = 15, batch_size: int = 32768,
+    grad_clip: float = 100.0, output_vectors: str = "sum", seed: int = 1, workers: int = 2,
+    memory_budget_mb: int = 512, checkpoint_dir: str | None = None, resume: bool = False,
+    progress: bool = True,
+) -> GloveEmbedder:
+    """GloVe (weighted least squares on log co-occurrences, AdaGrad), checkpointed per epoch."""
+    return GloveEmbedder(GloveParams(
+        vector_size=vector_size, window=window, min_count=min_count, max_vocab=max_vocab,
+        symmetric=symmetric, weighting=weighting, x_max=x_max, alpha=alpha,
+        learning_rate=learning_rate, epochs=epochs, batch_size=batch_size, grad_clip=grad_clip,
+        output_vectors=output_vectors, seed=seed, workers=workers,
+        memory_budget_mb=memory_budget_mb, checkpoint_dir=checkpoint_dir, resume=resume,
+        progress=progress,
+    ))
