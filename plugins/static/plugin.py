@@ -8,6 +8,7 @@ from lexiplug.registry import Registries
 
 MODULES = (
     "lexiplug.plugins.static.register_all",
+    "lexiplug.plugins.static.corpora",
 )
 
 
