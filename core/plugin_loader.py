@@ -58,6 +58,7 @@ _lock = threading.RLock()
 _manager: pluggy.PluginManager | None = None
 _records: list[PluginRecord] = []
 _loaded = False
+_loading = False  # a plugin's register hook that looks names up must not restart loading
 
 
 def _disabled_names() -> set[str]:
@@ -89,64 +90,83 @@ def failed_plugins() -> list[PluginRecord]:
 
 def ensure_plugins_loaded() -> None:
     """Load every entry point of the ``lexiplug`` group once, recording failures."""
-    global _manager, _loaded
+    global _manager, _loaded, _loading
     if _loaded:
         return
     with _lock:
-        if _loaded:
+        if _loaded or _loading:
             return
-        from .registry import registry  # local: registry imports this module lazily too
+        _loading = True
+        try:
+            _load_entry_points()
+        finally:
+            _loading = False
 
-        manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
-        manager.add_hookspecs(hookspecs)
-        disabled = _disabled_names()
-        entry_points = sorted(
-            importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name
+
+def _load_entry_points() -> None:
+    global _manager, _loaded
+    from .registry import registry  # local: registry imports this module lazily too
+
+    manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    manager.add_hookspecs(hookspecs)
+    disabled = _disabled_names()
+    entry_points = sorted(
+        importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name
+    )
+    seen: dict[str, PluginRecord] = {}
+    for entry_point in entry_points:
+        first = seen.get(entry_point.name)
+        if first is not None and first.module == entry_point.value:
+            continue  # the same dist visible twice on sys.path
+        dist = getattr(entry_point, "dist", None)
+        record = PluginRecord(
+            name=entry_point.name,
+            module=entry_point.value,
+            distribution=dist.name if dist is not None else None,
+            version=dist.version if dist is not None else None,
+            status="disabled" if entry_point.name in disabled else "loaded",
         )
-        seen: set[str] = set()
-        for entry_point in entry_points:
-            if entry_point.name in seen:  # the same dist visible twice on sys.path
-                continue
-            seen.add(entry_point.name)
-            dist = getattr(entry_point, "dist", None)
-            record = PluginRecord(
-                name=entry_point.name,
-                module=entry_point.value,
-                distribution=dist.name if dist is not None else None,
-                version=dist.version if dist is not None else None,
-                status="disabled" if entry_point.name in disabled else "loaded",
+        _records.append(record)
+        if first is not None:  # two plugins under one name: keep the first, say so
+            record.status = "failed"
+            record.error = (
+                f"entry point name {entry_point.name!r} is already used by "
+                f"{first.distribution or '?'} ({first.module}); rename one of them"
             )
-            _records.append(record)
-            if record.status == "disabled":
-                _trace(f"{entry_point.name}: disabled by {DISABLE_ENV}")
-                continue
-            start = time.perf_counter()
-            before = registry.all_names()
-            try:
-                module = entry_point.load()
-                manager.register(module, name=entry_point.name)
-                hook_impls = [
-                    impl for impl in manager.hook.lexiplug_register.get_hookimpls()
-                    if impl.plugin is module
-                ]
-                for impl in hook_impls:
-                    impl.function(registry=registry)
-            except Exception as error:  # a plugin's bug must not break lexiplug
-                record.status = "failed"
-                record.error = f"{type(error).__name__}: {error}"
-                if manager.is_registered(manager.get_plugin(entry_point.name)):
-                    manager.unregister(name=entry_point.name)
-                logger.warning("lexiplug plugin %r failed to load: %s", entry_point.name, error)
-                _trace(f"{entry_point.name}: FAILED\n{traceback.format_exc()}")
-            record.seconds = time.perf_counter() - start
-            record.registered = sorted(registry.all_names() - before)
-            if record.status == "loaded":
-                _trace(
-                    f"{entry_point.name}: loaded in {record.seconds * 1000:.1f} ms, "
-                    f"registered {len(record.registered)} names"
-                )
-        _manager = manager
-        _loaded = True
+            logger.warning("lexiplug plugin %r not loaded: %s", record.name, record.error)
+            _trace(f"{entry_point.name}: FAILED {record.error}")
+            continue
+        seen[entry_point.name] = record
+        if record.status == "disabled":
+            _trace(f"{entry_point.name}: disabled by {DISABLE_ENV}")
+            continue
+        start = time.perf_counter()
+        before = registry.all_names()
+        try:
+            module = entry_point.load()
+            manager.register(module, name=entry_point.name)
+            hook_impls = [
+                impl for impl in manager.hook.lexiplug_register.get_hookimpls()
+                if impl.plugin is module
+            ]
+            for impl in hook_impls:
+                impl.function(registry=registry)
+        except Exception as error:  # a plugin's bug must not break lexiplug
+            record.status = "failed"
+            record.error = f"{type(error).__name__}: {error}"
+            if manager.is_registered(manager.get_plugin(entry_point.name)):
+                manager.unregister(name=entry_point.name)
+            logger.warning("lexiplug plugin %r failed to load: %s", entry_point.name, error)
+            _trace(f"{entry_point.name}: FAILED\n{traceback.format_exc()}")
+        record.seconds = time.perf_counter() - start
+        record.registered = sorted(registry.all_names() - before)
+        if record.status == "loaded":
+            _trace(
+                f"{entry_point.name}: loaded in {record.seconds * 1000:.1f} ms, "
+                f"registered {len(record.registered)} names"
+            )
+    _manager = manager
+    _loaded = True
 
 
 def reset_for_tests() -> None:

@@ -28,6 +28,8 @@ SECTION_NAMES = (
     "reports",
 )
 
+_SINGULAR = {name: name[:-1] for name in SECTION_NAMES} | {"corpora": "corpus"}
+
 
 class Section:
     """One registry (e.g. ``embedders``): register, look up and list functions by name."""
@@ -47,7 +49,7 @@ class Section:
         if name in self._catalogue:
             return self._catalogue.get(name)
         known = self.names()
-        lines = [f"Unknown {self.name[:-1] if self.name.endswith('s') else self.name} {name!r}."]
+        lines = [f"Unknown {_SINGULAR.get(self.name, self.name)} {name!r}."]
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
         if close:
             lines.append(f"Did you mean: {', '.join(close)}?")
