@@ -1,0 +1,153 @@
+"""Load and save :class:`Vectors` in every supported format.
+
+Formats: ``word2vec-text`` (header ``rows dim``), ``word2vec-binary``, ``glove`` (no header;
+words may contain spaces), ``fasttext-vec`` (= word2vec text), ``native`` (a folder:
+``vectors.npy`` + ``vocab.txt`` + ``meta.json`` [+ ``counts.npy``]) and ``spacy`` (a spaCy
+vectors folder or pipeline). ``auto`` detects the format from the content; text files may be
+gzip or bz2 compressed.
+
+Loading is strict: every fault is a :class:`~lexiplug.errors.FormatError` naming the file and
+line (or record). Policies:
+
+* ``errors``: ``strict`` (default) rejects words that are not UTF-8; ``replace`` substitutes
+  U+FFFD (and ``ignore`` drops the bad bytes).
+* ``duplicates``: ``first`` (default, as gensim) keeps the first vector of a repeated word
+  and logs one warning; ``last`` keeps the last vector (at the first word's position);
+  ``error`` raises.
+* NaN, inf, or numbers beyond float32 range are always errors.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConfigError, LexiplugError
+from .formats import FORMATS, canonical_format, detect_format, require_exists
+from .io_rows import DuplicatePolicy
+from .vectors import OOVPolicy, Vectors
+
+__all__ = ["FORMATS", "detect_format", "load_vectors", "save_vectors"]
+
+_ERRORS = ("strict", "replace", "ignore")
+
+
+def load_vectors(
+    path: str | Path,
+    format: str = "auto",
+    *,
+    errors: str = "strict",
+    duplicates: DuplicatePolicy = "first",
+    limit: int | None = None,
+    mmap: bool = False,
+    oov: OOVPolicy = "error",
+    block_bytes: int | None = None,
+) -> Vectors:
+    """Read vectors from ``path``; see the module docstring for formats and policies.
+
+    ``limit`` reads only the first N vectors (as gensim's ``limit``); ``mmap`` memory-maps a
+    native matrix instead of reading it (read-only, near-instant); ``block_bytes`` sets the
+    parser's read size (memory vs. speed; the default suits files of any size).
+    """
+    path = Path(path)
+    require_exists(path)
+    fmt = canonical_format(format)
+    if fmt == "auto":
+        fmt = detect_format(path)
+    if errors not in _ERRORS:
+        raise ConfigError(f"errors must be one of {_ERRORS}, got {errors!r}", where="errors")
+    if limit is not None and limit < 0:
+        raise ConfigError(f"limit must be >= 0, got {limit}", where="limit")
+    block: dict[str, Any] = {} if block_bytes is None else {"block_bytes": int(block_bytes)}
+    counts: np.ndarray | None = None
+    metadata: dict[str, Any] = {}
+    if fmt in ("word2vec-text", "fasttext-vec", "glove"):
+        from .io_text import read_text
+
+        keys, matrix = read_text(path, header=fmt != "glove", errors=errors,
+                                 duplicates=duplicates, limit=limit, **block)
+    elif fmt == "word2vec-binary":
+        from .io_binary import read_binary
+
+        keys, matrix = read_binary(path, errors=errors, duplicates=duplicates, limit=limit,
+                                   **block)
+    elif fmt == "native":
+        from .io_native import read_native
+
+        keys, matrix, counts, metadata = read_native(path, mmap=mmap, errors=errors)
+        if limit:
+            keys, matrix = keys[:limit], matrix[:limit]
+            counts = None if counts is None else counts[:limit]
+    else:  # spacy
+        from .interop import load_spacy_vectors
+
+        loaded = load_spacy_vectors(path)
+        keys, matrix, metadata = loaded.keys, loaded.matrix, loaded.metadata
+        if limit:
+            keys, matrix = keys[:limit], matrix[:limit]
+    metadata = {**metadata, "source": str(path), "source_format": fmt}
+    try:
+        return Vectors(keys, matrix, counts=counts, metadata=metadata, oov=oov)
+    except LexiplugError as exc:  # e.g. duplicate keys inside a native vocab.txt
+        from ..errors import FormatError
+
+        raise FormatError(exc.message, path=path) from None
+
+
+def save_vectors(
+    vectors: Vectors, path: str | Path, format: str = "native", *, precision: int | None = None
+) -> Path:
+    """Write ``vectors`` atomically in ``format``; returns the path written.
+
+    Text formats write 9 significant digits (exact float32 round trip) unless ``precision``
+    asks for fixed decimals. A ``.gz``/``.bz2`` suffix compresses text and binary files.
+    Words a format cannot hold (a space in word2vec, a newline anywhere) raise a
+    :class:`~lexiplug.errors.FormatError` before anything is written.
+    """
+    path = Path(path)
+    fmt = canonical_format(format)
+    if fmt == "auto":
+        raise ConfigError("save_vectors needs an explicit format", where="format")
+    keys, matrix = vectors.keys, np.asarray(vectors.matrix)
+    _check_writable_words(keys, fmt, path)
+    if fmt in ("word2vec-text", "fasttext-vec", "glove"):
+        from .io_text import write_text
+
+        write_text(path, keys, matrix, header=fmt != "glove", precision=precision)
+    elif fmt == "word2vec-binary":
+        from .io_binary import write_binary
+
+        write_binary(path, keys, matrix)
+    elif fmt == "native":
+        from .io_native import write_native
+
+        write_native(path, keys, matrix, vectors.counts, vectors.metadata)
+    else:
+        from .interop import save_spacy_vectors
+
+        save_spacy_vectors(vectors, path)
+    return path
+
+
+def _check_writable_words(keys: list[str], fmt: str, path: Path) -> None:
+    """Reject words the format would mangle, naming the first one."""
+    from ..errors import FormatError
+
+    forbidden = {"native": "\n", "spacy": "", "glove": "\n"}.get(fmt, " \n")
+    for number, key in enumerate(keys, start=1):
+        if not key and fmt != "native":
+            raise FormatError(f"word {number} is empty; {fmt} cannot hold an empty word",
+                              path=path)
+        if forbidden and any(ch in key for ch in forbidden):
+            raise FormatError(
+                f"word {number} ({key[:40]!r}) contains whitespace that {fmt} cannot hold "
+                f"(forbidden: {forbidden!r}); save as 'native' or 'glove' instead", path=path,
+            )
+        if fmt == "glove" and key != key.strip(" "):
+            raise FormatError(
+                f"word {number} ({key[:40]!r}) starts or ends with a space, which glove "
+                "cannot hold", path=path,
+            )
+    return None

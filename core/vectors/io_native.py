@@ -1,0 +1,112 @@
+"""The native format: a folder with ``vectors.npy`` (memory-mappable), ``vocab.txt``,
+``meta.json`` and optionally ``counts.npy``.
+
+``.npy`` loads with ``mmap_mode="r"`` in milliseconds whatever the size, and needs no
+pickle (``allow_pickle=False``). ``vocab.txt`` holds one word per line, so words may hold
+any character but a newline.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..atomic import atomic_dir
+from ..errors import FormatError
+from .formats import require_exists
+
+FORMAT_NAME = "lexiplug-vectors"
+FORMAT_VERSION = 1
+_FILES = ("vectors.npy", "vocab.txt", "meta.json")
+
+
+def read_native(
+    path: Path, *, mmap: bool = False, errors: str = "strict"
+) -> tuple[list[str], np.ndarray, np.ndarray | None, dict[str, Any]]:
+    """``(keys, matrix, counts, metadata)`` from a native folder."""
+    require_exists(path)
+    missing = [name for name in _FILES if not (path / name).exists()]
+    if missing:
+        raise FormatError(f"native vectors folder lacks {', '.join(missing)}", path=path)
+    meta = _read_meta(path / "meta.json")
+    try:
+        matrix = np.load(path / "vectors.npy", mmap_mode="r" if mmap else None,
+                         allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise FormatError(f"cannot read the matrix ({exc})", path=path / "vectors.npy") from None
+    if matrix.ndim != 2 or matrix.dtype != np.float32:
+        raise FormatError(
+            f"expected a 2-D float32 matrix, found shape {matrix.shape} dtype {matrix.dtype}",
+            path=path / "vectors.npy",
+        )
+    keys = _read_vocab(path / "vocab.txt", errors)
+    expected = (meta.get("rows"), meta.get("dim"))
+    if len(keys) != matrix.shape[0] or expected != matrix.shape:
+        raise FormatError(
+            f"meta.json says {expected[0]} x {expected[1]}, vectors.npy holds "
+            f"{matrix.shape[0]} x {matrix.shape[1]} and vocab.txt {len(keys)} words",
+            path=path,
+        )
+    counts = None
+    if (path / "counts.npy").exists():
+        counts = np.load(path / "counts.npy", allow_pickle=False)
+        if counts.shape != (len(keys),):
+            raise FormatError(f"counts.npy has shape {counts.shape}, expected ({len(keys)},)",
+                              path=path / "counts.npy")
+    return keys, matrix, counts, dict(meta.get("metadata") or {})
+
+
+def _read_meta(path: Path) -> dict[str, Any]:
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise FormatError(f"meta.json is not valid JSON ({exc})", path=path) from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+        raise FormatError(f"meta.json does not describe {FORMAT_NAME!r} vectors", path=path)
+    if meta.get("version", 0) > FORMAT_VERSION:
+        raise FormatError(
+            f"native format version {meta.get('version')} is newer than this lexiplug "
+            f"reads ({FORMAT_VERSION}); upgrade lexiplug", path=path,
+        )
+    return meta
+
+
+def _read_vocab(path: Path, errors: str) -> list[str]:
+    data = path.read_bytes()
+    if data.endswith(b"\n"):
+        data = data[:-1]
+    lines = data.split(b"\n") if data else []
+    try:
+        return [line.decode("utf-8", errors) for line in lines]
+    except UnicodeDecodeError:
+        for number, line in enumerate(lines, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise FormatError(f"word is not valid UTF-8 ({exc.reason})", path=path,
+                                  line=number) from None
+        raise
+
+
+def write_native(
+    path: Path, keys: list[str], matrix: np.ndarray, counts: np.ndarray | None,
+    metadata: dict[str, Any],
+) -> None:
+    """Write the folder atomically (readers see the old folder or the new, never a mix)."""
+    with atomic_dir(path) as tmp:
+        np.save(tmp / "vectors.npy", np.ascontiguousarray(matrix, dtype=np.float32),
+                allow_pickle=False)
+        vocab = "".join(f"{key}\n" for key in keys)
+        (tmp / "vocab.txt").write_bytes(vocab.encode("utf-8"))
+        if counts is not None:
+            np.save(tmp / "counts.npy", np.asarray(counts, dtype=np.int64), allow_pickle=False)
+        meta = {
+            "format": FORMAT_NAME, "version": FORMAT_VERSION, "rows": int(matrix.shape[0]),
+            "dim": int(matrix.shape[1]), "dtype": "float32", "has_counts": counts is not None,
+            "metadata": {k: v for k, v in metadata.items() if not k.startswith("_")},
+        }
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=2, default=str) + "\n",
+                                       encoding="utf-8")
