@@ -1,0 +1,282 @@
+"""``lexiplug.similarity.v1``: correlation of cosine similarity with human word-pair scores.
+
+Spearman's rho (primary) and Pearson's r over the scored pairs, with coverage, a seeded
+bootstrap 95% CI and one detail record per pair. With the default settings the figures equal
+gensim's ``KeyedVectors.evaluate_word_pairs`` (same case folding, ``restrict_vocab``, and
+float32 cosine arithmetic), so numbers can be compared with published gensim-based results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from lexiplug.errors import ConfigError
+from lexiplug.evaluation.result import Result
+from lexiplug.plugins.datasets.readers_word_pairs import WordPairs
+from lexiplug.registry import Registries
+
+from .common import (
+    LOW_COVERAGE,
+    add_warning,
+    as_vectors,
+    check_restrict_vocab,
+    finite_or_none,
+    load_dataset,
+    vocabulary_lookup,
+)
+
+NAME = "lexiplug.similarity.v1"
+SimilarityOOV = Literal["skip", "vectors", "zero"]
+_OOV_CHOICES = ("skip", "vectors", "zero")
+_BOOTSTRAP_CELLS = 4_000_000  # resample-matrix entries per bootstrap block (bounds memory)
+
+
+@dataclass
+class SimilarityEvaluator:
+    """Scores vectors on word-pair datasets.
+
+    ``oov``: ``skip`` leaves pairs with an unknown word out of the correlation; ``vectors``
+    scores them with the vectors' own OOV policy (e.g. fastText subwords); ``zero`` gives them
+    similarity 0, like gensim's ``dummy4unknown=True``. Coverage always counts the pairs whose
+    words are both in the (restricted) vocabulary.
+    """
+
+    oov: SimilarityOOV = "skip"
+    case_insensitive: bool = True
+    restrict_vocab: int | None = None
+    bootstrap: int = 1000
+    seed: int = 0
+    level: float = 0.95
+    datasets: Sequence[str] | None = None
+    name: str = field(default=NAME, init=False)
+
+    def __post_init__(self) -> None:
+        if self.oov not in _OOV_CHOICES:
+            raise ConfigError(f"oov must be one of {_OOV_CHOICES}, got {self.oov!r}", where="oov")
+        check_restrict_vocab(self.restrict_vocab)
+        if self.bootstrap < 0:
+            raise ConfigError(f"bootstrap must be >= 0, got {self.bootstrap}", where="bootstrap")
+        if not 0 < self.level < 1:
+            raise ConfigError(f"level must be in (0, 1), got {self.level}", where="level")
+
+    def evaluate_all(self, model: Any) -> list[Result]:
+        """One result per dataset in ``datasets`` (default: every similarity set found)."""
+        from lexiplug.evaluation.api import default_datasets
+
+        names = list(self.datasets) if self.datasets else default_datasets(kinds=("similarity",))
+        return [self.evaluate(model, name) for name in names]
+
+    def evaluate(self, model: Any, dataset: Any) -> Result:
+        vectors = as_vectors(model)
+        loaded = load_dataset(dataset, kind="similarity", expected=WordPairs)
+        pairs: WordPairs = loaded.data
+        warnings: list[str] = []
+        lookup = vocabulary_lookup(vectors, self.restrict_vocab, self.case_insensitive)
+        firsts = [a for a, _ in pairs.pairs]
+        seconds = [b for _, b in pairs.pairs]
+        rows_a, rows_b = lookup.rows(firsts), lookup.rows(seconds)
+        in_vocab = (rows_a >= 0) & (rows_b >= 0)
+
+        model_scores = np.full(len(pairs), np.nan, dtype=np.float64)
+        covered_rows = np.nonzero(in_vocab)[0]
+        needed = np.unique(np.concatenate([rows_a[covered_rows], rows_b[covered_rows]]))
+        unit_needed = unit_rows_like_gensim(vectors.matrix[needed])
+        unit = dict(zip(needed.tolist(), unit_needed, strict=True))
+        for i in covered_rows.tolist():
+            # one float32 dot per pair, as gensim's similarity() does: the correlations then
+            # agree to the last bit, not just to ~1e-8
+            model_scores[i] = float(np.dot(unit[int(rows_a[i])], unit[int(rows_b[i])]))
+        scored = in_vocab.copy()
+        if self.oov == "zero":
+            model_scores[~in_vocab] = 0.0
+            scored[:] = True
+        elif self.oov == "vectors" and not in_vocab.all():
+            self._score_with_oov_vectors(vectors, pairs, rows_a, rows_b, model_scores, scored,
+                                         warnings)
+
+        n_items, n_covered, n_scored = len(pairs), int(in_vocab.sum()), int(scored.sum())
+        gold = pairs.scores[scored]
+        predicted = model_scores[scored]
+        metrics, p_values = _correlations(gold, predicted)
+        ci: dict[str, tuple[float, float]] = {}
+        if n_scored == 0:
+            add_warning(
+                warnings,
+                f"{loaded.name}: no pair has both words in the vocabulary "
+                f"({n_items} pairs, {len(vectors)} words); no score",
+            )
+        elif metrics["spearman"] is None:
+            add_warning(
+                warnings,
+                f"{loaded.name}: correlation undefined over {n_scored} scored pairs "
+                "(fewer than 2, or constant scores); no score",
+            )
+        elif self.bootstrap:
+            ci = bootstrap_correlations(
+                gold, predicted, n_resamples=self.bootstrap, seed=self.seed, level=self.level
+            )
+        if 0 < n_covered < n_items * LOW_COVERAGE:
+            add_warning(
+                warnings,
+                f"{loaded.name}: low coverage, only {n_covered} of {n_items} pairs have both "
+                "words in the vocabulary; compare scores only on shared covered pairs",
+            )
+
+        details = [
+            {
+                "item": i,
+                "line": pairs.lines[i],
+                "word1": a,
+                "word2": b,
+                "gold": float(pairs.scores[i]),
+                "model": finite_or_none(model_scores[i]),
+                "covered": bool(in_vocab[i]),
+                "scored": bool(scored[i]),
+            }
+            for i, (a, b) in enumerate(pairs.pairs)
+        ]
+        return Result(
+            evaluator=self.name,
+            dataset=loaded.name,
+            metrics=metrics,
+            primary="spearman",
+            n_items=n_items,
+            n_covered=n_covered,
+            ci=ci,
+            details=details,
+            dataset_checksum=loaded.checksum,
+            warnings=warnings,
+            extra={
+                "n_scored": n_scored,
+                "p_values": p_values,
+                "oov": self.oov,
+                "case_insensitive": self.case_insensitive,
+                "restrict_vocab": self.restrict_vocab,
+                "bootstrap": self.bootstrap,
+                "seed": self.seed,
+                "level": self.level,
+                "citation": loaded.citation,
+            },
+        )
+
+    def _score_with_oov_vectors(
+        self,
+        vectors: Any,
+        pairs: WordPairs,
+        rows_a: np.ndarray,
+        rows_b: np.ndarray,
+        model_scores: np.ndarray,
+        scored: np.ndarray,
+        warnings: list[str],
+    ) -> None:
+        if vectors.oov == "error":
+            add_warning(
+                warnings,
+                "oov='vectors' but these vectors have no OOV policy (oov='error'); "
+                "pairs with unknown words are skipped",
+            )
+            return
+        for i in np.nonzero((rows_a < 0) | (rows_b < 0))[0].tolist():
+            a, b = pairs.pairs[i]
+            vec_a = vectors.matrix[rows_a[i]] if rows_a[i] >= 0 else vectors.oov_vector(a)
+            vec_b = vectors.matrix[rows_b[i]] if rows_b[i] >= 0 else vectors.oov_vector(b)
+            unit_a, unit_b = unit_rows_like_gensim(np.stack([vec_a, vec_b]))
+            model_scores[i] = float(np.dot(unit_a, unit_b))
+            scored[i] = True
+
+
+def unit_rows_like_gensim(rows: np.ndarray) -> np.ndarray:
+    """Unit rows computed as gensim's ``matutils.unitvec`` does (float64 norm and scaling,
+    then float32), zero rows kept; bit-identical, which float32 division is not."""
+    rows64 = np.asarray(rows, dtype=np.float64).reshape(len(rows), -1)
+    norms = np.linalg.norm(rows64, axis=1)
+    scale = np.divide(1.0, norms, out=np.ones_like(norms), where=norms > 0)
+    return (rows64 * scale[:, None]).astype(np.float32)
+
+
+def _correlations(
+    gold: np.ndarray, predicted: np.ndarray
+) -> tuple[dict[str, float | None], dict[str, float | None]]:
+    """Spearman and Pearson via scipy (what gensim calls); None where undefined."""
+    if gold.size < 2 or np.ptp(gold) == 0 or np.ptp(predicted) == 0:
+        return {"spearman": None, "pearson": None}, {"spearman": None, "pearson": None}
+    from scipy import stats
+
+    spearman = stats.spearmanr(gold, predicted)
+    pearson = stats.pearsonr(gold, predicted)
+    return (
+        {"spearman": finite_or_none(spearman[0]), "pearson": finite_or_none(pearson[0])},
+        {"spearman": finite_or_none(spearman[1]), "pearson": finite_or_none(pearson[1])},
+    )
+
+
+def bootstrap_correlations(
+    gold: np.ndarray,
+    predicted: np.ndarray,
+    *,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> dict[str, tuple[float, float]]:
+    """Percentile CIs of Spearman and Pearson over pair resamples, all resamples at once
+    (row-wise ranks and correlations) instead of one scipy call per resample."""
+    from scipy.stats import rankdata
+
+    n = gold.size
+    if n < 2 or n_resamples <= 0:
+        return {}
+    rng = np.random.default_rng(seed)
+    block = max(1, _BOOTSTRAP_CELLS // n)
+    spearman: list[np.ndarray] = []
+    pearson: list[np.ndarray] = []
+    for start in range(0, n_resamples, block):
+        size = min(block, n_resamples - start)
+        index = rng.integers(0, n, (size, n))
+        x, y = gold[index], predicted[index]
+        pearson.append(_rowwise_pearson(x, y))
+        spearman.append(_rowwise_pearson(rankdata(x, axis=1), rankdata(y, axis=1)))
+    alpha = (1 - level) / 2
+    intervals: dict[str, tuple[float, float]] = {}
+    for metric, chunks in (("spearman", spearman), ("pearson", pearson)):
+        values = np.concatenate(chunks)
+        values = values[np.isfinite(values)]
+        if values.size >= n_resamples // 2:
+            low, high = np.quantile(values, [alpha, 1 - alpha])
+            intervals[metric] = (float(low), float(high))
+    return intervals
+
+
+def _rowwise_pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    x = x - x.mean(axis=1, keepdims=True)
+    y = y - y.mean(axis=1, keepdims=True)
+    denominator = np.sqrt((x * x).sum(axis=1) * (y * y).sum(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray((x * y).sum(axis=1) / denominator)
+
+
+def make_similarity_evaluator(
+    oov: SimilarityOOV = "skip",
+    case_insensitive: bool = True,
+    lowercase: bool | None = None,
+    restrict_vocab: int | None = None,
+    bootstrap: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+    datasets: Sequence[str] | None = None,
+) -> SimilarityEvaluator:
+    """Factory registered as ``lexiplug.similarity.v1``; ``lowercase`` is an alias of
+    ``case_insensitive`` (matching is by folded case, first vocabulary variant wins)."""
+    if lowercase is not None:
+        case_insensitive = lowercase
+    return SimilarityEvaluator(
+        oov=oov, case_insensitive=case_insensitive, restrict_vocab=restrict_vocab,
+        bootstrap=bootstrap, seed=seed, level=level,
+        datasets=None if datasets is None else list(datasets),
+    )
+
+
+def register(registry: Registries) -> None:
+    registry.evaluators.register(NAME, func=make_similarity_evaluator)
