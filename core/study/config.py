@@ -1,0 +1,188 @@
+"""Read a study config: sections, name references and overrides, checked before any work.
+
+A study names its parts in sections (``[corpora.*]``, ``[embedders.*]``, ``[transforms.*]``,
+``[evaluate.*]``, ``[report]``, ``[study]``) and wires them by name (``corpus = "gutenberg"``,
+``input = "glove"``), never by ``${...}`` interpolation, which would build an object twice.
+This module turns the text into a :class:`StudyConfig` of plain blocks with their references
+split off; :mod:`lexiplug.study.plan` resolves the blocks through the registry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+
+STEP_SECTIONS = ("corpora", "embedders", "transforms", "evaluate")
+KNOWN_SECTIONS = (*STEP_SECTIONS, "report", "study")
+REGISTRY_KEY = {
+    "corpora": "@corpora",
+    "embedders": "@embedders",
+    "transforms": "@transforms",
+    "evaluate": "@evaluators",
+}
+_HEADER = re.compile(r"^\s*\[([^\]]+)\]\s*$", re.MULTILINE)
+
+
+@dataclass
+class Block:
+    """One named section: its registry function, its own settings, and what it refers to."""
+
+    section: str
+    name: str
+    function: str
+    settings: dict[str, Any]
+    refs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def where(self) -> str:
+        return f"{self.section}.{self.name}"
+
+
+@dataclass
+class StudyConfig:
+    """A study config split into blocks; ``raw`` keeps the text's values for results.json."""
+
+    path: Path
+    name: str
+    seed: int
+    corpora: dict[str, Block]
+    embedders: dict[str, Block]
+    transforms: dict[str, Block]
+    evaluate: dict[str, Block]
+    report: dict[str, Any]
+    study: dict[str, Any]
+    raw: dict[str, Any]
+
+    def blocks(self) -> list[Block]:
+        return [
+            *self.corpora.values(), *self.embedders.values(),
+            *self.transforms.values(), *self.evaluate.values(),
+        ]
+
+
+def load_study_config(path: str | Path, overrides: Mapping[str, Any] | None = None) -> StudyConfig:
+    """Parse ``path`` with ``overrides`` (``{"embedders.glove.dim": 50}``) into blocks."""
+    from confection import Config, ConfigValidationError
+
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"study config {str(path)!r} does not exist or is not a file",
+                          where="CONFIG")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"study config is not UTF-8 text ({error})", where=str(path)) from None
+    text = _with_parent_sections(text)
+    overrides = dict(overrides or {})
+    try:
+        raw = Config().from_str(text, interpolate=True, overrides=overrides)
+    except ConfigValidationError as error:
+        raise ConfigError(_short(error), where=str(path)) from None
+    except Exception as error:  # confection's parser raises several plain exception types
+        raise ConfigError(f"cannot parse the study config: {error}", where=str(path)) from None
+    return split_study_config(dict(raw), path)
+
+
+def split_study_config(raw: dict[str, Any], path: Path) -> StudyConfig:
+    """Check section names and split each step block into settings and references."""
+    unknown = sorted(set(raw) - set(KNOWN_SECTIONS))
+    if unknown:
+        raise ConfigError(
+            f"unknown section(s) {', '.join(unknown)}; a study config has "
+            f"{', '.join(f'[{s}]' for s in KNOWN_SECTIONS)}", where=unknown[0],
+        )
+    study = dict(raw.get("study") or {})
+    seed = study.get("seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ConfigError(f"seed must be an integer, found {seed!r}", where="study.seed")
+    name = str(study.get("name") or path.stem)
+    if not re.fullmatch(r"[\w.\-]+", name):
+        raise ConfigError(f"study name must be letters, digits, '_', '-' or '.', found {name!r}",
+                          where="study.name")
+    blocks = {section: _blocks(section, raw.get(section) or {}) for section in STEP_SECTIONS}
+    if not blocks["embedders"]:
+        raise ConfigError("a study needs at least one [embedders.NAME] section",
+                          where="embedders")
+    report = dict(raw.get("report") or {})
+    _check_report(report)
+    return StudyConfig(
+        path=path, name=name, seed=seed,
+        corpora=blocks["corpora"], embedders=blocks["embedders"],
+        transforms=blocks["transforms"], evaluate=blocks["evaluate"],
+        report=report, study=study, raw=raw,
+    )
+
+
+def _check_report(report: dict[str, Any]) -> None:
+    """The [report] options, checked now so a typo cannot fail a study after training."""
+    known = {"projection", "plots", "word_groups", "professions", "bootstrap_resamples"}
+    unknown = sorted(set(report) - known)
+    if unknown:
+        raise ConfigError(f"unknown option {unknown[0]!r}; [report] takes "
+                          f"{', '.join(sorted(known))}", where=f"report.{unknown[0]}")
+    projection = str(report.get("projection", "pca")).lower()
+    if projection not in ("pca", "tsne"):
+        raise ConfigError(f"projection must be 'pca' or 'tsne', found {projection!r}",
+                          where="report.projection")
+    groups = report.get("word_groups", {})
+    if not isinstance(groups, dict) or not all(
+        isinstance(words, list) and all(isinstance(w, str) for w in words)
+        for words in groups.values()
+    ):
+        raise ConfigError("word_groups must be a section of name = [\"word\", ...] lines",
+                          where="report.word_groups")
+    professions = report.get("professions", [])
+    if not isinstance(professions, list) or not all(isinstance(w, str) for w in professions):
+        raise ConfigError("professions must be a list of words", where="report.professions")
+    resamples = report.get("bootstrap_resamples", 1000)
+    if not isinstance(resamples, int) or isinstance(resamples, bool) or resamples < 100:
+        raise ConfigError(f"bootstrap_resamples must be an integer >= 100, found {resamples!r}",
+                          where="report.bootstrap_resamples")
+
+
+def _blocks(section: str, entries: Mapping[str, Any]) -> dict[str, Block]:
+    key = REGISTRY_KEY[section]
+    blocks: dict[str, Block] = {}
+    for name, entry in entries.items():
+        where = f"{section}.{name}"
+        if not isinstance(entry, Mapping):
+            raise ConfigError(f"expected a section [{where}], found a value {entry!r}",
+                              where=where)
+        if not re.fullmatch(r"[\w\-]+", name):
+            raise ConfigError(f"section names must be letters, digits, '_' or '-', found {name!r}",
+                              where=where)
+        settings = dict(entry)
+        function = settings.pop(key, None)
+        if not isinstance(function, str):
+            raise ConfigError(f'expected {key} = "registered.name.v1" in [{where}]', where=where)
+        blocks[name] = Block(section, name, function, settings)
+    return blocks
+
+
+def _with_parent_sections(text: str) -> str:
+    """Declare the parent sections confection wants (``[embedders]`` before ``[embedders.x]``).
+
+    Users write only the sections that hold something; the headers are added at the top so
+    the user's line numbers shift by the same amount everywhere.
+    """
+    present = {match.group(1).strip() for match in _HEADER.finditer(text)}
+    missing: list[str] = []
+    for header in present:
+        parts = header.split(".")
+        for depth in range(1, len(parts)):
+            parent = ".".join(parts[:depth])
+            if parent not in present and parent not in missing:
+                missing.append(parent)
+    if not missing:
+        return text
+    return "".join(f"[{parent}]\n" for parent in sorted(missing, key=len)) + "\n" + text
+
+
+def _short(error: Exception) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return "; ".join(lines) or type(error).__name__

@@ -1,0 +1,361 @@
+"""Run a study: fit embedders, apply transforms, evaluate every row, write the report.
+
+Order: corpora -> embedders -> transforms (dependency order) -> evaluators. Each step's output
+is cached under :func:`~lexiplug.study.cache.step_key` of its filled config and inputs, so
+re-running after adding an evaluator computes only that evaluator. Rows are named by lineage:
+``glove``, ``glove+hard_debias``, ``cade[austen]``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..errors import ConfigError, TrainingError
+from ..evaluation.result import Result
+from ..vectors import Vectors
+from .cache import StepCache, VectorsOutput, step_key
+from .config import StudyConfig, load_study_config
+from .plan import PlannedEvaluation, PlannedStep, RowRef, StudyPlan, build_plan
+
+logger = logging.getLogger(__name__)
+
+CACHE_ENV = "LEXIPLUG_CACHE"
+
+
+@dataclass
+class Row:
+    """One compared set of vectors and where it came from."""
+
+    name: str
+    node: str
+    slice: str | None
+    key: str
+    vectors: Vectors
+    lineage: list[str]
+
+
+@dataclass
+class Scored:
+    """One evaluator result for one row."""
+
+    row: str
+    evaluation: str
+    function: str
+    result: Result
+    key: str
+    cached: bool
+    seconds: float
+
+
+@dataclass
+class StepTiming:
+    step: str
+    row: str | None
+    seconds: float
+    cached: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"step": self.step, "row": self.row, "seconds": round(self.seconds, 4),
+                "cached": self.cached}
+
+
+@dataclass
+class StudyOutcome:
+    """Everything a study produced; ``files`` are the written reports and plots."""
+
+    config: StudyConfig
+    plan: StudyPlan
+    output: Path
+    rows: dict[str, Row]
+    scored: list[Scored]
+    timings: list[StepTiming]
+    seconds: float = 0.0
+    files: dict[str, Path] = field(default_factory=dict)
+    fits: int = 0  # embedder fits actually run (not served from the cache)
+
+
+def run_study(
+    config_path: str | Path,
+    *,
+    output: str | Path | None = None,
+    quiet: bool = False,
+    overrides: Mapping[str, Any] | None = None,
+    cache_dir: str | Path | None = None,
+) -> StudyOutcome:
+    """Check the whole study, then run it and write results.json, report.md and plots."""
+    started = time.perf_counter()
+    config = load_study_config(config_path, overrides)
+    out = Path(output) if output is not None else Path("runs") / config.name
+    ensure_writable(out, "--output")
+    cache_folder = _cache_folder(config, out, cache_dir)
+    if cache_folder is not None:
+        ensure_writable(cache_folder, "study.cache")
+    plan = build_plan(config)  # everything is validated before any training
+    runner = _Runner(plan, StepCache(cache_folder), quiet=quiet)
+    runner.run()
+    outcome = StudyOutcome(config, plan, out, runner.rows, runner.scored, runner.timings,
+                           fits=runner.fits)
+    outcome.seconds = time.perf_counter() - started
+    from .write import write_outputs
+
+    outcome.files = write_outputs(outcome, quiet=quiet)
+    return outcome
+
+
+def ensure_writable(folder: Path, where: str) -> None:
+    """Create ``folder`` and prove a file can be written there, or raise ConfigError."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
+            pass
+    except OSError as error:
+        raise ConfigError(
+            f"cannot write to {str(folder)!r} ({error.strerror or error}); choose another folder",
+            where=where,
+        ) from None
+
+
+def _cache_folder(config: StudyConfig, out: Path, explicit: str | Path | None) -> Path | None:
+    setting = explicit if explicit is not None else config.study.get("cache")
+    if setting is None:
+        setting = os.environ.get(CACHE_ENV)
+    if setting is False or setting in ("", "none", "off"):
+        return None
+    return Path(setting) if setting not in (None, True) else out / "cache"
+
+
+class _Runner:
+    def __init__(self, plan: StudyPlan, cache: StepCache, *, quiet: bool) -> None:
+        self.plan = plan
+        self.cache = cache
+        self.quiet = quiet
+        self.rows: dict[str, Row] = {}
+        self.node_rows: dict[str, list[str]] = {}
+        self.scored: list[Scored] = []
+        self.timings: list[StepTiming] = []
+        self.fits = 0
+        self._corpus_checksums: dict[str, str] = {}
+        from ..plugin_loader import plugin_manager
+
+        self.hook = plugin_manager().hook
+
+    def run(self) -> None:
+        from tqdm.auto import tqdm
+
+        steps = [*self.plan.embedders.values(), *self.plan.transforms.values()]
+        total = len(steps) + len(self.plan.evaluations)
+        with tqdm(total=total, disable=self.quiet, desc="study", unit="step") as bar:
+            for step in self.plan.embedders.values():
+                bar.set_postfix_str(step.block.where)
+                self._embed(step)
+                bar.update()
+            for step in self.plan.transforms.values():
+                bar.set_postfix_str(step.block.where)
+                self._transform(step)
+                bar.update()
+            for evaluation in self.plan.evaluations.values():
+                bar.set_postfix_str(evaluation.block.where)
+                self._evaluate(evaluation)
+                bar.update()
+
+    # -- embedders -------------------------------------------------------------------------
+
+    def _corpus_checksum(self, name: str) -> str:
+        if name not in self._corpus_checksums:
+            corpus = self.plan.corpora[name].obj
+            checksum = getattr(corpus, "checksum", None)
+            self._corpus_checksums[name] = str(checksum()) if callable(checksum) else ""
+        return self._corpus_checksums[name]
+
+    def _embed(self, step: PlannedStep) -> None:
+        fingerprint = getattr(step.obj, "fingerprint", None)
+        key = step_key("embed", {
+            "config": step.filled,
+            "corpora": {name: self._corpus_checksum(name) for name in step.corpora},
+            "fingerprint": fingerprint() if callable(fingerprint) else None,
+            "lexiplug": __version__,
+        })
+        start = time.perf_counter()
+        output = self.cache.load_vectors(key)
+        cached = output is not None
+        if output is None:
+            output = self._fit(step)
+            self.fits += 1
+            if _cacheable(output):
+                self.cache.save_vectors(key, output)
+        seconds = time.perf_counter() - start
+        self.timings.append(StepTiming(step.block.where, step.name, seconds, cached))
+        logger.info("%s: %s in %.2fs", step.block.where, "cached" if cached else "fitted", seconds)
+        self._add_rows(step.name, key, output, lineage=[step.block.where])
+        for row_name in self.node_rows[step.name]:
+            self.hook.lexiplug_after_fit(
+                name=row_name, vectors=self.rows[row_name].vectors,
+                config={"@embedders": step.block.function, **step.block.settings},
+            )
+
+    def _fit(self, step: PlannedStep) -> VectorsOutput:
+        corpora = {name: self.plan.corpora[name].obj for name in step.corpora}
+        if not corpora:
+            argument: Any = None
+        elif step.corpus_is_list:
+            argument = corpora
+        else:
+            argument = next(iter(corpora.values()))
+        output = step.obj.fit(argument)
+        return _checked_output(output, step.block.where)
+
+    def _add_rows(self, node: str, key: str, output: VectorsOutput, lineage: list[str]) -> None:
+        names: list[str] = []
+        items = output.items() if isinstance(output, dict) else [(None, output)]
+        for slice_name, vectors in items:
+            name = node if slice_name is None else f"{node}[{slice_name}]"
+            row_key = key if slice_name is None else f"{key}[{slice_name}]"
+            vectors.metadata.setdefault("name", name)
+            self.rows[name] = Row(name, node, slice_name, row_key, vectors, lineage)
+            names.append(name)
+        self.node_rows[node] = names
+
+    # -- transforms ------------------------------------------------------------------------
+
+    def _select(self, ref: RowRef, where: str) -> list[str]:
+        names = self.node_rows[ref.node]
+        if ref.slice is None:
+            return names
+        wanted = [n for n in names if self.rows[n].slice == ref.slice]
+        if not wanted:
+            slices = sorted({self.rows[n].slice for n in names if self.rows[n].slice})
+            raise ConfigError(
+                f"row {ref.node}[{ref.slice}] does not exist; slices of {ref.node}: "
+                f"{', '.join(slices) or '(none: it is a single row)'}", where=where,
+            )
+        return wanted
+
+    def _single(self, ref: RowRef, where: str) -> Row:
+        names = self._select(ref, where)
+        if len(names) != 1:
+            raise ConfigError(
+                f"{ref.node} has several rows ({', '.join(names)}); name one, e.g. {names[0]!r}",
+                where=where,
+            )
+        return self.rows[names[0]]
+
+    def _transform(self, step: PlannedStep) -> None:
+        assert step.input is not None
+        refs = {key: self._single(ref, f"{step.block.where}.{key}")
+                for key, ref in step.refs.items()}
+        produced: list[str] = []
+        for input_name in self._select(step.input, f"{step.block.where}.input"):
+            source = self.rows[input_name]
+            key = step_key("transform", {
+                "config": step.filled, "input": source.key,
+                "refs": {k: row.key for k, row in refs.items()}, "lexiplug": __version__,
+            })
+            name = f"{source.name}+{step.label}"
+            start = time.perf_counter()
+            output = self.cache.load_vectors(key)
+            cached = output is not None
+            if output is None:
+                output = step.obj.apply(source.vectors, **{k: r.vectors for k, r in refs.items()})
+                output = _checked_output(output, step.block.where)
+                if isinstance(output, dict):
+                    raise TrainingError(
+                        f"transform {step.block.function} returned several vector sets; "
+                        "a transform must return one Vectors per input row",
+                        where=step.block.where,
+                    )
+                if _cacheable(output):
+                    self.cache.save_vectors(key, output)
+            assert isinstance(output, Vectors)
+            output.metadata["name"] = name
+            self.rows[name] = Row(name, step.name, source.slice, key, output,
+                                  [*source.lineage, step.block.where])
+            produced.append(name)
+            self.timings.append(StepTiming(step.block.where, name,
+                                           time.perf_counter() - start, cached))
+        self.node_rows[step.name] = produced
+
+    # -- evaluators ------------------------------------------------------------------------
+
+    def _evaluate(self, evaluation: PlannedEvaluation) -> None:
+        if evaluation.rows is None:
+            row_names = list(self.rows)
+        else:
+            row_names = []
+            for ref in evaluation.rows:
+                for name in self._select(ref, f"{evaluation.block.where}.rows"):
+                    if name not in row_names:
+                        row_names.append(name)
+        for dataset_name, spec in evaluation.datasets:
+            checksum = _dataset_checksum(spec)
+            for row_name in row_names:
+                row = self.rows[row_name]
+                key = step_key("evaluate", {
+                    "config": evaluation.filled, "row": row.key, "dataset": dataset_name,
+                    "dataset_checksum": checksum, "lexiplug": __version__,
+                })
+                start = time.perf_counter()
+                results = self.cache.load_results(key)
+                cached = results is not None
+                if results is None:
+                    answer = evaluation.obj.evaluate(row.vectors, spec)
+                    results = _as_results(answer, evaluation.block.where)
+                    for result in results:
+                        if result.dataset_checksum is None:
+                            result.dataset_checksum = checksum
+                    self.cache.save_results(key, results)
+                seconds = time.perf_counter() - start
+                where = evaluation.block.where
+                label = f"{where}[{dataset_name}]" if dataset_name else where
+                self.timings.append(StepTiming(label, row_name, seconds, cached))
+                for result in results:
+                    self.scored.append(Scored(row_name, evaluation.name,
+                                              evaluation.block.function, result, key, cached,
+                                              seconds))
+                    self.hook.lexiplug_after_evaluate(name=row_name, evaluator=evaluation.name,
+                                                      result=result)
+
+
+def _dataset_checksum(spec: Any) -> str | None:
+    checksum = getattr(spec, "checksum", None)
+    return str(checksum()) if callable(checksum) else None
+
+
+def _checked_output(output: Any, where: str) -> VectorsOutput:
+    if isinstance(output, Vectors):
+        return output
+    if isinstance(output, dict) and output and all(
+        isinstance(k, str) and isinstance(v, Vectors) for k, v in output.items()
+    ):
+        return output
+    raise TrainingError(
+        f"expected Vectors or a dict of slice name -> Vectors, got {type(output).__name__}",
+        where=where,
+    )
+
+
+def _cacheable(output: VectorsOutput) -> bool:
+    """Vectors whose OOV answers come from a live model (fastText subwords) are not cached:
+    the cache keeps the matrix only, and a reloaded copy would score OOV items differently."""
+    values = output.values() if isinstance(output, dict) else [output]
+    return all(v.oov != "subword" for v in values)
+
+
+def _as_results(answer: Any, where: str) -> list[Result]:
+    if isinstance(answer, Result):
+        return [answer]
+    if isinstance(answer, dict):
+        answer = list(answer.values())
+    if isinstance(answer, (list, tuple)) and all(isinstance(r, Result) for r in answer):
+        return list(answer)
+    raise TrainingError(
+        f"an evaluator must return a Result (or a list of them), got {type(answer).__name__}",
+        where=where,
+    )
