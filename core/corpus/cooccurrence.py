@@ -3,8 +3,8 @@
 For each offset ``d`` in ``1..window`` the pairs ``(ids[i], ids[i+d])`` inside one sentence are
 selected with a vectorised mask, turned into one int64 key each and, per token chunk, sorted
 and run-length reduced (numpy's sort is a SIMD radix/quick sort; no Python loop per token).
-Harmonic weighting puts the distance into the key, so every (pair, distance) count is an exact
-integer before it is divided by ``d``: the result does not depend on the chunking.
+Harmonic weighting puts the distance into the key, so every (pair, distance) count stays an
+exact integer until the very end: the result is bit-identical whatever the chunking.
 
 Orientation: ``X[w, c]`` counts context word ``c`` around word ``w``. ``symmetric=True`` counts
 contexts on both sides (the matrix is symmetric unless windows are dynamic); ``symmetric=False``
@@ -149,8 +149,11 @@ def count_cooccurrences(
             totals[name] = shard if totals[name] is None else totals[name] + shard
     import scipy.sparse
 
-    empty = scipy.sparse.csr_matrix((vocab_size, vocab_size), dtype=np.float64)
+    n_columns = vocab_size * window if harmonic else vocab_size
+    empty = scipy.sparse.csr_matrix((vocab_size, n_columns), dtype=np.float64)
     summed = {name: empty if total is None else total for name, total in totals.items()}
+    if harmonic:
+        summed = {name: _fold_distances(m, vocab_size, window) for name, m in summed.items()}
     if not symmetric:
         result = summed["backward"].T.tocsr()
     elif not dynamic_window:
@@ -213,43 +216,72 @@ def _fill_pair_keys(
 def _reduce_keys(
     keys: np.ndarray, vocab_size: int, window: int, harmonic: bool
 ) -> scipy.sparse.csr_matrix:
-    """Sort the keys in place and sum equal ones into a canonical CSR shard."""
+    """Sort the keys in place and count equal ones into a canonical CSR shard.
+
+    Harmonic shards keep one column per (context, distance), ``context * window + d - 1``,
+    holding exact integer counts, so summing shards is exact and order-free.
+    """
     import scipy.sparse
 
+    n_columns = vocab_size * window if harmonic else vocab_size
     keys.sort()
     n = len(keys)
     if n == 0:
-        return scipy.sparse.csr_matrix((vocab_size, vocab_size), dtype=np.float64)
-    change = np.empty(n, dtype=bool)
-    change[0] = True
-    np.not_equal(keys[1:], keys[:-1], out=change[1:])
-    starts = np.flatnonzero(change)
-    del change
+        return scipy.sparse.csr_matrix((vocab_size, n_columns), dtype=np.float64)
+    starts = _run_starts(keys)
     unique = keys[starts]
-    runs = np.diff(starts, append=n)
-    if harmonic:
-        distance = unique % window + 1
-        values = runs / distance
-        pairs = unique // window
-        new_pair = np.empty(len(pairs), dtype=bool)
-        new_pair[0] = True
-        np.not_equal(pairs[1:], pairs[:-1], out=new_pair[1:])
-        pair_starts = np.flatnonzero(new_pair)
-        values = np.add.reduceat(values, pair_starts)
-        pairs = pairs[pair_starts]
-    else:
-        values = runs.astype(np.float64)
-        pairs = unique
-    rows, cols = np.divmod(pairs, vocab_size)
-    index_dtype = _index_dtype(vocab_size, len(values))
-    indptr = np.zeros(vocab_size + 1, dtype=index_dtype)
-    np.cumsum(np.bincount(rows, minlength=vocab_size), out=indptr[1:])
-    shard = scipy.sparse.csr_matrix(
-        (values, cols.astype(index_dtype), indptr),
-        shape=(vocab_size, vocab_size),
+    runs = np.diff(starts, append=n).astype(np.float64)
+    rows, cols = np.divmod(unique, n_columns)
+    return _canonical_csr(runs, rows, cols, vocab_size, n_columns)
+
+
+def _fold_distances(
+    counts: scipy.sparse.csr_matrix, vocab_size: int, window: int
+) -> scipy.sparse.csr_matrix:
+    """Turn per-(context, distance) counts into harmonic sums ``sum_d count_d / d``.
+
+    One sparse product with the ``(V * window) x V`` matrix holding ``1/d`` at
+    ``[c * window + d - 1, c]``; scipy sums each row in stored (canonical) order, so equal
+    counts give bit-identical sums.
+    """
+    import scipy.sparse
+
+    counts.sum_duplicates()
+    index_dtype = _index_dtype(vocab_size * window, vocab_size * window)
+    fold = scipy.sparse.csr_matrix(
+        (
+            np.tile(1.0 / np.arange(1, window + 1), vocab_size),
+            np.repeat(np.arange(vocab_size, dtype=index_dtype), window),
+            np.arange(vocab_size * window + 1, dtype=index_dtype),
+        ),
+        shape=(vocab_size * window, vocab_size),
     )
-    shard.has_canonical_format = True
-    return shard
+    result = (counts @ fold).tocsr()
+    result.sort_indices()
+    return result
+
+
+def _run_starts(sorted_keys: np.ndarray) -> np.ndarray:
+    change = np.empty(len(sorted_keys), dtype=bool)
+    change[0] = True
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=change[1:])
+    return np.flatnonzero(change)
+
+
+def _canonical_csr(
+    values: np.ndarray, rows: np.ndarray, cols: np.ndarray, n_rows: int, n_columns: int
+) -> scipy.sparse.csr_matrix:
+    """CSR from entries already sorted by (row, col) and unique: no sort, no duplicate pass."""
+    import scipy.sparse
+
+    index_dtype = _index_dtype(max(n_rows, n_columns), len(values))
+    indptr = np.zeros(n_rows + 1, dtype=index_dtype)
+    np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+    matrix = scipy.sparse.csr_matrix(
+        (values, cols.astype(index_dtype), indptr), shape=(n_rows, n_columns)
+    )
+    matrix.has_canonical_format = True
+    return matrix
 
 
 def _index_dtype(vocab_size: int, nnz: int) -> type:
