@@ -18,3 +18,23 @@ def lexiplug_vectors(name_or_path: str, oov: str = "zero") -> Any:
         return load_vectors(name_or_path, oov=oov)
 
     return load
+
+
+def lexiplug_embedder(name: str, options: dict[str, Any] | None = None) -> Any:
+    """``@misc = "lexiplug.embedder.v1"``: returns a function that builds the registered
+    encoder ``name`` (e.g. ``lexiplug.transformer.v1``) with ``options`` on demand."""
+    settings = dict(options or {})
+
+    def build() -> Any:
+        from .errors import ConfigError
+        from .registry import registry
+
+        if not registry.encoders.has(name) and registry.embedders.has(name):
+            raise ConfigError(
+                f"{name!r} is an embedder (it needs a corpus to fit); fit it, save the vectors "
+                'and use @misc = "lexiplug.vectors.v1" with their path instead',
+                where="lexiplug.embedder.v1.name",
+            )
+        return registry.encoders.get(name)(**settings)
+
+    return build

@@ -6,9 +6,7 @@ from lexiplug.hookspecs import hookimpl
 from lexiplug.plugin_tools import register_modules
 from lexiplug.registry import Registries
 
-MODULES = (
-    "lexiplug.plugins.contextual.register_all",
-)
+MODULES = ("lexiplug.plugins.contextual.register_all",)
 
 
 @hookimpl
