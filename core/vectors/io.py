@@ -137,7 +137,7 @@ def _check_writable_words(keys: list[str], fmt: str, path: Path) -> None:
 
     forbidden = {"native": "\n", "spacy": "", "glove": "\n"}.get(fmt, " \n")
     for number, key in enumerate(keys, start=1):
-        if not key and fmt != "native":
+        if not key:
             raise FormatError(f"word {number} is empty; {fmt} cannot hold an empty word",
                               path=path)
         if forbidden and any(ch in key for ch in forbidden):
@@ -145,9 +145,8 @@ def _check_writable_words(keys: list[str], fmt: str, path: Path) -> None:
                 f"word {number} ({key[:40]!r}) contains whitespace that {fmt} cannot hold "
                 f"(forbidden: {forbidden!r}); save as 'native' or 'glove' instead", path=path,
             )
-        if fmt == "glove" and key != key.strip(" "):
-            raise FormatError(
-                f"word {number} ({key[:40]!r}) starts or ends with a space, which glove "
-                "cannot hold", path=path,
-            )
-    return None
+    if fmt == "glove" and keys and " " in keys[0]:
+        raise FormatError(
+            f"the first word ({keys[0][:40]!r}) contains a space; glove readers take the "
+            "dimension from the first line, so its word must be a single field", path=path,
+        )

@@ -78,6 +78,7 @@ def _parse_blocks(
         block = block[:end]
         if not block:
             continue
+        words, matrix = parser.parse(block, line_no)
         if rows >= 0 and seen + len(block) > rows and not (
             sink.max_rows is not None and sink.max_rows <= rows
         ):
@@ -85,7 +86,6 @@ def _parse_blocks(
                 f"header says {rows} vectors but the file holds more", path=sink.path,
                 line=line_no + rows - seen,
             )
-        words, matrix = parser.parse(block, line_no)
         sink.add(words, matrix, line_no)
         seen += len(block)
     return seen
@@ -108,6 +108,9 @@ class _BlockParser:
                 word, _, tail = line.partition(b" ")
             elif spaces > dim and self.glove:
                 word, tail = _split_glove(line, dim)
+            elif not line:
+                raise FormatError("blank line inside the vectors", path=self.path,
+                                  line=line_no + offset)
             else:
                 raise self._ragged(line, line_no + offset)
             if not word:
