@@ -191,7 +191,7 @@ class SimilarityEvaluator:
 def unit_rows_like_gensim(rows: np.ndarray) -> np.ndarray:
     """Unit rows computed as gensim's ``matutils.unitvec`` does (float64 norm and scaling,
     then float32), zero rows kept; bit-identical, which float32 division is not."""
-    rows64 = np.asarray(rows, dtype=np.float64).reshape(len(rows), -1)
+    rows64 = np.atleast_2d(np.asarray(rows, dtype=np.float64))
     norms = np.linalg.norm(rows64, axis=1)
     scale = np.divide(1.0, norms, out=np.ones_like(norms), where=norms > 0)
     return (rows64 * scale[:, None]).astype(np.float32)
