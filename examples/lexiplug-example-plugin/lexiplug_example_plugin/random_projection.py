@@ -41,7 +41,7 @@ class RandomProjectionEmbedder:
     def fit(self, corpus: Iterable[Sentence]) -> Vectors:
         vocab: dict[str, int] = {}
         counts = np.zeros(0, dtype=np.int64)
-        cooccurrence = None
+        cooccurrence: Any = None
         for tokens, lengths in _chunks(corpus):
             ids = _encode(tokens, vocab, lowercase=self.lowercase)
             counts = np.pad(counts, (0, len(vocab) - len(counts)))
