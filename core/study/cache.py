@@ -120,33 +120,12 @@ def _json_default(value: Any) -> Any:
 
 
 def _write_vectors(vectors: Vectors, folder: Path) -> None:
-    """Native format (``.npy`` matrix + vocabulary + JSON metadata)."""
-    try:
-        from ..vectors.io import save_vectors
-    except ImportError:  # the IO module is optional for the cache: write the same layout
-        save_vectors = None
-    if save_vectors is not None:
-        save_vectors(vectors, folder, format="native")
-        return
-    folder.mkdir(parents=True, exist_ok=True)
-    np.save(folder / "vectors.npy", np.ascontiguousarray(vectors.matrix))
-    (folder / "vocab.json").write_text(json.dumps(vectors.keys), encoding="utf-8")
-    if vectors.counts is not None:
-        np.save(folder / "counts.npy", vectors.counts)
-    (folder / "meta.json").write_text(
-        json.dumps(vectors.metadata, default=_json_default), encoding="utf-8"
-    )
+    from ..vectors.io import save_vectors
+
+    save_vectors(vectors, folder, format="native")
 
 
 def _read_vectors(folder: Path) -> Vectors:
-    if (folder / "vocab.json").is_file():
-        counts = np.load(folder / "counts.npy") if (folder / "counts.npy").is_file() else None
-        return Vectors(
-            json.loads((folder / "vocab.json").read_text(encoding="utf-8")),
-            np.load(folder / "vectors.npy"),
-            counts=counts,
-            metadata=json.loads((folder / "meta.json").read_text(encoding="utf-8")),
-        )
     from ..vectors.io import load_vectors
 
     return load_vectors(folder, format="native")

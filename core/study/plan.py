@@ -73,7 +73,7 @@ class StudyPlan:
         return [*self.embedders, *self.transforms]
 
 
-def build_plan(config: StudyConfig) -> StudyPlan:
+def build_plan(config: StudyConfig, *, quiet: bool = False) -> StudyPlan:
     """Resolve every block and reference of ``config``; raise on the first problem."""
     duplicate = sorted(set(config.embedders) & set(config.transforms))
     if duplicate:
@@ -81,22 +81,23 @@ def build_plan(config: StudyConfig) -> StudyPlan:
             f"{duplicate[0]!r} names both an embedder and a transform; row names must be unique",
             where=f"transforms.{duplicate[0]}",
         )
-    corpora = {name: _planned(block, config.seed) for name, block in config.corpora.items()}
+    corpora = {name: _planned(block, config.seed, quiet)
+               for name, block in config.corpora.items()}
     embedders: dict[str, PlannedStep] = {}
     for name, block in config.embedders.items():
         settings = dict(block.settings)
         corpus = settings.pop("corpus", None)
         names = _corpus_names(corpus, block, list(config.corpora))
         block.refs = {"corpus": corpus} if corpus is not None else {}
-        step = _planned(Block(block.section, name, block.function, settings), config.seed)
+        step = _planned(Block(block.section, name, block.function, settings), config.seed, quiet)
         step.block = block
         step.corpora = names
         step.corpus_is_list = isinstance(corpus, list)
         embedders[name] = step
     known_nodes = [*config.embedders, *config.transforms]
-    transforms = _plan_transforms(config, known_nodes)
+    transforms = _plan_transforms(config, known_nodes, quiet)
     evaluations = {
-        name: _plan_evaluation(block, config.seed, known_nodes)
+        name: _plan_evaluation(block, config.seed, known_nodes, quiet)
         for name, block in config.evaluate.items()
     }
     return StudyPlan(config, corpora, embedders, transforms, evaluations)
@@ -132,7 +133,9 @@ def _corpus_names(corpus: Any, block: Block, known: list[str]) -> list[str]:
     return list(names)
 
 
-def _plan_transforms(config: StudyConfig, known_nodes: list[str]) -> dict[str, PlannedStep]:
+def _plan_transforms(
+    config: StudyConfig, known_nodes: list[str], quiet: bool
+) -> dict[str, PlannedStep]:
     planned: dict[str, PlannedStep] = {}
     for name, block in config.transforms.items():
         settings = dict(block.settings)
@@ -160,7 +163,7 @@ def _plan_transforms(config: StudyConfig, known_nodes: list[str]) -> dict[str, P
         }
         block.refs = {"input": block.settings["input"], **{k: v for k, v in {
             **implicit, **explicit}.items()}}
-        step = _planned(Block(block.section, name, block.function, settings), config.seed)
+        step = _planned(Block(block.section, name, block.function, settings), config.seed, quiet)
         step.block = block
         step.input = input_ref
         step.refs = refs
@@ -208,20 +211,21 @@ def _transform_order(transforms: dict[str, PlannedStep]) -> list[str]:
     return order
 
 
-def _plan_evaluation(block: Block, seed: int, known_nodes: list[str]) -> PlannedEvaluation:
+def _plan_evaluation(block: Block, seed: int, known_nodes: list[str],
+                     quiet: bool) -> PlannedEvaluation:
     settings = dict(block.settings)
-    factory = _factory(block)
-    accepted, _ = _parameters(factory)
-    taken = {key: settings.pop(key) for key in _EVALUATE_KEYS
-             if key in settings and key not in accepted}
+    # the study wires datasets and rows itself, even for evaluators that also take them
+    taken = {key: settings.pop(key) for key in _EVALUATE_KEYS if key in settings}
     names = taken.get("datasets", taken.get("dataset"))
-    if names is None:
-        names = []
     if isinstance(names, str):
         names = [names]
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise ConfigError(f"datasets must be a list of dataset names, found {names!r}",
                           where=f"{block.where}.datasets")
+    step = _planned(Block(block.section, block.name, block.function, settings), seed, quiet)
+    if names is None:  # the evaluator's own default list, when it has one
+        default = getattr(step.obj, "datasets", None)
+        names = list(default) if isinstance(default, (list, tuple)) else []
     datasets = [(name, _dataset_spec(name, f"{block.where}.datasets")) for name in names]
     rows = taken.get("rows")
     row_refs = None
@@ -230,7 +234,6 @@ def _plan_evaluation(block: Block, seed: int, known_nodes: list[str]) -> Planned
             rows = [rows]
         row_refs = [parse_row_ref(r, f"{block.where}.rows", known_nodes) for r in rows]
     block.refs = dict(taken)
-    step = _planned(Block(block.section, block.name, block.function, settings), seed)
     return PlannedEvaluation(block, step.obj, step.filled, datasets or [(None, None)], row_refs)
 
 
@@ -269,7 +272,7 @@ def _parameters(factory: Any) -> tuple[set[str], bool]:
     return names, any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
-def _planned(block: Block, seed: int) -> PlannedStep:
+def _planned(block: Block, seed: int, quiet: bool = False) -> PlannedStep:
     """Build the block's object through confection, with the study seed where it takes one."""
     from confection import Config, ConfigValidationError
 
@@ -280,6 +283,8 @@ def _planned(block: Block, seed: int) -> PlannedStep:
     settings = dict(block.settings)
     if "seed" in accepted and "seed" not in settings:
         settings["seed"] = seed
+    if "progress" in accepted and "progress" not in settings:
+        settings["progress"] = not quiet
     config = Config({"step": {REGISTRY_KEY[block.section]: block.function, **settings}})
     reg = config_registry()
     try:

@@ -97,7 +97,7 @@ def word_group_projection(
                     words.append(word)
                     labels.append(group)
         if len(set(labels)) >= 2 and len(words) >= 4:
-            panels.append((name, words, labels, vectors.unit_matrix()[
+            panels.append((name, words, labels, vectors.unit_matrix[
                 [vectors.key_to_index[w] for w in words]]))
     if not panels:
         return None
@@ -129,7 +129,7 @@ def gender_direction_plot(
     """Professions' cosine with each row's she−he direction (mean of definitional pairs)."""
     panels = []
     for name, vectors in list(rows.items())[:MAX_PANELS]:
-        unit = vectors.unit_matrix()
+        unit = vectors.unit_matrix
         diffs = [unit[vectors.key_to_index[a]] - unit[vectors.key_to_index[b]]
                  for a, b in pairs if a in vectors and b in vectors]
         covered = [p for p in professions if p in vectors]

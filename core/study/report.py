@@ -45,12 +45,16 @@ def render_report(
             relative = path.relative_to(outcome.output) if path.is_relative_to(
                 outcome.output) else path
             lines += [f"### {title}", "", f"![{title}]({relative.as_posix()})", ""]
-    warnings = [(s.row, s.evaluation, s.result.dataset, w)
-                for s in outcome.scored for w in s.result.warnings]
+    warnings: dict[tuple[str, str], list[str]] = {}
+    for s in outcome.scored:
+        for warning in s.result.warnings:
+            rows = warnings.setdefault((s.evaluation, warning), [])
+            if s.row not in rows:
+                rows.append(s.row)
     if warnings:
         lines += ["## Warnings", ""]
-        lines += [f"- {row} · {evaluation} · {dataset}: {warning}"
-                  for row, evaluation, dataset, warning in warnings]
+        lines += [f"- {evaluation} ({', '.join(rows)}): {warning}"
+                  for (evaluation, warning), rows in warnings.items()]
         lines.append("")
     for title, body in extra_sections:
         lines += [f"## {title}", "", body.rstrip(), ""]

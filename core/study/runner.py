@@ -98,7 +98,7 @@ def run_study(
     cache_folder = _cache_folder(config, out, cache_dir)
     if cache_folder is not None:
         ensure_writable(cache_folder, "study.cache")
-    plan = build_plan(config)  # everything is validated before any training
+    plan = build_plan(config, quiet=quiet)  # everything is validated before any training
     runner = _Runner(plan, StepCache(cache_folder), quiet=quiet)
     runner.run()
     outcome = StudyOutcome(config, plan, out, runner.rows, runner.scored, runner.timings,
@@ -178,7 +178,7 @@ class _Runner:
     def _embed(self, step: PlannedStep) -> None:
         fingerprint = getattr(step.obj, "fingerprint", None)
         key = step_key("embed", {
-            "config": step.filled,
+            "config": cache_relevant(step.filled),
             "corpora": {name: self._corpus_checksum(name) for name in step.corpora},
             "fingerprint": fingerprint() if callable(fingerprint) else None,
             "lexiplug": __version__,
@@ -255,7 +255,7 @@ class _Runner:
         for input_name in self._select(step.input, f"{step.block.where}.input"):
             source = self.rows[input_name]
             key = step_key("transform", {
-                "config": step.filled, "input": source.key,
+                "config": cache_relevant(step.filled), "input": source.key,
                 "refs": {k: row.key for k, row in refs.items()}, "lexiplug": __version__,
             })
             name = f"{source.name}+{step.label}"
@@ -298,14 +298,15 @@ class _Runner:
             for row_name in row_names:
                 row = self.rows[row_name]
                 key = step_key("evaluate", {
-                    "config": evaluation.filled, "row": row.key, "dataset": dataset_name,
-                    "dataset_checksum": checksum, "lexiplug": __version__,
+                    "config": cache_relevant(evaluation.filled), "row": row.key,
+                    "dataset": dataset_name, "dataset_checksum": checksum,
+                    "lexiplug": __version__,
                 })
                 start = time.perf_counter()
                 results = self.cache.load_results(key)
                 cached = results is not None
                 if results is None:
-                    answer = evaluation.obj.evaluate(row.vectors, spec)
+                    answer = _call_evaluator(evaluation.obj, row.vectors, spec)
                     results = _as_results(answer, evaluation.block.where)
                     for result in results:
                         if result.dataset_checksum is None:
@@ -321,6 +322,20 @@ class _Runner:
                                               seconds))
                     self.hook.lexiplug_after_evaluate(name=row_name, evaluator=evaluation.name,
                                                       result=result)
+
+
+def cache_relevant(filled: dict[str, Any]) -> dict[str, Any]:
+    """The filled config minus settings that cannot change a step's output."""
+    return {key: value for key, value in filled.items() if key not in _NOT_IN_KEY}
+
+
+_NOT_IN_KEY = frozenset({"progress", "verbose", "quiet"})
+
+
+def _call_evaluator(evaluator: Any, vectors: Vectors, spec: Any) -> Any:
+    if spec is None and callable(getattr(evaluator, "evaluate_all", None)):
+        return evaluator.evaluate_all(vectors)
+    return evaluator.evaluate(vectors, spec)
 
 
 def _dataset_checksum(spec: Any) -> str | None:
