@@ -52,7 +52,8 @@ class AnalogyQuestions:
         for _, questions in sections:
             lines.append(list(range(counter, counter + len(questions))))
             counter += len(questions)
-        return cls([(s, list(map(tuple, q))) for s, q in sections], lines, None, name)  # type: ignore[misc]
+        copied = [(section, [(a, b, c, d) for a, b, c, d in q]) for section, q in sections]
+        return cls(copied, lines, None, name)
 
 
 def read_analogy_questions(
@@ -63,10 +64,10 @@ def read_analogy_questions(
     try:
         text = path.read_bytes().decode(encoding)
     except UnicodeDecodeError as error:
-        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        bad_line = path.read_bytes()[: error.start].count(b"\n") + 1
         raise FormatError(
             f"expected {encoding} text, found undecodable bytes ({error.reason})", path=path,
-            line=line,
+            line=bad_line,
         ) from None
     sections: list[tuple[str, list[Question]]] = []
     lines: list[list[int]] = []

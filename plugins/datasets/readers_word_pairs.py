@@ -49,10 +49,10 @@ def read_word_pairs(path: str | Path, *, name: str = "", encoding: str = "utf-8"
     try:
         text = path.read_bytes().decode(encoding)
     except UnicodeDecodeError as error:
-        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        bad_line = path.read_bytes()[: error.start].count(b"\n") + 1
         raise FormatError(
             f"expected {encoding} text, found undecodable bytes ({error.reason})", path=path,
-            line=line,
+            line=bad_line,
         ) from None
     pairs: list[tuple[str, str]] = []
     scores: list[float] = []

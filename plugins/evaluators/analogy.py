@@ -99,7 +99,7 @@ class AnalogyEvaluator:
         rows = np.stack(
             [lookup.rows([q[k] for q in words]) for k in range(4)], axis=1
         ) if words else np.zeros((0, 4), dtype=np.int64)
-        covered = (rows >= 0).all(axis=1)
+        covered: np.ndarray = np.all(rows >= 0, axis=1)
         covered_index = np.nonzero(covered)[0]
 
         predictions = predict_analogies(
@@ -168,9 +168,9 @@ class AnalogyEvaluator:
             })
 
         keys = vectors.keys
-        details = []
-        for i, (section, question, line) in enumerate(flat):
-            record: dict[str, Any] = {
+        predicted_words = [keys[r] if r >= 0 else None for r in predicted_row.tolist()]
+        details = [
+            {
                 "item": i,
                 "section": section,
                 "line": line,
@@ -178,13 +178,17 @@ class AnalogyEvaluator:
                 "b": question[1],
                 "c": question[2],
                 "expected": question[3],
-                "predicted": keys[predicted_row[i]] if predicted_row[i] >= 0 else None,
-                "correct": bool(correct[i]),
-                "covered": bool(covered[i]),
+                "predicted": predicted_words[i],
+                "correct": is_correct,
+                "covered": is_covered,
             }
-            if self.mrr:
-                record["reciprocal_rank"] = float(reciprocal[i])
-            details.append(record)
+            for i, ((section, question, line), is_correct, is_covered) in enumerate(
+                zip(flat, correct.tolist(), covered.tolist(), strict=True)
+            )
+        ]
+        if self.mrr:
+            for record, value in zip(details, reciprocal.tolist(), strict=True):
+                record["reciprocal_rank"] = value
 
         return Result(
             evaluator=self.name,
