@@ -8,6 +8,7 @@ for the next test file.
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import subprocess
 import sys
 import types
@@ -344,3 +345,28 @@ def test_real_builtin_plugins_come_through_the_same_entry_points() -> None:
     builtins = {ep.name: ep.value for ep in found if ep.value.startswith("lexiplug.plugins.")}
     assert {"static", "evaluators", "datasets"} <= set(builtins)
     assert all(value.endswith(".plugin") for value in builtins.values())
+
+
+def test_plugins_list_cli_reports_each_plugin(entry_points: list[FakeEntryPoint],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from lexiplug.cli.main import app
+    from typer.testing import CliRunner
+
+    entry_points += [
+        FakeEntryPoint("good", plugin_module("g_mod", registers("embedders", "g.v1")),
+                       dist=FakeDistribution("good-dist", "0.3")),
+        FakeEntryPoint("bad", plugin_module("b_mod", fails_with(KeyError("oops")))),
+        FakeEntryPoint("off", ImportError("never imported")),
+    ]
+    monkeypatch.setenv(plugin_loader.DISABLE_ENV, "off")
+    result = CliRunner().invoke(app, ["plugins", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    listed = {record["name"]: record for record in json.loads(result.stdout)}
+    assert listed["good"]["status"] == "loaded" and listed["good"]["registered"] == [
+        "embedders:g.v1"
+    ]
+    assert (listed["good"]["distribution"], listed["good"]["version"]) == ("good-dist", "0.3")
+    assert listed["bad"]["status"] == "failed" and listed["bad"]["error"] == "KeyError: 'oops'"
+    assert listed["off"]["status"] == "disabled" and listed["off"]["error"] is None
+    text = CliRunner().invoke(app, ["plugins", "list"]).stdout
+    assert "KeyError: 'oops'" in text and "g.v1" in text and "disabled" in text
