@@ -82,15 +82,24 @@ def fails_with(error: Exception) -> Callable[[Any], None]:
 
 @pytest.fixture
 def entry_points(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[FakeEntryPoint]]:
-    """The fake ``lexiplug`` entry points a test installs, in an emptied registry."""
+    """The fake ``lexiplug`` entry points a test installs, in an emptied registry.
+
+    Afterwards the registry holds what it held before minus the real plugins' names, and the
+    loader is reset, so the next lookup loads (and records) the real plugins again.
+    """
     fakes: list[FakeEntryPoint] = []
 
     def fake_entry_points(*, group: str | None = None, **_: Any) -> list[FakeEntryPoint]:
         assert group == plugin_loader.ENTRY_POINT_GROUP
         return list(fakes)
 
-    saved = {key: value for key, value in catalogue.REGISTRY.items() if key[0] == NAMESPACE}
-    for key in saved:
+    # names the real plugins own are dropped: they re-register (and are recorded) on reload
+    owned = {name for record in plugin_loader.plugin_records() for name in record.registered}
+    saved = {
+        key: value for key, value in catalogue.REGISTRY.items()
+        if key[0] == NAMESPACE and f"{key[1]}:{key[2]}" not in owned
+    }
+    for key in [key for key in catalogue.REGISTRY if key[0] == NAMESPACE]:
         del catalogue.REGISTRY[key]
     monkeypatch.setattr(importlib.metadata, "entry_points", fake_entry_points)
     monkeypatch.delenv(plugin_loader.DISABLE_ENV, raising=False)
@@ -370,3 +379,19 @@ def test_plugins_list_cli_reports_each_plugin(entry_points: list[FakeEntryPoint]
     assert listed["off"]["status"] == "disabled" and listed["off"]["error"] is None
     text = CliRunner().invoke(app, ["plugins", "list"]).stdout
     assert "KeyError: 'oops'" in text and "g.v1" in text and "disabled" in text
+
+
+def test_real_plugins_reload_with_their_names_after_a_fake_run(
+    entry_points: list[FakeEntryPoint],
+) -> None:
+    entry_points.append(FakeEntryPoint("fake", plugin_module("f_mod", registers("reports", "f"))))
+    assert registry.reports.names() == ["f"]
+
+
+def test_after_the_fixture_real_records_list_their_names() -> None:
+    # runs after the test above (file order): the real built-ins are back, names recorded
+    records = plugin_loader.plugin_records()
+    assert "fake" not in {record.name for record in records}
+    loaded = [record for record in records if record.status == "loaded"]
+    assert loaded and any(record.registered for record in loaded)
+    assert not registry.reports.has("f")
