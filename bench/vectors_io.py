@@ -17,15 +17,19 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import (  # noqa: E402
-    machine_note, measure_in_subprocess, parse_args, print_table, ratio, write_json,
+from _harness import (
+    machine_note,
+    measure_in_subprocess,
+    parse_args,
+    print_table,
+    ratio,
+    write_json,
 )
 
 
 def write_files(folder: Path, rows: int, dim: int) -> dict[str, Path]:
     """Random vectors saved by gensim (text, binary) and by lexiplug (native)."""
     from gensim.models import KeyedVectors
-
     from lexiplug.vectors import Vectors
 
     rng = np.random.default_rng(0)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from lexiplug.errors import ConfigError, DataNotFoundError, FormatError, LexiplugError
 from lexiplug.vectors import Vectors
 from lexiplug.vectors.formats import detect_format
@@ -141,7 +140,8 @@ def test_identical_to_gensim_on_gensim_written_files(
 def test_identical_to_gensim_on_long_decimals(tmp_path: Path, rng: np.random.Generator) -> None:
     values = rng.standard_normal((50, 8)) * 10.0 ** rng.integers(-30, 30, (50, 8)).astype(float)
     lines = [f"{len(values)} 8"] + [
-        f"k{i} " + " ".join(f"{v:.17e}" if (i + j) % 2 else repr(float(v)) for j, v in enumerate(row))
+        f"k{i} " + " ".join(f"{v:.17e}" if (i + j) % 2 else repr(float(v))
+                            for j, v in enumerate(row))
         for i, row in enumerate(values)
     ]
     path = write(tmp_path / "long.txt", "\n".join(lines) + "\n")

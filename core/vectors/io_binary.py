@@ -16,7 +16,7 @@ from ..errors import FormatError
 from .formats import compression, open_bytes, open_bytes_for_write, parse_header
 from .io_rows import DuplicatePolicy, RowSink
 
-BLOCK_BYTES = 1 << 21
+BLOCK_BYTES = 1 << 19
 _MAX_WORD_BYTES = 1 << 16
 _FLOAT = np.dtype("<f4")
 

@@ -26,7 +26,7 @@ from ..errors import FormatError
 from .formats import compression, open_bytes, open_bytes_for_write, parse_header
 from .io_rows import DuplicatePolicy, RowSink
 
-BLOCK_BYTES = 1 << 21
+BLOCK_BYTES = 1 << 19
 _BOM = b"\xef\xbb\xbf"
 
 

@@ -210,9 +210,14 @@ class Vectors:
         return float(np.dot(self._unit_query(word1), self._unit_query(word2)))
 
     def n_similarity(self, words1: Sequence[str], words2: Sequence[str]) -> float:
-        """Cosine similarity of the means of two word lists (gensim's ``n_similarity``)."""
-        a = np.mean([self._unit_query(w) for w in words1], axis=0)
-        b = np.mean([self._unit_query(w) for w in words2], axis=0)
+        """Cosine similarity of the means of two word lists (gensim's ``n_similarity``).
+
+        As gensim does, the raw (not unit-normalised) vectors are averaged.
+        """
+        if not len(words1) or not len(words2):
+            raise LexiplugError("n_similarity needs two non-empty word lists")
+        a = np.mean([self.vector(w) for w in words1], axis=0, dtype=np.float32)
+        b = np.mean([self.vector(w) for w in words2], axis=0, dtype=np.float32)
         return float(np.dot(unit_rows(a[None])[0], unit_rows(b[None])[0]))
 
     def similarity_pairs(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
