@@ -1,10 +1,15 @@
 """Word-context co-occurrence counts over an encoded corpus: the hot path of count-based methods.
 
 For each offset ``d`` in ``1..window`` the pairs ``(ids[i], ids[i+d])`` inside one sentence are
-selected with a vectorised mask, turned into one int64 key each and, per token chunk, sorted
-and run-length reduced (numpy's sort is a SIMD radix/quick sort; no Python loop per token).
-Harmonic weighting puts the distance into the key, so every (pair, distance) count stays an
-exact integer until the very end: the result is bit-identical whatever the chunking.
+selected with a vectorised mask and packed into one integer key each (word, context and, for
+harmonic weights, the distance, in bit fields: 32-bit keys whenever they fit); per token chunk
+the keys are sorted (numpy's SIMD sort) and run-length reduced. No Python loop per token.
+
+Exactness: harmonic weights are kept as integers scaled by ``L = lcm(1..window)`` (a pair
+seen ``c`` times at distance ``d`` adds ``c * L/d``), summed exactly in int64 across chunks and
+divided by ``L`` once at the end. Each entry is therefore the correctly rounded value of its
+exact rational sum, bit-identical whatever the chunking or memory budget. (Windows so wide
+that int64 could overflow fall back to float sums.)
 
 Orientation: ``X[w, c]`` counts context word ``c`` around word ``w``. ``symmetric=True`` counts
 contexts on both sides (the matrix is symmetric unless windows are dynamic); ``symmetric=False``
@@ -16,7 +21,9 @@ uniform draw from ``1..window`` as word2vec does, seeded and independent of the 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -32,7 +39,11 @@ logger = logging.getLogger(__name__)
 
 Weighting = Literal["harmonic", "flat"]
 WEIGHTINGS: tuple[str, ...] = ("harmonic", "flat")
-_BYTES_PER_PAIR = 48  # key + sort + run-length bookkeeping, measured upper bound per pair slot
+# Working bytes per pair slot beyond the key itself (in-place sort, run starts, counts):
+# measured on Gutenberg, window 10. The accumulated matrix (distinct pairs) comes on top.
+_BYTES_PER_PAIR_BEYOND_KEY = 12
+# Chunks beyond ~4M pair slots only get slower (the sort leaves the CPU caches): cap them.
+_MAX_PAIRS_PER_CHUNK = 1 << 22
 _SHRINK_BLOCK = 1 << 16  # dynamic-window draws are seeded per block of token positions
 
 
@@ -54,7 +65,11 @@ def cooccurrence_counts(
     _check_options(window, weighting, memory_budget_mb)
     if encoded.n_tokens == 0:
         raise TrainingError("cannot count co-occurrences: the encoded corpus holds no token")
-    chunk_tokens = max(1, int(memory_budget_mb * 2**20) // (_BYTES_PER_PAIR * window))
+    harmonic = weighting == "harmonic"
+    layout = _KeyLayout.for_sizes(len(encoded.vocab), window, harmonic)
+    bytes_per_pair = np.dtype(layout.dtype).itemsize + _BYTES_PER_PAIR_BEYOND_KEY
+    budget_pairs = int(memory_budget_mb * 2**20) // bytes_per_pair
+    chunk_tokens = max(1, min(budget_pairs, _MAX_PAIRS_PER_CHUNK) // window)
     return count_cooccurrences(
         np.asarray(encoded.ids),
         np.asarray(encoded.offsets),
@@ -104,6 +119,38 @@ def shrunk_windows(window: int, seed: int, start: int, stop: int) -> np.ndarray:
     return values[start - base : stop - base]
 
 
+@dataclass(frozen=True)
+class _KeyLayout:
+    """Bit layout of a pair key: ``word << row_shift | context << distance_bits | d - 1``.
+
+    Shifts and masks instead of multiply/divide, and 32-bit keys (half the sort traffic)
+    whenever the vocabulary and window fit, as they do for corpora of a few million tokens.
+    """
+
+    row_shift: int
+    distance_bits: int
+    dtype: type
+    harmonic: bool
+
+    @classmethod
+    def for_sizes(cls, vocab_size: int, window: int, harmonic: bool) -> _KeyLayout:
+        word_bits = max(1, int(vocab_size - 1).bit_length())
+        distance_bits = int(window - 1).bit_length() if harmonic else 0
+        total = 2 * word_bits + distance_bits
+        if total > 63:
+            raise ConfigError(
+                f"a vocabulary of {vocab_size} words with window {window} does not fit 63-bit "
+                "pair keys; lower max_vocab",
+                where="cooccurrence.window",
+            )
+        dtype = np.uint32 if total <= 32 else np.uint64
+        return cls(word_bits + distance_bits, distance_bits, dtype, harmonic)
+
+    def n_columns(self, vocab_size: int) -> int:
+        """Shard width: one column per (context, distance) key when harmonic."""
+        return 1 << self.row_shift if self.harmonic else vocab_size
+
+
 def count_cooccurrences(
     ids: np.ndarray,
     offsets: np.ndarray,
@@ -118,51 +165,105 @@ def count_cooccurrences(
     progress: bool = False,
 ) -> scipy.sparse.csr_matrix:
     """:func:`cooccurrence_counts` on raw arrays, with an explicit chunk size (for tests)."""
+    import scipy.sparse
+
     _check_options(window, weighting, 1)
     n_tokens = len(ids)
-    harmonic = weighting == "harmonic"
+    layout = _KeyLayout.for_sizes(vocab_size, window, weighting == "harmonic")
+    weights = _PairWeights.for_window(window, layout.harmonic, n_tokens)
     # "forward" counts X[ids[i], ids[i+d]] (right context of i, window of i);
     # "backward" counts the same key but for the left context of i+d (window of i+d) and is
     # transposed at the end. Without dynamic windows both masks coincide: count once.
-    passes = ["backward"] if not symmetric else ["forward"] if not dynamic_window else [
-        "forward",
-        "backward",
-    ]
-    totals: dict[str, scipy.sparse.csr_matrix | None] = {name: None for name in passes}
+    if not symmetric:
+        passes = ["backward"]
+    else:
+        passes = ["forward", "backward"] if dynamic_window else ["forward"]
+    totals = {name: _empty(vocab_size, weights.dtype) for name in passes}
     chunks = list(_chunks(n_tokens, chunk_tokens))
     iterator: Iterator[tuple[int, int]] = iter(chunks)
     if progress:
         from tqdm.auto import tqdm
 
         iterator = tqdm(chunks, desc="counting co-occurrences", unit=" chunk")
-    buffer = np.empty(min(chunk_tokens, n_tokens) * window, dtype=np.int64)
+    buffer = np.empty(min(chunk_tokens, n_tokens) * window, dtype=layout.dtype)
     for start, stop in iterator:
         room = _room_to_sentence_end(offsets, start, stop, window)
         shrunk = None
         if dynamic_window:
             shrunk = shrunk_windows(window, seed, start, stop + window)
         for name in passes:
-            filled = _fill_pair_keys(
-                buffer, ids, start, room, shrunk, name, vocab_size, window, harmonic
+            filled = _fill_pair_keys(buffer, ids, start, room, shrunk, name, window, layout)
+            shard = _reduce_keys(buffer[:filled], vocab_size, layout, weights)
+            totals[name] = shard if totals[name].nnz == 0 else totals[name] + shard
+    if not symmetric:
+        result = totals["backward"].T.tocsr()
+    elif not dynamic_window:
+        result = (totals["forward"] + totals["forward"].T).tocsr()
+    else:
+        result = (totals["forward"] + totals["backward"].T).tocsr()
+    result.sort_indices()
+    result = scipy.sparse.csr_matrix(
+        (result.data / weights.scale, result.indices, result.indptr), shape=result.shape
+    )
+    result.has_canonical_format = True
+    return result
+
+
+@dataclass(frozen=True)
+class _KeyLayout:
+    """Bit layout of a pair key: ``word << row_shift | context << distance_bits | d - 1``.
+
+    Shifts and masks instead of multiply/divide, and 32-bit keys (half the sort traffic)
+    whenever the vocabulary and window fit, as they do for corpora of a few million tokens.
+    """
+
+    row_shift: int
+    distance_bits: int
+    dtype: type
+    harmonic: bool
+
+    @classmethod
+    def for_sizes(cls, vocab_size: int, window: int, harmonic: bool) -> _KeyLayout:
+        word_bits = max(1, int(vocab_size - 1).bit_length())
+        distance_bits = int(window - 1).bit_length() if harmonic else 0
+        total = 2 * word_bits + distance_bits
+        if total > 64:
+            raise ConfigError(
+                f"a vocabulary of {vocab_size} words with window {window} does not fit 64-bit "
+                "pair keys; lower max_vocab",
+                where="cooccurrence.window",
             )
-            shard = _reduce_keys(buffer[:filled], vocab_size, window, harmonic)
-            totals[name] = shard if totals[name] is None else totals[name] + shard
+        dtype = np.uint32 if total <= 32 else np.uint64
+        return cls(word_bits + distance_bits, distance_bits, dtype, harmonic)
+
+
+@dataclass(frozen=True)
+class _PairWeights:
+    """Weight of one pair at distance ``d`` is ``per_distance[d] / scale``."""
+
+    per_distance: np.ndarray  # index d (0 unused)
+    scale: float
+
+    @property
+    def dtype(self) -> type:
+        return self.per_distance.dtype.type
+
+    @classmethod
+    def for_window(cls, window: int, harmonic: bool, n_tokens: int) -> _PairWeights:
+        distances = np.arange(window + 1)
+        if not harmonic:
+            return cls(np.ones(window + 1, dtype=np.int64), 1.0)
+        lcm = math.lcm(*range(1, window + 1))
+        if n_tokens * window * lcm < 2**62:  # no entry can overflow int64
+            return cls(lcm // np.maximum(distances, 1), float(lcm))
+        logger.info("window %d too wide for exact integer sums; summing floats", window)
+        return cls(1.0 / np.maximum(distances, 1), 1.0)
+
+
+def _empty(vocab_size: int, dtype: type) -> scipy.sparse.csr_matrix:
     import scipy.sparse
 
-    n_columns = vocab_size * window if harmonic else vocab_size
-    empty = scipy.sparse.csr_matrix((vocab_size, n_columns), dtype=np.float64)
-    summed = {name: empty if total is None else total for name, total in totals.items()}
-    if harmonic:
-        summed = {name: _fold_distances(m, vocab_size, window) for name, m in summed.items()}
-    if not symmetric:
-        result = summed["backward"].T.tocsr()
-    elif not dynamic_window:
-        result = (summed["forward"] + summed["forward"].T).tocsr()
-    else:
-        result = (summed["forward"] + summed["backward"].T).tocsr()
-    result.sum_duplicates()
-    result.sort_indices()
-    return result
+    return scipy.sparse.csr_matrix((vocab_size, vocab_size), dtype=dtype)
 
 
 def _chunks(n_tokens: int, chunk_tokens: int) -> Iterator[tuple[int, int]]:
@@ -172,9 +273,12 @@ def _chunks(n_tokens: int, chunk_tokens: int) -> Iterator[tuple[int, int]]:
 
 def _room_to_sentence_end(offsets: np.ndarray, start: int, stop: int, window: int) -> np.ndarray:
     """For positions ``start..stop-1``: tokens after it in its sentence, capped at ``window``."""
-    positions = np.arange(start, stop, dtype=np.int64)
-    sentence = np.searchsorted(offsets, positions, side="right") - 1
-    room = offsets[sentence + 1] - positions - 1
+    first = int(np.searchsorted(offsets, start, side="right")) - 1
+    last = int(np.searchsorted(offsets, stop - 1, side="right")) - 1
+    ends = np.asarray(offsets[first + 1 : last + 2], dtype=np.int64)
+    begins = np.maximum(np.asarray(offsets[first : last + 1], dtype=np.int64), start)
+    sentence_end = np.repeat(ends, np.minimum(ends, stop) - begins)
+    room = sentence_end - np.arange(start, stop, dtype=np.int64) - 1
     return np.minimum(room, window).astype(np.int32)
 
 
@@ -185,13 +289,13 @@ def _fill_pair_keys(
     room: np.ndarray,
     shrunk: np.ndarray | None,
     direction: str,
-    vocab_size: int,
     window: int,
-    harmonic: bool,
+    layout: _KeyLayout,
 ) -> int:
-    """Write one int64 key per valid pair starting in this chunk; return how many."""
+    """Write one key per valid pair whose first token is in this chunk; return how many."""
     n = len(room)
     limit = room if shrunk is None or direction == "backward" else np.minimum(room, shrunk[:n])
+    dtype = layout.dtype
     filled = 0
     for d in range(1, window + 1):
         mask = limit >= d
@@ -204,61 +308,40 @@ def _fill_pair_keys(
             continue
         left += start
         keys = buffer[filled : filled + len(left)]
-        np.multiply(ids[left], vocab_size, out=keys, dtype=np.int64)
-        keys += ids[left + d]
-        if harmonic:
-            keys *= window
-            keys += d - 1
+        np.left_shift(ids[left].astype(dtype), dtype(layout.row_shift), out=keys)
+        context = ids[left + d].astype(dtype)
+        if layout.distance_bits:
+            context <<= dtype(layout.distance_bits)
+            context |= dtype(d - 1)
+        keys |= context
         filled += len(left)
     return filled
 
 
 def _reduce_keys(
-    keys: np.ndarray, vocab_size: int, window: int, harmonic: bool
+    keys: np.ndarray, vocab_size: int, layout: _KeyLayout, weights: _PairWeights
 ) -> scipy.sparse.csr_matrix:
-    """Sort the keys in place and count equal ones into a canonical CSR shard.
-
-    Harmonic shards keep one column per (context, distance), ``context * window + d - 1``,
-    holding exact integer counts, so summing shards is exact and order-free.
-    """
-    import scipy.sparse
-
-    n_columns = vocab_size * window if harmonic else vocab_size
+    """Sort the keys in place and sum their weights per (word, context) into a CSR shard."""
     keys.sort()
     n = len(keys)
     if n == 0:
-        return scipy.sparse.csr_matrix((vocab_size, n_columns), dtype=np.float64)
+        return _empty(vocab_size, weights.dtype)
     starts = _run_starts(keys)
     unique = keys[starts]
-    runs = np.diff(starts, append=n).astype(np.float64)
-    rows, cols = np.divmod(unique, n_columns)
-    return _canonical_csr(runs, rows, cols, vocab_size, n_columns)
-
-
-def _fold_distances(
-    counts: scipy.sparse.csr_matrix, vocab_size: int, window: int
-) -> scipy.sparse.csr_matrix:
-    """Turn per-(context, distance) counts into harmonic sums ``sum_d count_d / d``.
-
-    One sparse product with the ``(V * window) x V`` matrix holding ``1/d`` at
-    ``[c * window + d - 1, c]``; scipy sums each row in stored (canonical) order, so equal
-    counts give bit-identical sums.
-    """
-    import scipy.sparse
-
-    counts.sum_duplicates()
-    index_dtype = _index_dtype(vocab_size * window, vocab_size * window)
-    fold = scipy.sparse.csr_matrix(
-        (
-            np.tile(1.0 / np.arange(1, window + 1), vocab_size),
-            np.repeat(np.arange(vocab_size, dtype=index_dtype), window),
-            np.arange(vocab_size * window + 1, dtype=index_dtype),
-        ),
-        shape=(vocab_size * window, vocab_size),
-    )
-    result = (counts @ fold).tocsr()
-    result.sort_indices()
-    return result
+    runs = np.diff(starts, append=n)
+    if layout.distance_bits:
+        distance = (unique & layout.dtype((1 << layout.distance_bits) - 1)).astype(np.intp) + 1
+        values = runs * weights.per_distance[distance]
+        pairs = unique >> layout.dtype(layout.distance_bits)
+        pair_starts = _run_starts(pairs)
+        values = np.add.reduceat(values, pair_starts)
+        pairs = pairs[pair_starts]
+    else:
+        values, pairs = runs.astype(weights.dtype), unique
+    word_bits = layout.row_shift - layout.distance_bits
+    rows = (pairs >> layout.dtype(word_bits)).astype(np.int64)
+    columns = pairs & layout.dtype((1 << word_bits) - 1)
+    return _canonical_csr(values, rows, columns, vocab_size)
 
 
 def _run_starts(sorted_keys: np.ndarray) -> np.ndarray:
@@ -269,20 +352,16 @@ def _run_starts(sorted_keys: np.ndarray) -> np.ndarray:
 
 
 def _canonical_csr(
-    values: np.ndarray, rows: np.ndarray, cols: np.ndarray, n_rows: int, n_columns: int
+    values: np.ndarray, rows: np.ndarray, cols: np.ndarray, vocab_size: int
 ) -> scipy.sparse.csr_matrix:
     """CSR from entries already sorted by (row, col) and unique: no sort, no duplicate pass."""
     import scipy.sparse
 
-    index_dtype = _index_dtype(max(n_rows, n_columns), len(values))
-    indptr = np.zeros(n_rows + 1, dtype=index_dtype)
-    np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+    index_dtype = np.int32 if max(vocab_size, len(values)) < 2**31 - 1 else np.int64
+    indptr = np.zeros(vocab_size + 1, dtype=index_dtype)
+    np.cumsum(np.bincount(rows, minlength=vocab_size), out=indptr[1:])
     matrix = scipy.sparse.csr_matrix(
-        (values, cols.astype(index_dtype), indptr), shape=(n_rows, n_columns)
+        (values, cols.astype(index_dtype), indptr), shape=(vocab_size, vocab_size)
     )
     matrix.has_canonical_format = True
     return matrix
-
-
-def _index_dtype(vocab_size: int, nnz: int) -> type:
-    return np.int32 if max(vocab_size, nnz) < np.iinfo(np.int32).max else np.int64
