@@ -19,12 +19,13 @@ line (or record). Policies:
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import ConfigError, LexiplugError
+from ..errors import ConfigError, FormatError, LexiplugError
 from .formats import FORMATS, canonical_format, detect_format, require_exists
 from .io_rows import DuplicatePolicy
 from .vectors import OOVPolicy, Vectors
@@ -54,12 +55,25 @@ def load_vectors(
     path = Path(path)
     require_exists(path)
     fmt = canonical_format(format)
-    if fmt == "auto":
-        fmt = detect_format(path)
     if errors not in _ERRORS:
         raise ConfigError(f"errors must be one of {_ERRORS}, got {errors!r}", where="errors")
     if limit is not None and limit < 0:
         raise ConfigError(f"limit must be >= 0, got {limit}", where="limit")
+    try:
+        if fmt == "auto":
+            fmt = detect_format(path)
+        return _load(path, fmt, errors=errors, duplicates=duplicates, limit=limit, mmap=mmap,
+                     oov=oov, block_bytes=block_bytes)
+    except LexiplugError:
+        raise
+    except (OSError, EOFError, zlib.error) as exc:  # unreadable or corrupt compressed data
+        raise FormatError(f"cannot read {fmt} vectors ({exc})", path=path) from None
+
+
+def _load(
+    path: Path, fmt: str, *, errors: str, duplicates: DuplicatePolicy, limit: int | None,
+    mmap: bool, oov: OOVPolicy, block_bytes: int | None,
+) -> Vectors:
     block: dict[str, Any] = {} if block_bytes is None else {"block_bytes": int(block_bytes)}
     counts: np.ndarray | None = None
     metadata: dict[str, Any] = {}
@@ -91,8 +105,6 @@ def load_vectors(
     try:
         return Vectors(keys, matrix, counts=counts, metadata=metadata, oov=oov)
     except LexiplugError as exc:  # e.g. duplicate keys inside a native vocab.txt
-        from ..errors import FormatError
-
         raise FormatError(exc.message, path=path) from None
 
 
@@ -133,18 +145,25 @@ def save_vectors(
 
 def _check_writable_words(keys: list[str], fmt: str, path: Path) -> None:
     """Reject words the format would mangle, naming the first one."""
-    from ..errors import FormatError
-
     forbidden = {"native": "\n", "spacy": "", "glove": "\n"}.get(fmt, " \n")
     for number, key in enumerate(keys, start=1):
         if not key:
             raise FormatError(f"word {number} is empty; {fmt} cannot hold an empty word",
                               path=path)
+        if not key.isascii():
+            try:
+                key.encode("utf-8")
+            except UnicodeEncodeError:
+                raise FormatError(f"word {number} ({key[:40]!r}) cannot be encoded as UTF-8",
+                                  path=path) from None
         if forbidden and any(ch in key for ch in forbidden):
             raise FormatError(
                 f"word {number} ({key[:40]!r}) contains whitespace that {fmt} cannot hold "
                 f"(forbidden: {forbidden!r}); save as 'native' or 'glove' instead", path=path,
             )
+    if fmt in ("glove", "word2vec-text", "fasttext-vec") and keys and keys[0][:1] == "\ufeff":
+        raise FormatError("the first word starts with a byte-order mark, which text readers "
+                          "strip", path=path)
     if fmt == "glove" and keys and " " in keys[0]:
         raise FormatError(
             f"the first word ({keys[0][:40]!r}) contains a space; glove readers take the "

@@ -41,7 +41,9 @@ class RowSink:
         self.unit = unit
         self.keys: list[str] = []
         self.index: dict[str, int] = {}
-        self.matrix = np.empty((max(capacity, 1), dim), dtype=np.float32)
+        self.capacity = max(capacity, 1)
+        # allocated on the first block, once real rows have confirmed `dim`
+        self.matrix = np.empty((0, dim), dtype=np.float32)
         self.n_dupes = 0
         self.dupe_examples: list[str] = []
 
@@ -122,6 +124,9 @@ class RowSink:
     def _ensure_capacity(self, rows: int) -> None:
         if rows <= self.matrix.shape[0]:
             return
+        if self.matrix.shape[0] == 0:
+            self.matrix = np.empty((max(self.capacity, rows), self.dim), dtype=np.float32)
+            return
         new_rows = max(rows, int(self.matrix.shape[0] * 1.5) + 1024)
         if self.max_rows is not None:
             new_rows = min(new_rows, max(self.max_rows, rows))
@@ -136,6 +141,8 @@ class RowSink:
                 self.path, self.n_dupes, kept, self.duplicates, ", ".join(self.dupe_examples),
             )
         n = len(self.keys)
+        if n == 0:
+            return self.keys, np.zeros((0, self.dim), dtype=np.float32)
         if n != self.matrix.shape[0]:
             self.matrix.resize((n, self.dim), refcheck=False)
         return self.keys, self.matrix
