@@ -1,0 +1,116 @@
+"""The lexiplug_embed spaCy component: hooks, static vectors, and the to_disk round trip."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("transformers")
+spacy = pytest.importorskip("spacy")
+
+from lexiplug.plugins.contextual.testing import build_tiny_bert  # noqa: E402
+
+TEXT = "The cat sat on the mat. Hello😀 https://x.org/a?b=1 café İstanbul"
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_bert(tmp_path_factory.mktemp("tiny_bert"))
+
+
+def _encoder_source(model: Path) -> dict:
+    return {
+        "@misc": "lexiplug.embedder.v1",
+        "name": "lexiplug.transformer.v1",
+        "options": {"model_path": str(model), "device": "cpu"},
+    }
+
+
+@pytest.fixture(scope="module")
+def nlp(tiny_model: Path) -> spacy.language.Language:
+    nlp = spacy.blank("en")
+    nlp.vocab.set_vector("cat", np.ones(7, dtype=np.float32))  # vocab vectors must not win
+    nlp.add_pipe("lexiplug_embed", config={"source": _encoder_source(tiny_model)})
+    return nlp
+
+
+def test_token_span_doc_vectors_come_from_the_encoder(nlp: spacy.language.Language) -> None:
+    doc = nlp(TEXT)
+    rows = doc._.lexiplug_vectors
+    expected = nlp.get_pipe("lexiplug_embed").backend.encode_tokens([nlp.make_doc(TEXT)])[0]
+    np.testing.assert_allclose(rows, expected, atol=1e-6)
+    assert rows.shape == (len(doc), 32)
+    np.testing.assert_array_equal(doc[1].vector, rows[1])  # "cat" despite the vocab vector
+    np.testing.assert_allclose(doc[0:3].vector, rows[0:3].mean(0), atol=1e-6)
+    np.testing.assert_allclose(doc.vector, rows.mean(0), atol=1e-6)
+    assert doc[1].has_vector and doc.has_vector
+    a, b = rows[1], rows[2]
+    cosine = float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+    assert doc[1].similarity(doc[2]) == pytest.approx(cosine, abs=1e-6)
+    other = nlp("A dog sat.")
+    d1, d2 = doc.vector, other.vector
+    expected_sim = float(d1 @ d2 / np.linalg.norm(d1) / np.linalg.norm(d2))
+    assert doc.similarity(other) == pytest.approx(expected_sim, abs=1e-6)
+
+
+def test_pipe_batches_match_single_calls(nlp: spacy.language.Language) -> None:
+    texts = ["the cat", TEXT, "een café", ""]
+    piped = [d._.lexiplug_vectors for d in nlp.pipe(texts, batch_size=2)]
+    for text, rows in zip(texts, piped, strict=True):
+        np.testing.assert_allclose(rows, nlp(text)._.lexiplug_vectors, atol=1e-5)
+
+
+def test_round_trip_through_to_disk_and_spacy_load(
+    nlp: spacy.language.Language, tmp_path: Path
+) -> None:
+    before = nlp(TEXT)._.lexiplug_vectors
+    nlp.to_disk(tmp_path / "pipeline")
+    loaded = spacy.load(tmp_path / "pipeline")
+    assert loaded.pipe_names == ["lexiplug_embed"]
+    np.testing.assert_allclose(loaded(TEXT)._.lexiplug_vectors, before, atol=1e-6)
+
+
+def test_static_vectors_source_and_round_trip(tmp_path: Path) -> None:
+    io = pytest.importorskip("lexiplug.vectors.io")
+    from lexiplug.vectors.vectors import Vectors
+
+    vectors = Vectors(["cat", "sat", "the"], np.arange(12, dtype=np.float32).reshape(3, 4))
+    path = tmp_path / "static"
+    io.save_vectors(vectors, path)
+    nlp = spacy.blank("en")
+    source = {"@misc": "lexiplug.vectors.v1", "name_or_path": str(path)}
+    nlp.add_pipe("lexiplug_embed", config={"source": source})
+    doc = nlp("The cat sat dog")
+    np.testing.assert_array_equal(doc[0].vector, vectors["the"])  # lower-case fallback
+    np.testing.assert_array_equal(doc[1].vector, vectors["cat"])
+    np.testing.assert_array_equal(doc[3].vector, np.zeros(4))  # OOV: the bridge's zero policy
+    nlp.to_disk(tmp_path / "pipeline")
+    again = spacy.load(tmp_path / "pipeline")("The cat sat dog")
+    np.testing.assert_array_equal(again._.lexiplug_vectors, doc._.lexiplug_vectors)
+
+
+def test_embedder_name_in_the_encoder_bridge_is_explained(tiny_model: Path) -> None:
+    from lexiplug.errors import ConfigError
+    from lexiplug.spacy_bridge import lexiplug_embedder
+
+    with pytest.raises(ConfigError, match="needs a corpus"):
+        lexiplug_embedder("lexiplug.distill_vocab.v1", {"model": str(tiny_model)})()
+
+
+def test_factory_and_bridge_modules_import_nothing_heavy() -> None:
+    # torch is not checked: thinc imports it whenever it is installed (import spacy does)
+    code = (
+        "import sys, spacy\n"
+        "import lexiplug.plugins.contextual.factories, lexiplug.spacy_bridge\n"
+        "nlp = spacy.blank('en')\n"
+        "assert 'lexiplug_embed' in spacy.registry.factories, 'factory not registered'\n"
+        "heavy = [m for m in ('transformers', 'lexiplug.plugins.contextual.encoder',\n"
+        "                     'lexiplug.plugins.contextual.component') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
