@@ -95,9 +95,10 @@ class PairEvaluator:
     def __init__(self, skip: int) -> None:
         self.skip = skip
 
-    def evaluate(self, vectors: Vectors, dataset: DatasetSpec) -> Result:
-        EVALUATIONS[dataset.name] += 1
-        pairs = dataset.load()
+    def evaluate(self, vectors: Vectors, dataset: str) -> Result:
+        EVALUATIONS[dataset] += 1
+        spec = registry.datasets.get(dataset)()
+        pairs = spec.load()
         details = []
         for i, (a, b, gold) in enumerate(pairs):
             covered = a in vectors and b in vectors and i >= self.skip
@@ -107,7 +108,7 @@ class PairEvaluator:
         from scipy.stats import spearmanr
 
         rho = float(spearmanr([d["gold"] for d in kept], [d["predicted"] for d in kept])[0])
-        return Result("test_study.pairs.v1", dataset.name, {"spearman": rho}, "spearman",
+        return Result("test_study.pairs.v1", spec.name, {"spearman": rho}, "spearman",
                       n_items=len(details), n_covered=len(kept), details=details)
 
 
@@ -373,3 +374,28 @@ def test_comparison_uses_shared_items_and_marks_best_only_when_separated() -> No
                    n_resamples=300)
     assert tied.n_shared == 200
     assert tied.best is None and any("not separated" in n for n in tied.notes)
+
+
+def test_pretrained_vectors_row_is_keyed_by_file_content(tmp_path: Path) -> None:
+    from lexiplug.vectors.io import save_vectors
+
+    rng = np.random.default_rng(1)
+    path = tmp_path / "vecs.txt"
+    save_vectors(Vectors(WORDS, rng.standard_normal((40, 5)).astype(np.float32)), path,
+                 format="word2vec-text")
+    text = f"""
+[embedders.loaded]
+@embedders = "lexiplug.pretrained.v1"
+path = "{path}"
+
+[evaluate.pairs]
+@evaluators = "test_study.pairs.v1"
+datasets = ["test_study_pairs"]
+"""
+    config = write_config(tmp_path, text, "pretrained.cfg")
+    first = run_study(config, output=tmp_path / "out", quiet=True)
+    assert first.rows["loaded"].vectors.dim == 5 and first.fits == 1
+    assert run_study(config, output=tmp_path / "out", quiet=True).fits == 0
+    save_vectors(Vectors(WORDS, rng.standard_normal((40, 5)).astype(np.float32)), path,
+                 format="word2vec-text")
+    assert run_study(config, output=tmp_path / "out", quiet=True).fits == 1

@@ -306,7 +306,7 @@ class _Runner:
                 results = self.cache.load_results(key)
                 cached = results is not None
                 if results is None:
-                    answer = _call_evaluator(evaluation.obj, row.vectors, spec)
+                    answer = _call_evaluator(evaluation.obj, row.vectors, dataset_name)
                     results = _as_results(answer, evaluation.block.where)
                     for result in results:
                         if result.dataset_checksum is None:
@@ -332,10 +332,12 @@ def cache_relevant(filled: dict[str, Any]) -> dict[str, Any]:
 _NOT_IN_KEY = frozenset({"progress", "verbose", "quiet"})
 
 
-def _call_evaluator(evaluator: Any, vectors: Vectors, spec: Any) -> Any:
-    if spec is None and callable(getattr(evaluator, "evaluate_all", None)):
+def _call_evaluator(evaluator: Any, vectors: Vectors, dataset: str | None) -> Any:
+    """Datasets go by registered name: every evaluator resolves names itself, and some
+    (probing) look up related datasets by it (the training treebank for a test set)."""
+    if dataset is None and callable(getattr(evaluator, "evaluate_all", None)):
         return evaluator.evaluate_all(vectors)
-    return evaluator.evaluate(vectors, spec)
+    return evaluator.evaluate(vectors, dataset)
 
 
 def _dataset_checksum(spec: Any) -> str | None:

@@ -9,6 +9,7 @@ from lexiplug.registry import Registries
 MODULES = (
     "lexiplug.plugins.static.register_all",
     "lexiplug.plugins.static.corpora",
+    "lexiplug.plugins.static.pretrained",
 )
 
 
