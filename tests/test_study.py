@@ -399,3 +399,19 @@ datasets = ["test_study_pairs"]
     save_vectors(Vectors(WORDS, rng.standard_normal((40, 5)).astype(np.float32)), path,
                  format="word2vec-text")
     assert run_study(config, output=tmp_path / "out", quiet=True).fits == 1
+
+
+def test_projection_and_gender_plots(tmp_path: Path) -> None:
+    from lexiplug.study import plots
+
+    rng = np.random.default_rng(2)
+    words = ["he", "she", "man", "woman", "nurse", "engineer", "teacher", "doctor",
+             "one", "two", "three", "red", "blue", "green"]
+    vectors = Vectors(words, rng.standard_normal((len(words), 6)).astype(np.float32))
+    groups = {"numbers": ["one", "two", "three"], "colours": ["red", "blue", "green"]}
+    for method in ("pca", "tsne"):
+        path = plots.word_group_projection({"a": vectors}, groups, tmp_path, method=method)
+        assert path is not None and path.stat().st_size > 1000
+    gender = plots.gender_direction_plot({"a": vectors, "b": vectors}, tmp_path)
+    assert gender is not None and gender.stat().st_size > 1000
+    assert plots.word_group_projection({"a": vectors}, {"x": ["zzz"]}, tmp_path) is None

@@ -286,7 +286,7 @@ def _planned(block: Block, seed: int, quiet: bool = False) -> PlannedStep:
     if "progress" in accepted and "progress" not in settings:
         settings["progress"] = not quiet
     config = Config({"step": {REGISTRY_KEY[block.section]: block.function, **settings}})
-    reg = config_registry()
+    reg: Any = config_registry()
     try:
         filled = reg.fill(config, validate=True)
         resolved = reg.resolve(filled, validate=True)

@@ -231,7 +231,7 @@ class _Runner:
             return names
         wanted = [n for n in names if self.rows[n].slice == ref.slice]
         if not wanted:
-            slices = sorted({self.rows[n].slice for n in names if self.rows[n].slice})
+            slices = sorted({s for n in names if (s := self.rows[n].slice)})
             raise ConfigError(
                 f"row {ref.node}[{ref.slice}] does not exist; slices of {ref.node}: "
                 f"{', '.join(slices) or '(none: it is a single row)'}", where=where,
