@@ -5,7 +5,8 @@ Rows ``gensim``, ``lexiplug`` (one query at a time) and ``lexiplug_batched``
 ``qps`` (queries per second) and ``seconds``. 1,000 single-word queries, topn 10, on the same
 random 100k x 300 vectors (``--quick``: 30k x 300). Norms are computed before timing for
 both libraries (gensim ``fill_norms``, lexiplug ``unit_matrix``); each row also checks that
-its answers equal gensim's neighbours.
+its answers equal gensim's neighbours. Rows run in interleaved rounds (``--repeat``,
+at least 2) and the best round of each is kept.
 
     python bench/most_similar.py [--quick] [--json PATH]
 """
@@ -56,17 +57,20 @@ EXTRA = ("{{'qps': {n} / _seconds, "
 def main() -> None:
     args = parse_args(__doc__ or "")
     rows, dim = (30_000, 300) if args.quick else (100_000, 300)
-    results = []
-    for name, work in WORK.items():
-        # each child keeps only the structure it queries, so peaks are comparable
-        drop = "del vectors" if name == "gensim" else "del kv"
-        setup = SETUP.format(rows=rows, dim=dim, n=N_QUERIES, topn=TOPN, drop=drop)
-        row = measure_in_subprocess(
-            name, setup=setup, work=work.format(topn=TOPN),
-            extra=EXTRA.format(n=N_QUERIES), repeat=args.repeat,
-        )
-        results.append(row)
-        print(f"  {name}: {row['qps']:.0f} queries/s", flush=True)
+    best: dict[str, dict] = {}
+    # rounds interleave the rows, so a burst of load on the shared machine hits all of them
+    for _ in range(max(args.repeat, 2)):
+        for name, work in WORK.items():
+            # each child keeps only the structure it queries, so peaks are comparable
+            drop = "del vectors" if name == "gensim" else "del kv"
+            setup = SETUP.format(rows=rows, dim=dim, n=N_QUERIES, topn=TOPN, drop=drop)
+            row = measure_in_subprocess(
+                name, setup=setup, work=work.format(topn=TOPN), extra=EXTRA.format(n=N_QUERIES),
+            )
+            print(f"  {name}: {row['qps']:.0f} queries/s", flush=True)
+            if name not in best or row["qps"] > best[name]["qps"]:
+                best[name] = row
+    results = [best[name] for name in WORK]
     print(f"\n{N_QUERIES} queries, topn {TOPN}, {rows} x {dim}; {machine_note()}\n")
     print_table(results, ["qps", "seconds", "peak_mb", "same_as_gensim"], baseline="gensim",
                 ratio_metric="qps", higher_is_better=True)

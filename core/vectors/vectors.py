@@ -27,7 +27,7 @@ OOVPolicy = Literal["error", "zero", "random", "subword"]
 OOV_POLICIES: tuple[str, ...] = ("error", "zero", "random", "subword")
 
 Query = str | np.ndarray
-_QUERY_CHUNK = 512  # queries per matrix product in batched search: bounds the score matrix
+_QUERY_CHUNK = 128  # queries per matrix product in batched search: bounds the score matrix
 
 
 class Vectors:
@@ -216,9 +216,9 @@ class Vectors:
         """
         if not len(words1) or not len(words2):
             raise LexiplugError("n_similarity needs two non-empty word lists")
-        a = np.mean([self.vector(w) for w in words1], axis=0, dtype=np.float32)
-        b = np.mean([self.vector(w) for w in words2], axis=0, dtype=np.float32)
-        return float(np.dot(unit_rows(a[None])[0], unit_rows(b[None])[0]))
+        a = np.stack([self.vector(w) for w in words1]).mean(axis=0, dtype=np.float32)
+        b = np.stack([self.vector(w) for w in words2]).mean(axis=0, dtype=np.float32)
+        return float(np.dot(unit_rows(a[None, :])[0], unit_rows(b[None, :])[0]))
 
     def similarity_pairs(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         """Cosine similarity of many known word pairs at once."""
@@ -279,6 +279,7 @@ class Vectors:
                 [self.key_to_index.get(q, -1) for q in queries], dtype=np.int64
             )
         unit = self.unit_matrix[:limit]
+        keys = self.keys
         results: list[list[tuple[str, float]]] = []
         for start in range(0, len(query_matrix), _QUERY_CHUNK):
             block = query_matrix[start : start + _QUERY_CHUNK]
@@ -286,11 +287,11 @@ class Vectors:
             own = self_index[start : start + _QUERY_CHUNK]
             rows = np.nonzero((own >= 0) & (own < limit))[0]
             scores[rows, own[rows]] = -np.inf
-            best = top_indices_2d(scores, topn)
-            for r in range(len(block)):
-                row = scores[r]
-                hits = [(self.keys[i], float(row[i])) for i in best[r] if np.isfinite(row[i])]
-                results.append(hits)
+            for row_scores in scores:
+                # row by row: argpartition's index array stays one row long
+                best = top_indices(row_scores, topn)
+                hits = zip(best.tolist(), row_scores[best].tolist(), strict=True)
+                results.append([(keys[i], score) for i, score in hits if score != -np.inf])
         return results
 
     def most_similar_cosmul(
@@ -402,9 +403,10 @@ def top_indices(scores: np.ndarray, topn: int) -> np.ndarray:
     """Indices of the ``topn`` largest scores, best first (argpartition, then sort)."""
     if topn <= 0:
         return np.zeros(0, dtype=np.int64)
-    if topn >= scores.shape[0]:
+    n = scores.shape[0]
+    if topn >= n:
         return np.argsort(-scores, kind="stable")
-    part = np.argpartition(-scores, topn - 1)[:topn]
+    part = np.argpartition(scores, n - topn)[n - topn :]  # no negated copy of all scores
     return part[np.argsort(-scores[part], kind="stable")]
 
 
