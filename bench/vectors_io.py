@@ -63,14 +63,18 @@ def main() -> None:
             ("lexiplug_native", ours_setup,
              f"v = load_vectors({str(paths['native'])!r}, mmap=True)"),
         ]
-        results = []
-        for name, setup, work in jobs:
-            row = measure_in_subprocess(name, setup=setup, work=work, extra=check,
-                                        repeat=args.repeat)
-            row["matrix_mb"] = round(rows * dim * 4 / 2**20, 1)
-            row["extra_over_matrix"] = round(row["extra_mb"] / row["matrix_mb"], 3)
-            results.append(row)
-            print(f"  {name}: {row['seconds']:.3f} s, peak {row['peak_mb']:.0f} MB", flush=True)
+        best: dict[str, dict] = {}
+        # rounds (--repeat) interleave the rows so load bursts on a shared machine hit all
+        for _ in range(max(args.repeat, 1)):
+            for name, setup, work in jobs:
+                row = measure_in_subprocess(name, setup=setup, work=work, extra=check)
+                row["matrix_mb"] = round(rows * dim * 4 / 2**20, 1)
+                row["extra_over_matrix"] = round(row["extra_mb"] / row["matrix_mb"], 3)
+                print(f"  {name}: {row['seconds']:.3f} s, peak {row['peak_mb']:.0f} MB",
+                      flush=True)
+                if name not in best or row["seconds"] < best[name]["seconds"]:
+                    best[name] = row
+        results = [best[name] for name, _, _ in jobs]
     print(f"\n{rows} x {dim} float32; {machine_note()}\n")
     print_table(results, ["seconds", "peak_mb", "extra_mb", "extra_over_matrix"])
     by_name = {r["name"]: r for r in results}
