@@ -219,7 +219,12 @@ def test_options_are_validated() -> None:
     with pytest.raises(ConfigError):
         factory(method="cosine")
     with pytest.raises(ConfigError):
-        factory(oov="vectors")
+        factory(oov="guess")
+    lenient = factory(oov="vectors", bootstrap=0).evaluate(
+        Vectors(["a", "b", "c", "d"], np.eye(4, dtype=np.float32)),
+        AnalogyQuestions.from_sections([("s", [("a", "b", "c", "d"), ("a", "b", "c", "x")])]),
+    )
+    assert lenient.n_covered == 1 and any("does not apply" in w for w in lenient.warnings)
     with pytest.raises(ConfigError, match="similarity"):
         factory().evaluate(Vectors(["a"], np.ones((1, 2), np.float32)), "ws353_gensim")
 

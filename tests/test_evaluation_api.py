@@ -40,6 +40,12 @@ def test_named_datasets_get_their_evaluators(vectors: Vectors) -> None:
     assert results[0].score is not None and results[0].coverage == 1.0
 
 
+def test_cli_oov_option_reaches_both_evaluators(vectors: Vectors) -> None:
+    results = evaluate_vectors(vectors, ["ws353_gensim", "google_analogy_gensim"], oov="vectors",
+                               bootstrap=0)
+    assert [r.extra["oov"] for r in results] == ["vectors", "vectors"]
+
+
 def test_unknown_options_and_datasets_are_config_errors(vectors: Vectors) -> None:
     with pytest.raises(ConfigError, match="colour"):
         evaluate_vectors(vectors, ["ws353_gensim"], colour="red")

@@ -34,7 +34,7 @@ from .common import (
 NAME = "lexiplug.analogy.v1"
 AnalogyMethod = Literal["3cosadd", "3cosmul"]
 _METHOD_ALIASES = {"3cosadd": "3cosadd", "add": "3cosadd", "3cosmul": "3cosmul", "mul": "3cosmul"}
-_OOV_CHOICES = ("skip", "incorrect")
+_OOV_CHOICES = ("skip", "incorrect", "vectors")
 _SCORE_CELLS = 8_000_000  # question x vocabulary scores per chunk (32 MB of float32)
 _GENSIM_TOPN = 5  # gensim looks for its answer among the top 5 after dropping a, b, c
 _COSMUL_EPSILON = 1e-6  # gensim's most_similar_cosmul
@@ -50,12 +50,17 @@ class AnalogyPredictions:
 
 @dataclass
 class AnalogyEvaluator:
-    """Scores vectors on analogy questions; see the module docstring for the semantics."""
+    """Scores vectors on analogy questions; see the module docstring for the semantics.
+
+    ``oov``: ``skip`` scores covered questions only; ``incorrect`` counts the others wrong;
+    ``vectors`` (accepted so one ``oov`` option serves all word evaluators) acts like
+    ``skip`` with a warning, since an answer must be a vocabulary word anyway.
+    """
 
     method: AnalogyMethod = "3cosadd"
     restrict_vocab: int | None = 300_000
     case_insensitive: bool = True
-    oov: Literal["skip", "incorrect"] = "skip"
+    oov: Literal["skip", "incorrect", "vectors"] = "skip"
     mrr: bool = False
     bootstrap: int = 1000
     seed: int = 0
@@ -121,7 +126,13 @@ class AnalogyEvaluator:
                     predictions.rank > 0, 1.0 / np.maximum(predictions.rank, 1), 0.0
                 )
 
-        counted = covered if self.oov == "skip" else np.ones(len(flat), dtype=bool)
+        if self.oov == "vectors":
+            add_warning(
+                warnings,
+                f"{loaded.name}: oov='vectors' does not apply to analogies (answers are "
+                "vocabulary words); questions with unknown words were skipped",
+            )
+        counted = covered if self.oov != "incorrect" else np.ones(len(flat), dtype=bool)
         kinds = np.array([section_kind(s) for s in section_names], dtype=object)
         item_kind = kinds[item_section] if len(flat) else np.zeros(0, dtype=object)
         rng = np.random.default_rng(self.seed)
@@ -324,7 +335,7 @@ def make_analogy_evaluator(
     restrict_vocab: int | None = 300_000,
     case_insensitive: bool = True,
     lowercase: bool | None = None,
-    oov: Literal["skip", "incorrect"] = "skip",
+    oov: Literal["skip", "incorrect", "vectors"] = "skip",
     mrr: bool = False,
     bootstrap: int = 1000,
     seed: int = 0,
