@@ -168,3 +168,33 @@ def test_empty_encoded_corpus_is_a_training_error() -> None:
     )
     with pytest.raises(LexiplugError, match="no token"):
         cooccurrence_counts(empty)
+
+
+def test_wide_vocabulary_uses_64_bit_keys() -> None:
+    """2 x 17 word bits exceed 32: the uint64 key layout must give the same counts."""
+    rng = np.random.default_rng(7)
+    vocab_size = 70_000
+    sentences = [rng.choice([5, 69_999, 12_345, 65_536], size=9).tolist() for _ in range(6)]
+    ids, offsets = as_arrays(sentences)
+    matrix = count_cooccurrences(ids, offsets, vocab_size, window=3)
+    reference = reference_cooccurrence_counts(sentences, window=3, exact=True)
+    assert_equals_reference(matrix, reference, 3)
+
+
+def test_very_wide_windows_fall_back_to_float_sums() -> None:
+    """lcm(1..40) x tokens would overflow int64: float sums, equal to within rounding."""
+    rng = np.random.default_rng(8)
+    sentences = [rng.integers(0, VOCAB_SIZE, size=60).tolist() for _ in range(3)]
+    ids, offsets = as_arrays(sentences)
+    matrix = count_cooccurrences(ids, offsets, VOCAB_SIZE, window=40, chunk_tokens=50)
+    reference = reference_cooccurrence_counts(sentences, window=40)
+    dense = np.zeros((VOCAB_SIZE, VOCAB_SIZE))
+    for (row, col), value in reference.items():
+        dense[row, col] = value
+    np.testing.assert_allclose(matrix.toarray(), dense, rtol=1e-12)
+
+
+def test_ids_outside_the_vocabulary_are_rejected() -> None:
+    ids, offsets = as_arrays([[0, 1, 9]])
+    with pytest.raises(LexiplugError, match=r"0\.\.6"):
+        count_cooccurrences(ids, offsets, VOCAB_SIZE, window=2)

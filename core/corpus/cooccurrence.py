@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from ..errors import ConfigError, TrainingError
+from ..errors import ConfigError, FormatError, TrainingError
 
 if TYPE_CHECKING:
     import scipy.sparse
@@ -119,38 +119,6 @@ def shrunk_windows(window: int, seed: int, start: int, stop: int) -> np.ndarray:
     return values[start - base : stop - base]
 
 
-@dataclass(frozen=True)
-class _KeyLayout:
-    """Bit layout of a pair key: ``word << row_shift | context << distance_bits | d - 1``.
-
-    Shifts and masks instead of multiply/divide, and 32-bit keys (half the sort traffic)
-    whenever the vocabulary and window fit, as they do for corpora of a few million tokens.
-    """
-
-    row_shift: int
-    distance_bits: int
-    dtype: type
-    harmonic: bool
-
-    @classmethod
-    def for_sizes(cls, vocab_size: int, window: int, harmonic: bool) -> _KeyLayout:
-        word_bits = max(1, int(vocab_size - 1).bit_length())
-        distance_bits = int(window - 1).bit_length() if harmonic else 0
-        total = 2 * word_bits + distance_bits
-        if total > 63:
-            raise ConfigError(
-                f"a vocabulary of {vocab_size} words with window {window} does not fit 63-bit "
-                "pair keys; lower max_vocab",
-                where="cooccurrence.window",
-            )
-        dtype = np.uint32 if total <= 32 else np.uint64
-        return cls(word_bits + distance_bits, distance_bits, dtype, harmonic)
-
-    def n_columns(self, vocab_size: int) -> int:
-        """Shard width: one column per (context, distance) key when harmonic."""
-        return 1 << self.row_shift if self.harmonic else vocab_size
-
-
 def count_cooccurrences(
     ids: np.ndarray,
     offsets: np.ndarray,
@@ -168,7 +136,16 @@ def count_cooccurrences(
     import scipy.sparse
 
     _check_options(window, weighting, 1)
+    if dynamic_window and (not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise ConfigError(
+            f"expected a non-negative integer seed; found {seed!r}", where="cooccurrence.seed"
+        )
     n_tokens = len(ids)
+    if n_tokens and (int(ids.min()) < 0 or int(ids.max()) >= vocab_size):
+        raise FormatError(
+            f"expected word ids in 0..{vocab_size - 1}; found {int(ids.min())}..{int(ids.max())}"
+            " (is the encoded corpus folder corrupt or from another vocabulary?)"
+        )
     layout = _KeyLayout.for_sizes(vocab_size, window, weighting == "harmonic")
     weights = _PairWeights.for_window(window, layout.harmonic, n_tokens)
     # "forward" counts X[ids[i], ids[i+d]] (right context of i, window of i);
@@ -185,7 +162,7 @@ def count_cooccurrences(
         from tqdm.auto import tqdm
 
         iterator = tqdm(chunks, desc="counting co-occurrences", unit=" chunk")
-    buffer = np.empty(min(chunk_tokens, n_tokens) * window, dtype=layout.dtype)
+    buffer: np.ndarray = np.empty(min(chunk_tokens, n_tokens) * window, dtype=layout.dtype)
     for start, stop in iterator:
         room = _room_to_sentence_end(offsets, start, stop, window)
         shrunk = None
@@ -309,7 +286,7 @@ def _fill_pair_keys(
         left += start
         keys = buffer[filled : filled + len(left)]
         np.left_shift(ids[left].astype(dtype), dtype(layout.row_shift), out=keys)
-        context = ids[left + d].astype(dtype)
+        context: np.ndarray = ids[left + d].astype(dtype)
         if layout.distance_bits:
             context <<= dtype(layout.distance_bits)
             context |= dtype(d - 1)

@@ -15,7 +15,7 @@ import json
 import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -119,7 +119,7 @@ class EncodedCorpus:
                 f"expected format_version {FORMAT_VERSION}; found {meta.get('format_version')!r}",
                 path=meta_path,
             )
-        mode = "r" if mmap else None
+        mode: Literal["r"] | None = "r" if mmap else None
         ids = np.load(folder / "ids.npy", mmap_mode=mode, allow_pickle=False)
         offsets = np.load(folder / "offsets.npy", mmap_mode=mode, allow_pickle=False)
         vocab = Vocabulary.load(folder / "vocab.txt")

@@ -65,7 +65,7 @@ def open_binary(path: Path) -> IO[bytes]:
     """Open ``path`` for reading bytes, decompressing ``.gz`` and ``.bz2`` transparently."""
     suffix = path.suffix.lower()
     if suffix == ".gz":
-        return gzip.open(path, "rb")
+        return gzip.open(path, "rb")  # type: ignore[return-value]
     if suffix == ".bz2":
         return bz2.open(path, "rb")
     return open(path, "rb")
@@ -111,6 +111,6 @@ def files_checksum(files: Iterable[Path], options: dict[str, object]) -> str:
         digest.update(path.name.encode("utf-8"))
         digest.update(str(path.stat().st_size).encode("ascii"))
         with open(path, "rb") as handle:
-            for block in iter(lambda h=handle: h.read(1 << 20), b""):
+            while block := handle.read(1 << 20):
                 digest.update(block)
     return digest.hexdigest()

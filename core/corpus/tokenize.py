@@ -6,6 +6,7 @@ A tokenizer maps a batch of texts to token lists, so spaCy can work through ``pi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from ..errors import ConfigError
 
@@ -30,7 +31,7 @@ def _spacy_tokenizer(lang: str) -> BatchTokenizer:
             f"{lang!r} ({error})",
             where="corpus.tokenizer",
         ) from error
-    tokenizer = nlp.tokenizer
+    tokenizer: Any = nlp.tokenizer
 
     def spacy_tokens(texts: Iterable[str]) -> Iterator[list[str]]:
         for doc in tokenizer.pipe(texts, batch_size=SPACY_BATCH_SIZE):
