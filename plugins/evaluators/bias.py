@@ -140,7 +140,7 @@ class BiasEvaluator:
             "direction_variance_ratio": direction.explained_variance_ratio,
             "ripa_mean": float(np.mean(ripa_scores)),
             "ripa_abs_mean": float(np.mean(np.abs(ripa_scores))),
-            "stereotype_spearman": _spearman(cosines, [d["stereotypical"] for d in details]),
+            "stereotype_spearman": _spearman(cosines, [data.professions[w][1] for w in known]),
             "indirect_bias_mean_abs": (float(np.nanmean(np.abs(list(indirect.values()))))
                                        if indirect else None),
         }
