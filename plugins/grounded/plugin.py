@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from lexiplug.hookspecs import hookimpl
+from lexiplug.plugin_tools import register_modules
 from lexiplug.registry import Registries
+
+MODULES = ("lexiplug.plugins.grounded.register_all",)
 
 
 @hookimpl
 def lexiplug_register(registry: Registries) -> None:
-    pass
+    register_modules(registry, MODULES)

@@ -1,0 +1,54 @@
+"""Registers the visual grounding transform and the visual-feature rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lexiplug.vectors import Vectors
+
+
+class VisualFeatures:
+    """A study row holding visual features; ``fit`` ignores any corpus it is given."""
+
+    def __init__(self, table: str | None, images: str | None, model: str | None,
+                 batch_size: int, device: str) -> None:
+        from lexiplug.errors import ConfigError
+
+        if (table is None) == (images is None):
+            raise ConfigError(
+                "give exactly one visual source: `table` (a word -> vector file) or `images` "
+                "(a folder of concept sub-folders) with `model` (a local vision model folder)",
+                where="visual_features",
+            )
+        if images is not None and model is None:
+            raise ConfigError("`images` needs `model`, the path of a local vision model",
+                              where="visual_features.model")
+        self.table, self.images, self.model = table, images, model
+        self.batch_size, self.device = batch_size, device
+
+    def fit(self, corpus: Any = None) -> Vectors:
+        from .visual_features import encode_image_folder, load_visual_table
+
+        if self.table is not None:
+            return load_visual_table(self.table)
+        assert self.images is not None and self.model is not None
+        return encode_image_folder(self.images, self.model, batch_size=self.batch_size,
+                                   device=self.device)
+
+
+def make_visual_features(
+    table: str | None = None,
+    images: str | None = None,
+    model: str | None = None,
+    batch_size: int = 32,
+    device: str = "auto",
+) -> VisualFeatures:
+    """``lexiplug.visual_features.v1``: a visual feature table as a row other steps refer to."""
+    return VisualFeatures(table, images, model, batch_size, device)
+
+
+def register(registry: Any) -> None:
+    from .grounding import make_visual_grounding
+
+    registry.transforms.register("lexiplug.visual_grounding.v1", func=make_visual_grounding)
+    registry.embedders.register("lexiplug.visual_features.v1", func=make_visual_features)
