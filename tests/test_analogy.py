@@ -236,3 +236,30 @@ def test_shared_google_set_matches_gensim_copy(google_questions: AnalogyQuestion
     shared = make_analogy_evaluator(bootstrap=0).evaluate(vectors, "google_analogy")
     bundled = make_analogy_evaluator(bootstrap=0).evaluate(vectors, GOOGLE)
     assert shared.metrics == bundled.metrics and shared.dataset == "google_analogy"
+
+
+def test_many_case_variants_follow_gensims_top5_rule(tmp_path) -> None:
+    """When 5+ case variants of a, b or c outrank every other word, gensim keeps the 5th
+    variant as its (wrong) answer; with fewer it answers the best other word."""
+    rng = np.random.default_rng(2)
+    base = {w: rng.standard_normal(6) for w in ("man", "woman", "king", "queen", "apple")}
+    base["queen"] = base["king"] + base["woman"] - base["man"] + 0.5 * rng.standard_normal(6)
+    keys = ["man", "woman", "king", "queen", "apple"]
+    rows = [base[w] for w in keys]
+    for n_variants, tag in ((6, "many"), (3, "few")):
+        variants = ["King", "KING", "kIng", "kiNg", "kinG", "KIng"][:n_variants]
+        query = base["king"] + base["woman"] - base["man"]
+        vectors = Vectors(
+            keys + variants,
+            np.stack(rows + [query + 0.01 * rng.standard_normal(6) for _ in variants]).astype(
+                np.float32
+            ),
+        )
+        path = tmp_path / f"{tag}.txt"
+        path.write_text(": family\nman woman king queen\n", encoding="utf-8")
+        score, _ = gensim_sections(vectors, str(path))
+        questions = AnalogyQuestions.from_sections(
+            [("family", [("man", "woman", "king", "queen")])]
+        )
+        result = make_analogy_evaluator(bootstrap=0).evaluate(vectors, questions)
+        assert result.metrics["accuracy"] == score == (0.0 if tag == "many" else 1.0)
