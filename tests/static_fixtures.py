@@ -11,16 +11,22 @@ CONTEXT_B = [f"y{i}" for i in range(12)]
 SHARED = [f"s{i}" for i in range(6)]
 
 
-def planted_sentences(n_sentences: int = 1500, length: int = 8, seed: int = 0) -> list[list[str]]:
-    """Each sentence is about one topic: its target words only ever meet that topic's contexts
-    (plus a few topic-neutral words), so same-topic targets share contexts and others do not."""
+def planted_sentences(
+    n_sentences: int = 1500, length: int = 8, seed: int = 0, noise: float = 0.1
+) -> list[list[str]]:
+    """Each sentence is about one topic: its target words meet that topic's contexts (plus
+    topic-neutral words, and with probability ``noise`` the other topic's contexts, so
+    count-based methods see low counts rather than nothing), so same-topic targets share
+    contexts and others rarely do."""
     rng = np.random.default_rng(seed)
     sentences = []
     for _ in range(n_sentences):
         topic_a = bool(rng.integers(2))
         targets, contexts = (TOPIC_A, CONTEXT_A) if topic_a else (TOPIC_B, CONTEXT_B)
+        other = CONTEXT_B if topic_a else CONTEXT_A
         pool = contexts + SHARED
-        words = [pool[k] for k in rng.integers(len(pool), size=length)]
+        words = [other[rng.integers(len(other))] if rng.random() < noise else pool[k]
+                 for k in rng.integers(len(pool), size=length)]
         for pos in rng.choice(length, size=2, replace=False):
             words[pos] = targets[rng.integers(len(targets))]
         sentences.append(words)

@@ -1,0 +1,154 @@
+"""Static embedders on the lower-cased Gutenberg corpus, side by side with plain gensim.
+
+    python bench/static.py [--quick] [--json PATH] [--rows glove,ppmi_svd]
+
+Every row trains in a fresh subprocess from the same pre-tokenised, lower-cased file (built
+once, not timed): ``seconds`` is the whole train call, reading and encoding included, and
+``peak_mb`` the child's max RSS. Settings (issue 3): dim 100, window 5 (GloVe 10),
+min_count 5, 2 workers. The vectors are then scored with the registered evaluators on
+WS353, SimLex-999, MEN (Spearman) and the Google analogies (3CosAdd accuracy), each with its
+coverage. ``--quick`` uses the first quarter of the corpus and fewer epochs.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _harness import (
+    machine_note,
+    measure_in_subprocess,
+    parse_args,
+    print_table,
+    ratio,
+    write_json,
+)
+
+CORPUS = "corpora/gutenberg-nltk"
+SIMILARITY_SETS = ("ws353", "simlex999", "men")
+ANALOGY_SET = "google_analogy"
+METRICS = ["seconds", "peak_mb", "ws353", "simlex999", "men", "analogy"]
+
+_DUMP = """
+import numpy as _np
+def _dump(keys, matrix, counts=None):
+    with open(DUMP + ".keys", "w", encoding="utf-8") as _fh:
+        _fh.write("\\n".join(keys))
+    _np.save(DUMP + ".npy", _np.asarray(matrix, dtype=_np.float32))
+    return {}
+"""
+
+_OURS_SETUP = """
+from lexiplug.corpus.reader import text_file_corpus
+from lexiplug.registry import registry
+factory = registry.embedders.get(NAME)
+"""
+_OURS_WORK = """
+corpus = text_file_corpus(PATH, pretokenized=True)
+vectors = factory(progress=False, **KWARGS).fit(corpus)
+"""
+
+_GENSIM_SETUP = "from gensim.models import Word2Vec\n"
+_GENSIM_WORK = "model = Word2Vec(corpus_file=PATH, **KWARGS)\n"
+
+
+def row_specs(quick: bool) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Row name -> (embedder name or 'gensim', keyword arguments)."""
+    epochs = 2 if quick else 5
+    sgns = {"vector_size": 100, "window": 5, "min_count": 5, "sg": 1, "negative": 5,
+            "sample": 1e-3, "epochs": epochs, "workers": 2, "seed": 1}
+    return {
+        "gensim_word2vec": ("gensim", sgns),
+        "word2vec": ("lexiplug.word2vec.v1", sgns),
+        "fasttext": ("lexiplug.fasttext.v1", sgns),
+        "glove": ("lexiplug.glove.v1", {"vector_size": 100, "window": 10, "min_count": 5,
+                                        "epochs": 5 if quick else 15, "workers": 2}),
+        "ppmi_svd": ("lexiplug.ppmi_svd.v1", {"vector_size": 100, "window": 5,
+                                              "min_count": 5}),
+        "bitcipher": ("lexiplug.bitcipher.v1", {"bits": 100, "window": 5, "min_count": 5}),
+    }
+
+
+def prepare_corpus(folder: Path, quick: bool) -> Path:
+    """One lower-cased, pre-tokenised file (sentence a line) from the Gutenberg folder."""
+    from lexiplug.data.resolver import resolve_data_path
+
+    source = resolve_data_path(CORPUS)
+    target = folder / "gutenberg_lower.txt"
+    lines: list[str] = []
+    for path in sorted(source.glob("*.txt")):
+        lines.extend(path.read_text(encoding="utf-8").lower().splitlines())
+    if quick:
+        lines = lines[: len(lines) // 4]
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return target
+
+
+def train_row(name: str, engine: str, kwargs: dict[str, Any], corpus: Path,
+              dump: Path) -> dict[str, Any]:
+    constants = f"PATH = {str(corpus)!r}\nKWARGS = {kwargs!r}\nDUMP = {str(dump)!r}\n"
+    if engine == "gensim":
+        setup = constants + _DUMP + _GENSIM_SETUP
+        work, extra = _GENSIM_WORK, "_dump(model.wv.index_to_key, model.wv.vectors)"
+    else:
+        setup = constants + f"NAME = {engine!r}\n" + _DUMP + _OURS_SETUP
+        work, extra = _OURS_WORK, "_dump(vectors.keys, vectors.matrix)"
+    env = {"PYTHONHASHSEED": "0", "TQDM_DISABLE": "1"}
+    return measure_in_subprocess(name, setup=setup, work=work, extra=extra, env=env)
+
+
+def score(dump: Path) -> dict[str, float | None]:
+    """Spearman on the similarity sets and 3CosAdd accuracy, each with its coverage."""
+    from lexiplug.registry import registry
+    from lexiplug.vectors import Vectors
+
+    keys = Path(str(dump) + ".keys").read_text(encoding="utf-8").split("\n")
+    vectors = Vectors(keys, np.load(str(dump) + ".npy"))
+    similarity = registry.evaluators.get("lexiplug.similarity.v1")(bootstrap=0)
+    analogy = registry.evaluators.get("lexiplug.analogy.v1")(bootstrap=0)
+    scores: dict[str, float | None] = {}
+    for dataset in SIMILARITY_SETS:
+        result = similarity.evaluate(vectors, dataset)
+        scores[dataset] = round(float(result.metrics[result.primary]), 4)
+        scores[f"{dataset}_coverage"] = round(result.n_covered / result.n_items, 4)
+    result = analogy.evaluate(vectors, ANALOGY_SET)
+    scores["analogy"] = round(float(result.metrics[result.primary]), 4)
+    scores["analogy_coverage"] = round(result.n_covered / result.n_items, 4)
+    return scores
+
+
+def main() -> None:
+    parser_args = [arg for arg in sys.argv[1:] if not arg.startswith("--rows")]
+    rows_arg = next((arg.split("=", 1)[1] for arg in sys.argv[1:] if arg.startswith("--rows=")),
+                    None)
+    args = parse_args("Static embedders vs gensim on Gutenberg", parser_args)
+    specs = row_specs(args.quick)
+    wanted = rows_arg.split(",") if rows_arg else list(specs)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="lexiplug-bench-static-") as folder:
+        corpus = prepare_corpus(Path(folder), args.quick)
+        for name in wanted:
+            engine, kwargs = specs[name]
+            dump = Path(folder) / name
+            row = train_row(name, engine, kwargs, corpus, dump)
+            row.update(score(dump))
+            rows.append(row)
+            print(f"{name}: {row['seconds']:.1f} s, MEN {row['men']}", flush=True)
+    print(machine_note())
+    print_table(rows, metrics=[*METRICS, "men_coverage", "analogy_coverage"],
+                baseline="gensim_word2vec" if "gensim_word2vec" in wanted else None)
+    base = next((r for r in rows if r["name"] == "gensim_word2vec"), None)
+    ours = next((r for r in rows if r["name"] == "word2vec"), None)
+    if base and ours:
+        print(f"word2vec time / gensim time = {1 / ratio(ours, base, 'seconds'):.3f}")
+    write_json(rows, args.json)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,230 @@
+"""Each static embedder learns planted structure; Bit-cipher codes; GloVe resume; PPMI maths."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from lexiplug.errors import ConfigError, LexiplugError, TrainingError
+from lexiplug.registry import registry
+
+from .static_fixtures import TOPIC_A, planted_encoded, planted_sentences, topic_separation
+
+SMALL = {
+    "lexiplug.word2vec.v1": {"vector_size": 16, "epochs": 10, "workers": 1, "min_count": 1,
+                             "sample": 0},
+    "lexiplug.fasttext.v1": {"vector_size": 16, "epochs": 10, "workers": 1, "min_count": 1,
+                             "sample": 0,
+                             "bucket": 20000},
+    "lexiplug.glove.v1": {"vector_size": 16, "epochs": 25, "batch_size": 256, "min_count": 1,
+                          "window": 5},
+    "lexiplug.ppmi_svd.v1": {"vector_size": 8, "min_count": 1},
+    "lexiplug.bitcipher.v1": {"bits": 12, "min_count": 1},
+}
+
+
+@pytest.fixture(scope="module")
+def encoded():  # type: ignore[no-untyped-def]
+    return planted_encoded()
+
+
+@pytest.mark.parametrize("name", sorted(SMALL))
+def test_embedder_learns_planted_topics(name: str, encoded) -> None:  # type: ignore[no-untyped-def]
+    vectors = registry.embedders.get(name)(progress=False, **SMALL[name]).fit(encoded)
+    assert vectors.shape[0] == len(encoded.vocab.words)
+    assert vectors.keys == list(encoded.vocab.words)
+    np.testing.assert_array_equal(vectors.counts, encoded.vocab.counts)
+    assert np.isfinite(vectors.matrix).all()
+    # same-topic targets share contexts, cross-topic ones never do
+    assert topic_separation(vectors) > 0.3, name
+
+
+@pytest.mark.parametrize("name", sorted(SMALL))
+def test_window_zero_is_a_config_error(name: str) -> None:
+    key = "window"
+    with pytest.raises(ConfigError) as caught:
+        registry.embedders.get(name)(**{key: 0})
+    assert "embedder.window" in str(caught.value)
+
+
+@pytest.mark.parametrize("name", sorted(SMALL))
+def test_no_word_above_min_count(name: str) -> None:
+    from lexiplug.corpus.encoded import encode_sentences
+
+    encoded = encode_sentences(planted_sentences(50), min_count=1)
+    with pytest.raises(TrainingError):
+        registry.embedders.get(name)(progress=False, min_count=10_000).fit(encoded)
+
+
+def test_encoded_corpus_is_rethresholded(encoded) -> None:  # type: ignore[no-untyped-def]
+    from lexiplug.corpus.encoded import encode_sentences
+    from lexiplug.plugins.static._common import as_encoded
+
+    sentences = planted_sentences()
+    threshold = int(np.sort(encoded.vocab.counts)[len(encoded.vocab.counts) // 2])
+    restricted = as_encoded(encoded, min_count=threshold, max_vocab=None, progress=False)
+    direct = encode_sentences(sentences, min_count=threshold)
+    assert restricted.vocab.words == direct.vocab.words
+    np.testing.assert_array_equal(restricted.ids, direct.ids)
+    np.testing.assert_array_equal(restricted.offsets, direct.offsets)
+
+
+# -- Bit-cipher ------------------------------------------------------------------------------
+
+FIXTURE_B4 = [[0], [1], [2], [3], [2, 3], [1, 3], [0, 3], [1, 2], [0, 2], [0, 1],
+              [0, 1, 3], [0, 2, 3], [1, 2, 3], [0, 1, 2], [0, 1, 2, 3]]
+
+
+def test_cipher_matches_the_authors_15_word_fixture() -> None:
+    from lexiplug.plugins.static.bitcipher import cipher_codes, cipher_matrix
+
+    codes = cipher_codes(15, 4)
+    assert [np.flatnonzero(row).tolist() for row in codes] == FIXTURE_B4
+    l1 = cipher_matrix(codes)
+    np.testing.assert_allclose(l1.sum(axis=1), 1.0)
+    assert sorted({round(float(v), 6) for v in l1[l1 > 0]}) == [0.25, 0.333333, 0.5, 1.0]
+
+
+def test_cipher_codes_are_unique_and_by_level() -> None:
+    from lexiplug.plugins.static.bitcipher import bits_needed, cipher_codes
+
+    codes = cipher_codes(600, 12)
+    packed = {row.tobytes() for row in np.packbits(codes, axis=1)}
+    assert len(packed) == 600
+    ones = codes.sum(axis=1)
+    assert (np.diff(ones) >= 0).all() and ones[0] == 1  # more frequent words, fewer bits
+    assert bits_needed(15, 4) == 4 and bits_needed(16, 4) == 5 and bits_needed(1000, 4) == 10
+
+
+def test_bitcipher_sum_is_cooccurrence_times_cipher(encoded) -> None:  # type: ignore[no-untyped-def]
+    from lexiplug.plugins.static.bitcipher import cipher_codes, cipher_matrix
+
+    vectors = registry.embedders.get("lexiplug.bitcipher.v1")(
+        bits=12, window=2, min_count=1, transform="none", standardize=False, progress=False
+    ).fit(encoded)
+    cipher = cipher_matrix(cipher_codes(len(encoded.vocab.words), 12))
+    expected = np.zeros_like(vectors.matrix)
+    for sentence in encoded.sentences():
+        for pos, word in enumerate(sentence):
+            for other in range(max(0, pos - 2), min(len(sentence), pos + 3)):
+                if other != pos:
+                    expected[word] += cipher[sentence[other]]
+    np.testing.assert_allclose(vectors.matrix, expected, rtol=1e-5)
+
+
+def test_bitcipher_concat_blocks_sum_to_the_sum_mode(encoded) -> None:  # type: ignore[no-untyped-def]
+    factory = registry.embedders.get("lexiplug.bitcipher.v1")
+    common = {"bits": 12, "window": 3, "min_count": 1, "transform": "none",
+              "standardize": False, "progress": False}
+    summed = factory(aggregation="sum", **common).fit(encoded)
+    concat = factory(aggregation="concat", **common).fit(encoded)
+    assert concat.dim == 2 * 3 * 12
+    np.testing.assert_allclose(concat.matrix.reshape(len(concat), 6, 12).sum(axis=1),
+                               summed.matrix, rtol=1e-5)
+
+
+@pytest.mark.parametrize("transform", ["log1p", "log_prob"])
+def test_bitcipher_transforms_standardise(transform: str, encoded) -> None:  # type: ignore[no-untyped-def]
+    vectors = registry.embedders.get("lexiplug.bitcipher.v1")(
+        bits=12, min_count=1, transform=transform, progress=False
+    ).fit(encoded)
+    np.testing.assert_allclose(vectors.matrix.mean(axis=0), 0.0, atol=1e-4)
+    np.testing.assert_allclose(vectors.matrix.std(axis=0), 1.0, atol=1e-3)
+
+
+# -- GloVe -----------------------------------------------------------------------------------
+
+GLOVE = {"vector_size": 8, "window": 4, "min_count": 1, "batch_size": 512, "seed": 7,
+         "progress": False}
+
+
+def test_glove_resume_equals_uninterrupted(encoded, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    factory = registry.embedders.get("lexiplug.glove.v1")
+    straight = factory(epochs=4, **GLOVE).fit(encoded)
+    first = factory(epochs=2, checkpoint_dir=str(tmp_path / "ckpt"), **GLOVE)
+    first.fit(encoded)  # stands for a run stopped after epoch 2
+    assert (tmp_path / "ckpt" / "glove_state.safetensors").exists()
+    resumed_embedder = factory(epochs=4, checkpoint_dir=str(tmp_path / "ckpt"), resume=True,
+                               **GLOVE)
+    resumed = resumed_embedder.fit(encoded)
+    np.testing.assert_array_equal(resumed.matrix, straight.matrix)
+    assert len(resumed_embedder.losses) == 4
+
+
+def test_glove_loss_decreases_and_resume_rejects_other_params(encoded, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    factory = registry.embedders.get("lexiplug.glove.v1")
+    embedder = factory(epochs=5, checkpoint_dir=str(tmp_path), **GLOVE)
+    embedder.fit(encoded)
+    assert embedder.losses[-1] < embedder.losses[0]
+    other = factory(epochs=5, checkpoint_dir=str(tmp_path), resume=True,
+                    **{**GLOVE, "x_max": 10.0})
+    with pytest.raises(TrainingError, match="another corpus or other GloVe parameters"):
+        other.fit(encoded)
+
+
+# -- PPMI-SVD --------------------------------------------------------------------------------
+
+
+def test_shifted_ppmi_matches_dense_formula(rng) -> None:  # type: ignore[no-untyped-def]
+    import scipy.sparse
+    from lexiplug.plugins.static.ppmi_svd import shifted_ppmi
+
+    dense = rng.poisson(1.0, size=(12, 12)).astype(np.float64)
+    got = shifted_ppmi(scipy.sparse.csr_matrix(dense), cds=0.75, neg=2.0).toarray()
+    context = dense.sum(axis=0) ** 0.75
+    with np.errstate(divide="ignore"):
+        pmi = np.log(dense * context.sum() / (dense.sum(axis=1, keepdims=True) * context))
+    np.testing.assert_allclose(got, np.maximum(pmi - np.log(2.0), 0.0), rtol=1e-5)
+
+
+@pytest.mark.parametrize("eig", [0.0, 0.5, 1.0])
+def test_ppmi_svd_eigenvalue_weighting(eig: float, encoded) -> None:  # type: ignore[no-untyped-def]
+    factory = registry.embedders.get("lexiplug.ppmi_svd.v1")
+    vectors = factory(vector_size=6, min_count=1, eig=eig, progress=False).fit(encoded)
+    norms = np.linalg.norm(vectors.matrix, axis=0)
+    if eig == 0.0:
+        np.testing.assert_allclose(norms, 1.0, rtol=1e-4)  # columns of U are orthonormal
+    else:
+        assert (np.diff(norms) <= 1e-5).all()  # columns scaled by S^p, largest first
+
+
+def test_ppmi_svd_solvers_agree(encoded) -> None:  # type: ignore[no-untyped-def]
+    factory = registry.embedders.get("lexiplug.ppmi_svd.v1")
+    a = factory(vector_size=4, min_count=1, solver="arpack", progress=False).fit(encoded)
+    b = factory(vector_size=4, min_count=1, solver="randomized", n_iter=10,
+                progress=False).fit(encoded)
+    # singular vectors agree up to sign: compare the similarity structure
+    np.testing.assert_allclose(a.matrix @ a.matrix.T, b.matrix @ b.matrix.T, atol=1e-3)
+
+
+# -- gensim engine ---------------------------------------------------------------------------
+
+
+def test_fasttext_gives_oov_words_subword_vectors(encoded, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    embedder = registry.embedders.get("lexiplug.fasttext.v1")(
+        progress=False, **SMALL["lexiplug.fasttext.v1"]
+    )
+    vectors = embedder.fit(encoded)
+    assert vectors.oov == "subword"
+    unseen = TOPIC_A[0] + "zz"
+    assert unseen not in vectors
+    assert np.linalg.norm(vectors.vector(unseen)) > 0
+    path = embedder.save_model(tmp_path / "model.bin")
+    from gensim.models.fasttext import load_facebook_vectors
+
+    loaded = load_facebook_vectors(str(path))
+    np.testing.assert_allclose(loaded[unseen], vectors.vector(unseen), rtol=1e-4, atol=1e-6)
+
+
+def test_word2vec_deterministic_mode_repeats(encoded) -> None:  # type: ignore[no-untyped-def]
+    factory = registry.embedders.get("lexiplug.word2vec.v1")
+    kwargs = {"vector_size": 8, "epochs": 2, "min_count": 1, "deterministic": True,
+              "workers": 4, "progress": False}
+    first = factory(**kwargs).fit(encoded)
+    second = factory(**kwargs).fit(encoded)
+    np.testing.assert_array_equal(first.matrix, second.matrix)
+    assert first.metadata["params"]["deterministic"] is True
+
+
+def test_word2vec_rejects_nothing_to_train() -> None:
+    with pytest.raises(LexiplugError, match=r"embedder\.negative"):
+        registry.embedders.get("lexiplug.word2vec.v1")(hs=0, negative=0)
