@@ -60,6 +60,10 @@ def test_distill_vocab_from_the_tokenizer(tiny_model: Path) -> None:
     vectors = DistillVocab(tiny_model, dim=8, batch_size=64).fit()
     assert vectors.dim == 8
     assert "[CLS]" not in vectors and "cat" in vectors and "##a" in vectors
+    # an unknown word is the mean of its pieces' rows, as model2vec composes it
+    np.testing.assert_allclose(
+        vectors.vector("cats"), (vectors["cat"] + vectors["##s"]) / 2, atol=1e-6
+    )
     again = DistillVocab(tiny_model, dim=8, batch_size=7).fit()
     np.testing.assert_allclose(vectors.matrix, again.matrix, atol=1e-4)
 

@@ -123,6 +123,9 @@ class DistillVocab:
             "weighting": self.weighting,
             "sif_coefficient": self.sif_coefficient,
         }
+        if self.vocabulary == "tokenizer":
+            provider = subword_composer(encoder.tokenizer, ids, matrix)
+            return Vectors(keys, matrix, metadata=metadata, oov="subword", oov_provider=provider)
         return Vectors(keys, matrix, counts=counts, metadata=metadata, oov="zero")
 
     def _word_list(self, corpus: Any) -> tuple[list[str], np.ndarray | None]:
@@ -167,3 +170,20 @@ def wrap_single_ids(tokenizer: Any, ids: list[int]) -> list[list[int]]:
     last = len(mask) - 1 - mask[::-1].index(0)
     prefix, suffix = probe["input_ids"][:first], probe["input_ids"][last + 1 :]
     return [[*prefix, i, *suffix] for i in ids]
+
+
+def subword_composer(tokenizer: Any, ids: list[int], matrix: np.ndarray) -> Any:
+    """OOV words as the mean of their pieces' rows, as model2vec's inference does.
+
+    Lives only in memory: saved vectors keep the pieces, not the tokenizer.
+    """
+    row_of = {token_id: row for row, token_id in enumerate(ids)}
+
+    def compose(word: str) -> np.ndarray:
+        pieces = tokenizer(word, add_special_tokens=False)["input_ids"]
+        rows = [row_of[i] for i in pieces if i in row_of]
+        if not rows:
+            return np.zeros(matrix.shape[1], dtype=np.float32)
+        return matrix[rows].mean(axis=0)
+
+    return compose

@@ -8,6 +8,7 @@ expose the pooling choices the paper's code and Bommasani et al. differ on.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,8 +38,13 @@ class _CorpusVocabulary:
         self.max_vocab = max_vocab
         self.lowercase = lowercase
 
-    def vocabulary(self, corpus: Any) -> tuple[list[str], np.ndarray]:
-        counts = count_words(iter_sentences(corpus, lowercase=self.lowercase))
+    def vocabulary(
+        self, corpus: Any, max_sentences: int | None = None
+    ) -> tuple[list[str], np.ndarray]:
+        sentences = itertools.islice(
+            iter_sentences(corpus, lowercase=self.lowercase), max_sentences
+        )
+        counts = count_words(sentences)
         return corpus_vocabulary(counts, min_count=self.min_count, max_vocab=self.max_vocab)
 
 
@@ -123,7 +129,7 @@ class X2StaticAggregate(_CorpusVocabulary):
     def fit(self, corpus: Any) -> Vectors:
         from .encoder import TransformerEncoder
 
-        keys, counts = self.vocabulary(corpus)
+        keys, counts = self.vocabulary(corpus, self.max_sentences)
         index = {w: i for i, w in enumerate(keys)}
         encoder = TransformerEncoder(
             self.model,
