@@ -1,0 +1,157 @@
+"""``lexiplug.cade.v1``: compass-aligned distributional embeddings (Bianchi et al. 2020).
+
+1. The compass: word2vec (CBOW by default, negative sampling) on all slices together.
+2. Each slice: a fresh input matrix (``init_mode="hidden"``, not copied from the compass)
+   trained on the slice alone against the compass's output matrix, which stays frozen.
+   Every slice is scored against the same context vectors, so the slices share one space
+   and need no Procrustes step.
+
+Stock gensim cannot freeze the output matrix, so the trainer is ours (``w2v_kernels.py``,
+numba). ``fit`` takes a dict of slice name -> corpus (a study's ``corpus = [...]`` list) and
+returns ``{slice: Vectors}``; ``analysis()`` gives the words that moved most and least and
+LNCS2 scores (``shift.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from lexiplug.errors import ConfigError
+from lexiplug.registry import Registries
+
+NAME = "lexiplug.cade.v1"
+WHERE = "embedders.cade"
+INIT_MODES = ("hidden", "both")
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class CadeParams:
+    vector_size: int = 100
+    window: int = 5
+    min_count: int = 5
+    slice_min_count: int | None = None
+    sg: int = 0
+    negative: int = 10
+    ns_exponent: float = 0.75
+    sample: float = 1e-3
+    alpha: float = 0.025
+    min_alpha: float = 0.0001
+    compass_epochs: int = 5
+    slice_epochs: int = 5
+    init_mode: str = "hidden"
+    workers: int = 1
+    seed: int = 1
+
+    def validate(self) -> None:
+        for key in ("vector_size", "window", "min_count", "negative", "compass_epochs",
+                    "slice_epochs", "workers"):
+            value = getattr(self, key)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigError(f"expected a positive integer; found {value!r}",
+                                  where=f"{WHERE}.{key}")
+        if self.sg not in (0, 1):
+            raise ConfigError(f"expected 0 (CBOW) or 1 (skip-gram); found {self.sg!r}",
+                              where=f"{WHERE}.sg")
+        if self.init_mode not in INIT_MODES:
+            raise ConfigError(f"expected one of {INIT_MODES}; found {self.init_mode!r}",
+                              where=f"{WHERE}.init_mode")
+        if not self.alpha > 0 or not 0 <= self.sample < 1:
+            raise ConfigError("expected alpha > 0 and 0 <= sample < 1", where=f"{WHERE}.alpha")
+
+
+@dataclass
+class CadeEmbedder:
+    params: CadeParams
+    compass: Any = None  # Vectors of the compass, after fit
+    compass_seconds: float = 0.0
+    slice_seconds: dict[str, float] = field(default_factory=dict)
+    slices: dict[str, Any] = field(default_factory=dict)
+
+    def fit(self, corpus: Mapping[str, Any]) -> dict[str, Any]:
+        from .slices import build_compass
+        from .w2v_trainer import (
+            Word2VecSettings,
+            initial_input_matrix,
+            keep_probabilities,
+            train_word2vec,
+        )
+
+        if not isinstance(corpus, Mapping):
+            raise ConfigError("CADE needs its slices as a list of corpora: "
+                              'corpus = ["slice_a", "slice_b"]', where=f"{WHERE}.corpus")
+        p = self.params
+        data = build_compass(corpus, min_count=p.min_count,
+                             slice_min_count=p.slice_min_count or p.min_count)
+        settings = Word2VecSettings(p.vector_size, p.window, p.negative, p.sg, p.alpha,
+                                    p.min_alpha, p.sample, p.ns_exponent, p.workers)
+        n = len(data.words)
+        compass_u = initial_input_matrix(n, p.vector_size, p.seed)
+        context = np.zeros((n, p.vector_size), dtype=np.float32)
+        ids, offsets = data.concatenated()
+        self.compass_seconds = train_word2vec(
+            ids, offsets, compass_u, context, neg_ids=np.arange(n), neg_counts=data.counts,
+            keep_prob=keep_probabilities(data.counts, p.sample), settings=settings,
+            epochs=p.compass_epochs, learn_context=True, seed=p.seed)
+        self.compass = self._vectors(data.words, compass_u, data.counts, "compass",
+                                     len(ids))
+        frozen = context.copy()
+        for number, (name, stream) in enumerate(data.slices.items(), start=1):
+            u = (initial_input_matrix(n, p.vector_size, p.seed + 7919 * number)
+                 if p.init_mode == "hidden" else compass_u.copy())
+            counts = np.zeros(n, dtype=np.int64)
+            counts[stream.rows] = stream.counts
+            self.slice_seconds[name] = train_word2vec(
+                stream.ids, stream.offsets, u, frozen, neg_ids=stream.rows,
+                neg_counts=stream.counts, keep_prob=keep_probabilities(counts, p.sample),
+                settings=settings, epochs=p.slice_epochs, learn_context=False,
+                seed=p.seed + number)
+            self.slices[name] = self._vectors([data.words[r] for r in stream.rows],
+                                              u[stream.rows], stream.counts, name,
+                                              len(stream.ids))
+        assert np.array_equal(frozen, context), "the compass context matrix must stay frozen"
+        logger.info("cade: compass %.1fs; slices %s", self.compass_seconds,
+                    {k: round(v, 2) for k, v in self.slice_seconds.items()})
+        return dict(self.slices)
+
+    def _vectors(self, words: list[str], matrix: np.ndarray, counts: np.ndarray, name: str,
+                 n_tokens: int) -> Any:
+        from lexiplug.vectors import Vectors
+
+        seconds = self.compass_seconds if name == "compass" else self.slice_seconds.get(name)
+        metadata = {"method": NAME, "params": asdict(self.params), "slice": name,
+                    "n_tokens": n_tokens, "train_seconds": seconds}
+        return Vectors(words, np.ascontiguousarray(matrix, dtype=np.float32), counts=counts,
+                       metadata=metadata)
+
+    def analysis(self, top_n: int = 20, words: list[str] | None = None) -> Any:
+        """Most/least moved words per slice pair and LNCS2 for ``words`` (see shift.py)."""
+        from .shift import shift_report
+
+        if not self.slices:
+            raise ConfigError("fit the CADE embedder before asking for its analysis",
+                              where=WHERE)
+        return shift_report(self.slices, top_n=top_n, words=words or [])
+
+
+def cade_v1(
+    vector_size: int = 100, window: int = 5, min_count: int = 5,
+    slice_min_count: int | None = None, sg: int = 0, negative: int = 10,
+    ns_exponent: float = 0.75, sample: float = 1e-3, alpha: float = 0.025,
+    min_alpha: float = 0.0001, compass_epochs: int = 5, slice_epochs: int = 5,
+    init_mode: str = "hidden", workers: int = 1, seed: int = 1,
+) -> CadeEmbedder:
+    """CADE with the paper's defaults (CBOW, 10 negatives, 5 + 5 epochs, frozen context)."""
+    params = CadeParams(vector_size, window, min_count, slice_min_count, sg, negative,
+                        ns_exponent, sample, alpha, min_alpha, compass_epochs, slice_epochs,
+                        init_mode, workers, seed)
+    params.validate()
+    return CadeEmbedder(params)
+
+
+def register(registry: Registries) -> None:
+    registry.embedders.register(NAME, func=cade_v1)

@@ -1,0 +1,129 @@
+"""Gonen & Goldberg (2019): bias that hard debiasing leaves in the neighbourhoods.
+
+Words are labelled male/female-biased by their projection on the bias direction in the
+*original* (reference) vectors: the ``n_per_side`` most extreme of each side among the
+``restrict_vocab`` most frequent words that are not gender-specific. On the vectors under
+test we then ask how well geometry alone still recovers those labels:
+
+- ``kmeans_purity``: k-means with two clusters, accuracy of the best cluster-label matching
+  (G&G report ~0.99 before and ~0.92 after hard debiasing on GloVe);
+- ``knn_accuracy``: leave-one-out majority vote of each word's ``k`` nearest labelled words;
+- ``profession_neighbour_corr``: Pearson correlation, over professions, between a word's
+  original projection and the share of its 100 nearest neighbours labelled male... female.
+
+It belongs to the bias evaluator (it needs the original vectors as a reference) and is a
+report, not a pass/fail check: 0.5 means the bias is no longer recoverable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from lexiplug.errors import TrainingError
+from lexiplug.vectors.vectors import Vectors, unit_rows
+
+from .hard_debias import pair_direction
+from .words import expand_case, match_words, preview
+
+
+@dataclass
+class NeighbourBias:
+    kmeans_purity: float
+    knn_accuracy: float
+    profession_neighbour_corr: float | None
+    n_words: int
+    k: int
+
+    def as_dict(self) -> dict[str, float | int | None]:
+        return asdict(self)
+
+
+def bias_direction(vectors: Vectors, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+    """The definitional pairs' first principal component on ``vectors`` (unit rows)."""
+    match = match_words(vectors.key_to_index, [w for p in pairs for w in p])
+    used = [(match.found[a], match.found[b]) for a, b in pairs
+            if a in match.found and b in match.found]
+    if not used:
+        raise TrainingError(f"no definitional pair is in the vectors; missing "
+                            f"{preview(match.missing)}", where="neighbour_bias.pairs")
+    unit = vectors.unit_matrix
+    first = unit[[vectors.key_to_index[a] for a, _ in used]]
+    second = unit[[vectors.key_to_index[b] for _, b in used]]
+    return pair_direction(first, second)[0]
+
+
+def biased_words(
+    reference: Vectors, direction: np.ndarray, *, exclude: Iterable[str], n_per_side: int,
+    restrict_vocab: int,
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The most extreme words on each side: (words, labels 1 = first side, projections)."""
+    limit = min(restrict_vocab, len(reference))
+    skip = expand_case(reference.key_to_index, exclude)
+    candidates = np.array([i for i, w in enumerate(reference.keys[:limit])
+                           if w not in skip and w.isalpha()], dtype=np.int64)
+    projection = reference.unit_matrix[candidates] @ direction.astype(np.float32)
+    n = min(n_per_side, len(candidates) // 2)
+    order = np.argsort(projection)
+    chosen = np.concatenate([order[-n:], order[:n]])
+    labels = np.concatenate([np.ones(n, dtype=np.int64), np.zeros(n, dtype=np.int64)])
+    return [reference.keys[i] for i in candidates[chosen]], labels, projection[chosen]
+
+
+def neighbour_cluster_bias(
+    model: Vectors,
+    reference: Vectors | None = None,
+    *,
+    definitional_pairs: Sequence[tuple[str, str]],
+    exclude: Iterable[str] = (),
+    professions: Sequence[str] = (),
+    n_per_side: int = 500,
+    restrict_vocab: int = 50_000,
+    k: int = 10,
+    seed: int = 0,
+) -> NeighbourBias:
+    """Neighbour-based bias of ``model``, with labels from ``reference`` (default: itself)."""
+    from sklearn.cluster import KMeans
+
+    reference = model if reference is None else reference
+    direction = bias_direction(reference, definitional_pairs)
+    words, labels, _ = biased_words(reference, direction, exclude=exclude,
+                                    n_per_side=n_per_side, restrict_vocab=restrict_vocab)
+    keep = [i for i, w in enumerate(words) if w in model.key_to_index]
+    if len(keep) < 4:
+        raise TrainingError(f"only {len(keep)} biased words are in the vectors under test",
+                            where="neighbour_bias")
+    words, labels = [words[i] for i in keep], labels[keep]
+    unit = unit_rows(model[words])
+    clusters = KMeans(n_clusters=2, n_init=10, random_state=seed).fit_predict(unit)
+    agreement = float(np.mean(clusters == labels))
+    purity = max(agreement, 1.0 - agreement)
+    scores = unit @ unit.T
+    np.fill_diagonal(scores, -np.inf)
+    k_used = min(k, len(words) - 1)
+    nearest = np.argpartition(-scores, k_used - 1, axis=1)[:, :k_used]
+    knn_accuracy = float(np.mean((labels[nearest].mean(axis=1) > 0.5) == labels))
+    corr = _profession_correlation(model, reference, direction, words, labels, professions)
+    return NeighbourBias(purity, knn_accuracy, corr, len(words), k_used)
+
+
+def _profession_correlation(
+    model: Vectors, reference: Vectors, direction: np.ndarray, words: list[str],
+    labels: np.ndarray, professions: Sequence[str], n_neighbours: int = 100,
+) -> float | None:
+    """Pearson(original projection, share of first-side words among the nearest neighbours)."""
+    known = [p for p in dict.fromkeys(professions)
+             if p in model.key_to_index and p in reference.key_to_index]
+    if len(known) < 3:
+        return None
+    targets = unit_rows(model[known])
+    labelled = unit_rows(model[words])
+    scores = targets @ labelled.T
+    n = min(n_neighbours, len(words))
+    nearest = np.argpartition(-scores, n - 1, axis=1)[:, :n]
+    share = labels[nearest].mean(axis=1)
+    original = reference.unit_matrix[[reference.key_to_index[p] for p in known]] @ direction
+    if np.ptp(share) == 0 or np.ptp(original) == 0:
+        return None
+    return float(np.corrcoef(original, share)[0, 1])
