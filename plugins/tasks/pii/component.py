@@ -1,0 +1,201 @@
+"""The ``lexiplug_pii`` pipe: BIO tagging over the dependency graph into ``doc.spans``.
+
+Model spans are merged with the pattern recogniser's (checksum-validated) hits; where they
+overlap, the pattern hit wins. Errors and logs name offsets and labels, never text.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import srsly
+from lexiplug.errors import ConfigError, FormatError
+from spacy.language import Language
+from spacy.pipeline import TrainablePipe
+from spacy.tokens import Doc, Span
+from spacy.training import Example, validate_get_examples
+from spacy.vocab import Vocab
+from thinc.api import Model, Optimizer
+
+from .bio import spans_from_tags, tags_from_spans, viterbi_decode
+from .labels import PII_LABELS, bio_tags
+from .patterns import find_patterns
+
+logger = logging.getLogger(__name__)
+
+PARSE_FALLBACKS = ("error", "linear")
+
+
+class MissingParseError(ConfigError):
+    """Docs reached the PII tagger without a dependency parse and no fallback was set."""
+
+
+class PIITagger(TrainablePipe):
+    def __init__(self, vocab: Vocab, model: Model, name: str = "lexiplug_pii", *,
+                 spans_key: str = "pii", labels: Sequence[str] = PII_LABELS,
+                 parse_fallback: str = "error", use_patterns: bool = True,
+                 scorer: Callable | None = None) -> None:
+        if parse_fallback not in PARSE_FALLBACKS:
+            raise ConfigError(f"parse_fallback must be one of {PARSE_FALLBACKS}, found "
+                              f"{parse_fallback!r}", where=f"components.{name}.parse_fallback")
+        unknown = [label for label in labels if label not in PII_LABELS]
+        if unknown or not labels:
+            raise ConfigError(f"labels must be a non-empty subset of {list(PII_LABELS)}, found "
+                              f"unknown {unknown}", where=f"components.{name}.labels")
+        self.vocab = vocab
+        self.model = model
+        self.name = name
+        self.scorer = scorer
+        self.cfg: dict[str, Any] = {"spans_key": spans_key, "labels": list(labels),
+                                    "parse_fallback": parse_fallback,
+                                    "use_patterns": use_patterns}
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(self.cfg["labels"])
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return bio_tags(self.labels)
+
+    @property
+    def spans_key(self) -> str:
+        return str(self.cfg["spans_key"])
+
+    def _check_parse(self, docs: Iterable[Doc]) -> None:
+        if self.cfg["parse_fallback"] != "error":
+            return
+        for position, doc in enumerate(docs):
+            if len(doc) and not doc.has_annotation("DEP"):
+                raise MissingParseError(
+                    f"doc {position} of the batch ({len(doc)} tokens) has no dependency parse; "
+                    "put a parser before this component (training configs source one and list "
+                    "it in frozen_components and annotating_components) or set "
+                    'parse_fallback = "linear"',
+                    where=f"components.{self.name}.parse_fallback",
+                )
+
+    def predict(self, docs: Iterable[Doc]) -> list[np.ndarray]:
+        docs = list(docs)
+        self._check_parse(docs)
+        scores = self.model.predict(docs)
+        return viterbi_decode([_log_softmax(self.model.ops.to_numpy(s)) for s in scores],
+                              self.tags)
+
+    def set_annotations(self, docs: Iterable[Doc], tag_ids: list[np.ndarray]) -> None:
+        for doc, ids in zip(docs, tag_ids, strict=True):
+            doc.spans[self.spans_key] = self._merged_spans(doc, ids)
+
+    def _merged_spans(self, doc: Doc, ids: np.ndarray) -> list[Span]:
+        found = [Span(doc, s, e, label=label) for s, e, label in spans_from_tags(ids, self.tags)]
+        if not self.cfg["use_patterns"]:
+            return found
+        allowed = set(self.labels)
+        rules = []
+        for hit in find_patterns(doc.text):
+            span = doc.char_span(hit.start, hit.end, label=hit.label, alignment_mode="expand")
+            if span is not None and len(span) and hit.label in allowed:
+                rules.append(span)
+        taken = np.zeros(len(doc), dtype=bool)
+        for span in rules:
+            taken[span.start:span.end] = True
+        kept = [span for span in found if not taken[span.start:span.end].any()]
+        return sorted(kept + rules, key=lambda span: (span.start, span.end))
+
+    def gold_tag_ids(self, example: Example) -> np.ndarray:
+        """Reference spans aligned to the predicted tokens, as BIO tag ids."""
+        reference = example.reference.spans.get(self.spans_key, [])
+        aligned = example.get_aligned_spans_y2x(reference, allow_overlap=True)
+        aligned = sorted(aligned, key=lambda s: (s.start, -(s.end - s.start)))
+        spans, last_end = [], 0
+        for span in aligned:
+            if span.start >= last_end:
+                spans.append((span.start, span.end, span.label_))
+                last_end = span.end
+        return tags_from_spans(len(example.predicted), spans, self.tags)
+
+    def get_loss(self, examples: Iterable[Example], scores: list[np.ndarray]
+                 ) -> tuple[float, list[np.ndarray]]:
+        """Token cross-entropy, averaged over the batch's tokens."""
+        examples = list(examples)
+        n_tokens = max(1, sum(len(eg.predicted) for eg in examples))
+        loss, grads = 0.0, []
+        for example, doc_scores in zip(examples, scores, strict=True):
+            gold = self.gold_tag_ids(example)
+            logits = self.model.ops.to_numpy(doc_scores)
+            log_probs = _log_softmax(logits)
+            d = np.exp(log_probs)
+            d[np.arange(len(gold)), gold] -= 1.0
+            loss -= float(log_probs[np.arange(len(gold)), gold].sum())
+            grads.append(self.model.ops.asarray2f((d / n_tokens).astype(np.float32)))
+        return loss / n_tokens, grads
+
+    def update(self, examples: Iterable[Example], *, drop: float = 0.0,
+               sgd: Optimizer | None = None, losses: dict[str, float] | None = None
+               ) -> dict[str, float]:
+        losses = {} if losses is None else losses
+        losses.setdefault(self.name, 0.0)
+        examples = [eg for eg in examples if len(eg.predicted)]
+        if not examples:
+            return losses
+        docs = [eg.predicted for eg in examples]
+        self._check_parse(docs)
+        scores, backprop = self.model.begin_update(docs)
+        loss, d_scores = self.get_loss(examples, scores)
+        backprop(d_scores)
+        if sgd is not None:
+            self.finish_update(sgd)
+        losses[self.name] += loss
+        return losses
+
+    def initialize(self, get_examples: Callable[[], Iterable[Example]], *,
+                   nlp: Language | None = None, labels: list[str] | None = None) -> None:
+        validate_get_examples(get_examples, f"{self.name}.initialize")
+        if labels is not None:
+            self.cfg["labels"] = list(labels)
+        sample = [eg.predicted for eg in islice(get_examples(), 10)]
+        self._check_parse(sample)
+        if self.model.attrs.get("extra_features") == "tensor" and sample:
+            self.cfg["tensor_width"] = int(np.asarray(sample[0].tensor).reshape(
+                len(sample[0]), -1).shape[1]) if len(sample[0]) else 0
+        self._prepare_model()
+        self.model.initialize(X=sample)
+
+    def _prepare_model(self) -> None:
+        if self.model.layers:
+            return
+        self.model.set_dim("nO", len(self.tags))
+        extra = self.model.attrs.get("extra_features", "none")
+        if extra == "static":
+            self.model.set_dim("nV", int(self.vocab.vectors.shape[1]))
+        elif extra == "tensor":
+            self.model.set_dim("nV", int(self.cfg.get("tensor_width", 0)))
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> PIITagger:
+        cfg_path = Path(path) / "cfg"
+        if not cfg_path.exists():
+            raise FormatError(f"no cfg in the {self.name} folder", path=str(path))
+        self.cfg.update(srsly.read_json(cfg_path))
+        self._prepare_model()
+        self.model.initialize()
+        return super().from_disk(path, exclude=exclude)
+
+    def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = ()) -> PIITagger:
+        message = srsly.msgpack_loads(bytes_data)
+        self.cfg.update(srsly.json_loads(message["cfg"]))
+        self._prepare_model()
+        self.model.initialize()
+        return super().from_bytes(bytes_data, exclude=exclude)
+
+
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    logits = np.asarray(logits, dtype=np.float64)
+    if logits.size == 0:
+        return logits
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))

@@ -1,0 +1,115 @@
+"""Token features for the PII tagger, batched as flat numpy arrays (no per-token Python).
+
+Nothing here depends on pre-trained word vectors (PAPERS §6): hashed NORM/SHAPE/PREFIX/SUFFIX
+ids, UTF-8 bytes of each token's first and last characters, POS and dependency-label ids, the
+pattern recogniser's label per token, and the dependency graph as an edge list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from spacy.attrs import DEP, HEAD, NORM, POS, PREFIX, SHAPE, SUFFIX
+from spacy.tokens import Doc
+
+from .patterns import PATTERN_LABELS, find_patterns
+
+HASH_ATTRS = (NORM, SHAPE, PREFIX, SUFFIX)
+N_CHARS = 10  # first 5 and last 5 UTF-8 bytes of each token
+N_POS_ROWS = 128
+N_DEP_ROWS = 512
+N_PATTERN_ROWS = len(PATTERN_LABELS) + 1
+
+
+@dataclass
+class DocBatchFeatures:
+    """Flat per-token arrays for a batch of docs; ``lengths`` splits them per doc."""
+
+    hashes: np.ndarray  # (n_tokens, 4) uint64: norm, shape, prefix, suffix
+    chars: np.ndarray  # (n_tokens, N_CHARS) int64 byte ids (255 = padding)
+    pos: np.ndarray  # (n_tokens,) int64
+    dep: np.ndarray  # (n_tokens,) int64
+    pattern: np.ndarray  # (n_tokens,) int64, 0 = no pattern hit
+    edges: np.ndarray  # (2, n_edges) int64 flat token ids, undirected, self loops included
+    lengths: np.ndarray  # (n_docs,) int64
+    vectors: np.ndarray | None = None  # (n_tokens, width) float32 optional extra features
+
+
+def token_pattern_ids(doc: Doc) -> np.ndarray:
+    """Per token: 1 + index of the pattern label covering it, else 0."""
+    ids = np.zeros(len(doc), dtype=np.int64)
+    if len(doc) == 0:
+        return ids
+    starts = doc.to_array("IDX").astype(np.int64)
+    for hit in find_patterns(doc.text):
+        first = int(np.searchsorted(starts, hit.start, side="right")) - 1
+        last = int(np.searchsorted(starts, hit.end, side="left"))
+        ids[max(first, 0):last] = 1 + PATTERN_LABELS.index(hit.label)
+    return ids
+
+
+def dependency_edges(doc: Doc, linear_fallback: bool = True) -> np.ndarray:
+    """(2, n) local token-index pairs: tree edges both ways + self loops.
+
+    Without a parse, the linear chain (i, i+1) stands in for the tree when allowed.
+    """
+    n = len(doc)
+    own = np.arange(n, dtype=np.int64)
+    if n and doc.has_annotation("DEP"):
+        heads = own + doc.to_array([HEAD]).astype(np.int64).reshape(-1)
+        child = own[heads != own]
+        parent = heads[heads != own]
+    elif linear_fallback:
+        child, parent = own[1:], own[:-1]
+    else:
+        child = parent = np.zeros(0, dtype=np.int64)
+    source = np.concatenate([child, parent, own])
+    target = np.concatenate([parent, child, own])
+    return np.stack([source, target])
+
+
+def _static_vectors(doc: Doc) -> np.ndarray:
+    table = doc.vocab.vectors
+    width = table.shape[1]
+    if len(doc) == 0 or width == 0:
+        return np.zeros((len(doc), width), dtype=np.float32)
+    rows = table.find(keys=doc.to_array("ORTH"))
+    rows = np.asarray(rows, dtype=np.int64)
+    found = np.asarray(table.data)[np.maximum(rows, 0)].astype(np.float32)
+    found[rows < 0] = 0.0
+    return found
+
+
+def doc_features(docs: Sequence[Doc], extra: str = "none",
+                 linear_fallback: bool = True) -> DocBatchFeatures:
+    """Features of ``docs``; ``extra`` adds ``static`` (vocab vectors) or ``tensor``
+    (``doc.tensor``, e.g. set by ``lexiplug_embed``) as dense token features."""
+    lengths = np.array([len(doc) for doc in docs], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if len(docs) else lengths
+    hashes, chars, pos, dep, pattern, edges, vectors = [], [], [], [], [], [], []
+    for doc, offset in zip(docs, offsets, strict=True):
+        if len(doc):
+            hashes.append(doc.to_array(list(HASH_ATTRS)).astype(np.uint64))
+            chars.append(doc.to_utf8_array(nr_char=N_CHARS).astype(np.int64))
+            tags = doc.to_array([POS, DEP]).astype(np.uint64)
+            pos.append((tags[:, 0] % N_POS_ROWS).astype(np.int64))
+            dep.append((tags[:, 1] % (N_DEP_ROWS - 1) + (tags[:, 1] > 0)).astype(np.int64))
+            pattern.append(token_pattern_ids(doc))
+        edges.append(dependency_edges(doc, linear_fallback) + offset)
+        if extra == "static":
+            vectors.append(_static_vectors(doc))
+        elif extra == "tensor":
+            vectors.append(np.asarray(doc.tensor, dtype=np.float32).reshape(len(doc), -1))
+    n = int(lengths.sum())
+    return DocBatchFeatures(
+        hashes=np.concatenate(hashes) if hashes else np.zeros((0, 4), dtype=np.uint64),
+        chars=np.concatenate(chars) if chars else np.zeros((0, N_CHARS), dtype=np.int64),
+        pos=np.concatenate(pos) if pos else np.zeros(0, dtype=np.int64),
+        dep=np.concatenate(dep) if dep else np.zeros(0, dtype=np.int64),
+        pattern=np.concatenate(pattern) if pattern else np.zeros(0, dtype=np.int64),
+        edges=np.concatenate(edges, axis=1) if edges else np.zeros((2, 0), dtype=np.int64),
+        lengths=lengths,
+        vectors=np.concatenate(vectors) if vectors and n else None,
+    )

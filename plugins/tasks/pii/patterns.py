@@ -1,0 +1,117 @@
+"""Pattern recogniser for structured identifiers, with checksums where they exist.
+
+Emails, URLs (and bare domains), @handles, phone numbers (international with a country code,
+and common national formats), IBANs (ISO 13616 mod-97 check) and card numbers (Luhn check).
+Hits are character spans; overlapping hits are resolved by priority, then length.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})@"
+                    r"(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}(?![\w-])")
+_URL = re.compile(r"(?<![\w@/])(?:(?:https?|ftp)://|www\.)[^\s<>\"']+", re.IGNORECASE)
+_DOMAIN = re.compile(
+    r"(?<![\w@./-])(?:[A-Za-z0-9-]+\.)+(?:com|org|net|nl|be|de|uk|io|co|edu|gov|info|biz|eu|fr"
+    r"|me|ly|tv|app|dev)(?:/[^\s<>\"']*)?(?![\w-])",
+    re.IGNORECASE,
+)
+_HANDLE = re.compile(r"(?<![\w@.+-])@[A-Za-z0-9_]{1,30}(?![\w@])")
+_INTL_PHONE = re.compile(r"(?<![\w+])(?:\+|00)[1-9]\d{0,2}(?:[\s.-]?\(?\d{1,5}\)?){2,6}(?!\w)")
+_NATIONAL_PHONE = re.compile(
+    r"(?<![\w/.-])(?:\(\d{2,5}\)\s?\d{3,4}[\s.-]\d{3,4}|\d{3}[.-]\d{3}[.-]\d{4}"
+    r"|0\d{1,3}[\s-]\d{6,8}|0\d{9})(?![\w/])"
+)
+_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
+_CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
+_TRAILING = ".,;:!?)]}'\""
+
+# Earlier entries win overlaps: a card number is not also a phone number.
+PATTERN_LABELS: tuple[str, ...] = ("EMAIL", "URL", "ID_NUMBER", "PHONE", "USERNAME")
+
+
+@dataclass(frozen=True, slots=True)
+class PatternHit:
+    start: int
+    end: int
+    label: str
+    kind: str
+
+
+def iban_checksum_ok(candidate: str) -> bool:
+    """ISO 13616: move the first four characters to the end, letters -> 10..35, mod 97 == 1."""
+    compact = candidate.replace(" ", "")
+    if not (15 <= len(compact) <= 34) or not compact[:2].isalpha() or not compact[2:4].isdigit():
+        return False
+    rearranged = compact[4:] + compact[:4]
+    digits = "".join(str(int(ch, 36)) for ch in rearranged)
+    return int(digits) % 97 == 1
+
+
+def luhn_ok(candidate: str) -> bool:
+    """The Luhn check over the digits of ``candidate`` (13 to 19 digits)."""
+    digits = [int(ch) for ch in candidate if ch.isdigit()]
+    if not 13 <= len(digits) <= 19:
+        return False
+    total = 0
+    for position, digit in enumerate(reversed(digits)):
+        if position % 2 == 1:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return total % 10 == 0
+
+
+def _phone_ok(candidate: str) -> bool:
+    digit_count = sum(ch.isdigit() for ch in candidate)
+    return 7 <= digit_count <= 15
+
+
+def _strip_trailing(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1] in _TRAILING:
+        if text[end - 1] == ")" and text.count("(", start, end) >= text.count(")", start, end):
+            break
+        end -= 1
+    return end
+
+
+def _candidates(text: str) -> list[PatternHit]:
+    hits: list[PatternHit] = []
+    for match in _EMAIL.finditer(text):
+        hits.append(PatternHit(match.start(), match.end(), "EMAIL", "email"))
+    for regex in (_URL, _DOMAIN):
+        for match in regex.finditer(text):
+            end = _strip_trailing(text, match.start(), match.end())
+            if end > match.start():
+                hits.append(PatternHit(match.start(), end, "URL", "url"))
+    for match in _IBAN.finditer(text):
+        if iban_checksum_ok(match.group()):
+            hits.append(PatternHit(match.start(), match.end(), "ID_NUMBER", "iban"))
+    for match in _CARD.finditer(text):
+        if luhn_ok(match.group()):
+            hits.append(PatternHit(match.start(), match.end(), "ID_NUMBER", "card"))
+    for regex in (_INTL_PHONE, _NATIONAL_PHONE):
+        for match in regex.finditer(text):
+            end = _strip_trailing(text, match.start(), match.end())
+            if _phone_ok(text[match.start():end]):
+                hits.append(PatternHit(match.start(), end, "PHONE", "phone"))
+    for match in _HANDLE.finditer(text):
+        hits.append(PatternHit(match.start(), match.end(), "USERNAME", "handle"))
+    return hits
+
+
+def find_patterns(text: str) -> list[PatternHit]:
+    """Non-overlapping hits sorted by start: priority by label, then longer spans first."""
+    priority = {label: rank for rank, label in enumerate(PATTERN_LABELS)}
+    ranked = sorted(_candidates(text),
+                    key=lambda h: (priority[h.label], -(h.end - h.start), h.start))
+    taken: list[PatternHit] = []
+    occupied: list[tuple[int, int]] = []
+    for hit in ranked:
+        if all(hit.end <= s or hit.start >= e for s, e in occupied):
+            taken.append(hit)
+            occupied.append((hit.start, hit.end))
+    return sorted(taken, key=lambda h: h.start)
