@@ -11,7 +11,7 @@ pytest.importorskip("transformers")
 torch = pytest.importorskip("torch")
 spacy = pytest.importorskip("spacy")
 
-from lexiplug.errors import DataNotFoundError, FormatError  # noqa: E402
+from lexiplug.errors import ConfigError, DataNotFoundError, FormatError  # noqa: E402
 from lexiplug.plugins.contextual.encoder import TransformerEncoder  # noqa: E402
 from lexiplug.plugins.contextual.testing import build_tiny_bert  # noqa: E402
 
@@ -62,6 +62,16 @@ def test_normalised_vectors_have_unit_norm(encoder: TransformerEncoder) -> None:
     vectors = encoder.encode_texts(["the cat", "a dog sat"], normalize=True)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-6)
     assert encoder.encode_texts([]).shape == (0, encoder.dim)
+
+
+def test_package_model_paths_resolve_through_get_model_path(tmp_path: Path) -> None:
+    from lexiplug.plugins.contextual.encoder import resolve_model_path
+
+    assert resolve_model_path(str(tmp_path)) == tmp_path
+    with pytest.raises(DataNotFoundError, match="not installed"):
+        resolve_model_path("package:no_such_model_package_xyz")
+    with pytest.raises(ConfigError, match="get_model_path"):
+        resolve_model_path("package:json")
 
 
 def test_missing_or_empty_model_folder_is_a_clear_error(tmp_path: Path) -> None:

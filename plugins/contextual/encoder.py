@@ -46,9 +46,34 @@ def resolve_dtype(dtype: str, device: torch.device) -> torch.dtype:
     return choices[dtype]
 
 
+def resolve_model_path(model_path: str | Path) -> Path:
+    """A folder path, or ``package:NAME`` for a model shipped inside an installed package
+    (its ``get_model_path()``), so configs can name a pip-installed model portably."""
+    text = str(model_path)
+    if not text.startswith("package:"):
+        return Path(text).expanduser()
+    import importlib
+
+    name = text.removeprefix("package:")
+    try:
+        module = importlib.import_module(name)
+    except ImportError as error:
+        raise DataNotFoundError(
+            f"{text!r} names package {name!r}, which is not installed ({error})",
+            where="encoder.model_path",
+        ) from None
+    getter = getattr(module, "get_model_path", None)
+    if getter is None:
+        raise ConfigError(
+            f"package {name!r} has no get_model_path(); give the model folder's path instead",
+            where="encoder.model_path",
+        )
+    return Path(str(getter()))
+
+
 def check_model_dir(model_path: str | Path) -> Path:
     """The folder, or an error that says what a model folder must hold."""
-    path = Path(model_path).expanduser()
+    path = resolve_model_path(model_path)
     if not path.is_dir():
         raise DataNotFoundError(
             f"expected a folder holding a Hugging Face model (config.json, tokenizer files, "
