@@ -24,7 +24,7 @@ FLOATS = st.floats(width=32, allow_nan=False, allow_infinity=False)
 CHARS = st.characters(blacklist_categories=("Cs",), blacklist_characters="\ufeff")
 NO_SPACE_WORD = st.text(CHARS.filter(lambda c: c not in " \n"), min_size=1, max_size=8)
 SPACED_WORD = st.text(CHARS.filter(lambda c: c != "\n"), min_size=1, max_size=8)
-SETTINGS = settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow],
+SETTINGS = settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow],
                     deadline=None)
 
 
@@ -132,7 +132,7 @@ def mutated(draw: st.DrawFn) -> bytes:
 BAD_INPUT = st.one_of(mutated(), st.binary(max_size=200))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(data=BAD_INPUT, fmt=st.sampled_from(["auto", "word2vec-text", "word2vec-binary",
                                             "glove"]))
 def test_malformed_input_only_raises_lexiplug_errors(data: bytes, fmt: str) -> None:
