@@ -51,6 +51,9 @@ class SimilarityEvaluator:
     seed: int = 0
     level: float = 0.95
     datasets: Sequence[str] | None = None
+    concreteness: str | None = None
+    concreteness_column: str | int = 1
+    concreteness_threshold: float | None = None
     name: str = field(default=NAME, init=False)
 
     def __post_init__(self) -> None:
@@ -125,6 +128,9 @@ class SimilarityEvaluator:
                 "words in the vocabulary; compare scores only on shared covered pairs",
             )
 
+        if self.concreteness:
+            self._split_by_concreteness(pairs, model_scores, scored, metrics)
+
         details = [
             {
                 "item": i,
@@ -161,6 +167,23 @@ class SimilarityEvaluator:
                 "citation": loaded.citation,
             },
         )
+
+    def _split_by_concreteness(
+        self, pairs: WordPairs, model_scores: np.ndarray, scored: np.ndarray,
+        metrics: dict[str, float | None],
+    ) -> None:
+        from .concreteness import load_concreteness, pair_groups
+
+        assert self.concreteness is not None
+        norms = load_concreteness(
+            self.concreteness, self.concreteness_column, self.concreteness_threshold
+        )
+        groups = np.array(pair_groups(norms, pairs.pairs), dtype=object)
+        for group in ("concrete", "abstract"):
+            chosen = scored & (groups == group)
+            values, _ = _correlations(pairs.scores[chosen], model_scores[chosen])
+            metrics[f"spearman_{group}"] = values["spearman"]
+            metrics[f"n_{group}"] = float(chosen.sum())
 
     def _score_with_oov_vectors(
         self,
@@ -289,15 +312,21 @@ def make_similarity_evaluator(
     seed: int = 0,
     level: float = 0.95,
     datasets: Sequence[str] | None = None,
+    concreteness: str | None = None,
+    concreteness_column: str | int = 1,
+    concreteness_threshold: float | None = None,
 ) -> SimilarityEvaluator:
     """Factory registered as ``lexiplug.similarity.v1``; ``lowercase`` is an alias of
-    ``case_insensitive`` (matching is by folded case, first vocabulary variant wins)."""
+    ``case_insensitive`` (matching is by folded case, first vocabulary variant wins).
+    ``concreteness``: a norms TSV; adds Spearman over concrete-only and abstract-only pairs."""
     if lowercase is not None:
         case_insensitive = lowercase
     return SimilarityEvaluator(
         oov=oov, case_insensitive=case_insensitive, restrict_vocab=restrict_vocab,
         bootstrap=bootstrap, seed=seed, level=level,
         datasets=None if datasets is None else list(datasets),
+        concreteness=concreteness, concreteness_column=concreteness_column,
+        concreteness_threshold=concreteness_threshold,
     )
 
 
