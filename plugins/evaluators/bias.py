@@ -70,7 +70,7 @@ class BiasEvaluator:
             wanted = [len(dict.fromkeys(data.sets[k])) for k in keys]
             lost = [1 - len(f[0]) / n for f, n in zip(found, wanted, strict=True)]
             record: dict[str, Any] = {
-                "test": test.name, "targets": list(test.targets),
+                "id": test.name, "test": test.name, "targets": list(test.targets),
                 "attributes": list(test.attributes),
                 "missing": {k: sorted(set(data.sets[k]) - set(f[0]))
                             for k, f in zip(keys, found, strict=True)},
@@ -90,7 +90,8 @@ class BiasEvaluator:
             metrics[f"{test.name}_effect_size"] = score.effect_size
             metrics[f"{test.name}_p_value"] = score.p_value
             effects.append(score.effect_size)
-            record.update(covered=True, effect_size=score.effect_size, statistic=score.statistic,
+            record.update(covered=True, score=abs(score.effect_size),
+                          effect_size=score.effect_size, statistic=score.statistic,
                           p_value=score.p_value, exact_p_value=score.exact_p)
             details.append(record)
         metrics["mean_abs_effect_size"] = float(np.mean(np.abs(effects))) if effects else None
@@ -126,7 +127,8 @@ class BiasEvaluator:
         cosines = projections(matrix, direction.vector)
         ripa_scores = ripa(matrix, first, second)
         details = [
-            {"word": w, "projection": float(p), "ripa": float(r),
+            {"id": w, "word": w, "score": float(abs(p) ** self.c), "projection": float(p),
+             "ripa": float(r),
              "definitional": data.professions[w][0], "stereotypical": data.professions[w][1]}
             for w, p, r in zip(known, cosines, ripa_scores, strict=True)
         ]

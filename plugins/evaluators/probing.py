@@ -168,8 +168,9 @@ class ProbingEvaluator:
         interval = bootstrap_ci(sentence_accuracy, len(test), n_resamples=self.n_resamples,
                                 seed=self.seed)
         details = [
-            {"sentence": i, "line": s.line, "n_tokens": int(per_sentence_scored[i]),
-             "n_correct": int(per_sentence_correct[i]), "n_covered": int(per_sentence_known[i])}
+            {"id": s.sent_id or i, "sentence": i, "line": s.line,
+             "n_tokens": int(per_sentence_scored[i]), "n_correct": int(per_sentence_correct[i]),
+             "n_covered": int(per_sentence_known[i])}
             for i, s in enumerate(test)
         ]
         return Result(

@@ -126,8 +126,11 @@ class RetrievalEvaluator:
                                     n_resamples=self.n_resamples, seed=self.seed)
             if interval is not None:
                 ci[name] = interval
+        # "id" + "score" (the headline metric per query) let a study compare rows on shared
+        # covered queries with a paired bootstrap.
         details = [
-            {"query_id": q, "covered": bool(c), **{k: float(v[i]) for k, v in per_query.items()}}
+            {"id": q, "covered": bool(c), "score": float(per_query[self.primary][i]),
+             **{k: float(v[i]) for k, v in per_query.items()}}
             for i, (q, c) in enumerate(zip(data.query_ids, covered, strict=True))
         ]
         return Result(
