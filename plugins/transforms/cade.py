@@ -101,7 +101,9 @@ class CadeEmbedder:
                                      len(ids))
         frozen = context.copy()
         for number, (name, stream) in enumerate(data.slices.items(), start=1):
-            u = (initial_input_matrix(n, p.vector_size, p.seed + 7919 * number)
+            # Fresh, not the trained compass: each word restarts from the same initial vector
+            # in every slice, as CADE's gensim does (it seeds each word by hash(word + seed)).
+            u = (initial_input_matrix(n, p.vector_size, p.seed)
                  if p.init_mode == "hidden" else compass_u.copy())
             counts = np.zeros(n, dtype=np.int64)
             counts[stream.rows] = stream.counts

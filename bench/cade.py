@@ -1,0 +1,132 @@
+"""CADE vs gensim word2vec (+ Procrustes) on Gutenberg slices: alignment, quality, speed.
+
+Rows (issue 6 contract):
+- ``cade``: lexiplug.cade.v1 (compass on all slices, then each slice against the frozen
+  compass context matrix);
+- ``procrustes``: gensim word2vec trained on each slice alone, rotated onto the first slice
+  by lexiplug.procrustes.v1 (the usual alternative, Hamilton et al. 2016);
+- ``gensim_word2vec``: the same per-slice gensim models, unaligned.
+
+Metrics: ``seconds`` (training: CADE compass + slices; gensim: the slices), ``seconds_<slice>``
+per slice, ``stable_median_cos`` = median cross-slice cosine of the 1,000 most frequent shared
+words (mean over slice pairs), ``men_<slice>`` = MEN Spearman of each slice's vectors.
+Same hyper-parameters for both: CBOW, dim 100, window 5, 10 negatives, min_count 5, 5 epochs,
+``workers`` threads. Each row's work runs in its own subprocess (peak RSS = that work only);
+numba's compiled kernels are loaded (from its cache) before the timer starts.
+
+    python bench/cade.py [--quick] [--json PATH]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _harness import machine_note, measure_in_subprocess, parse_args, print_table, write_json
+
+SLICES_FULL = {"austen": "austen-*.txt", "melville": "melville-*.txt",
+               "shakespeare": "shakespeare-*.txt"}
+SLICES_QUICK = {"austen": "austen-*.txt", "melville": "melville-*.txt"}
+PARAMS = "vector_size=100, window=5, min_count=5, negative=10, sample=1e-3"
+
+SETUP = """
+import itertools, sys
+sys.path.insert(0, {bench!r})
+import numpy as np
+from _transforms_common import gutenberg_slice, similarity
+from lexiplug.registry import registry
+from lexiplug.plugins.transforms.shift import median_shared_cosine
+slices = {{name: gutenberg_slice(pattern, name) for name, pattern in {slices!r}.items()}}
+WORKERS = {workers}
+def mean_pair_cos(vectors):
+    return float(np.mean([median_shared_cosine(vectors[a], vectors[b])
+                          for a, b in itertools.combinations(vectors, 2)]))
+"""
+
+CADE_SETUP = """
+warm = registry.embedders.get("lexiplug.cade.v1")(min_count=1, compass_epochs=1,
+                                                  slice_epochs=1, workers=WORKERS)
+warm.fit({"a": [["x", "y", "z"]] * 20, "b": [["x", "z", "y"]] * 20})  # load compiled kernels
+cade = registry.embedders.get("lexiplug.cade.v1")(%s, sg=0, compass_epochs=5,
+                                                  slice_epochs=5, workers=WORKERS, seed=1)
+""" % PARAMS
+
+CADE_EXTRA = """dict(
+    compass_seconds=cade.compass_seconds,
+    seconds=cade.compass_seconds + sum(cade.slice_seconds.values()),
+    stable_median_cos=mean_pair_cos(out),
+    **{f"seconds_{k}": v for k, v in cade.slice_seconds.items()},
+    **{f"men_{k}": similarity(v, "men") for k, v in out.items()},
+    **{f"vocab_{k}": len(v) for k, v in out.items()},
+)"""
+
+GENSIM_WORK = """
+models, seconds = {}, {}
+for name, encoded in slices.items():
+    embedder = registry.embedders.get("lexiplug.word2vec.v1")(
+        %s, sg=0, epochs=5, workers=WORKERS, seed=1, progress=False)
+    models[name] = embedder.fit(encoded)
+    seconds[name] = embedder.train_seconds
+""" % PARAMS
+
+GENSIM_EXTRA = """dict(
+    seconds=sum(seconds.values()),
+    unaligned_median_cos=mean_pair_cos(models),
+    procrustes=aligned_cos(models),
+    **{f"seconds_{k}": v for k, v in seconds.items()},
+    **{f"men_{k}": similarity(v, "men") for k, v in models.items()},
+    **{f"vocab_{k}": len(v) for k, v in models.items()},
+)"""
+
+ALIGN = """
+import time
+def aligned_cos(models):
+    start = time.perf_counter()
+    names = list(models)
+    procrustes = registry.transforms.get("lexiplug.procrustes.v1")()
+    aligned = {names[0]: models[names[0]]}
+    for name in names[1:]:
+        aligned[name] = procrustes.apply(models[name], target=models[names[0]])
+    return {"seconds": time.perf_counter() - start, "stable_median_cos": mean_pair_cos(aligned)}
+"""
+
+
+def main() -> None:
+    args = parse_args("CADE vs gensim word2vec + Procrustes on Gutenberg slices")
+    slices = SLICES_QUICK if args.quick else SLICES_FULL
+    setup = SETUP.format(bench=str(Path(__file__).resolve().parent), slices=slices, workers=2)
+    cade = measure_in_subprocess("cade", setup=setup + CADE_SETUP,
+                                 work="out = cade.fit(slices)", extra=CADE_EXTRA,
+                                 repeat=args.repeat)
+    gensim = measure_in_subprocess("gensim_word2vec", setup=setup + ALIGN, work=GENSIM_WORK,
+                                   extra=GENSIM_EXTRA, repeat=args.repeat)
+    aligned = gensim.pop("procrustes")
+    gensim["stable_median_cos"] = gensim.pop("unaligned_median_cos")
+    procrustes = {**gensim, "name": "procrustes",
+                  "seconds": gensim["seconds"] + aligned["seconds"],
+                  "align_seconds": aligned["seconds"],
+                  "stable_median_cos": aligned["stable_median_cos"]}
+    rows = [cade, procrustes, gensim]
+    names = list(slices)
+    for name in names:
+        cade[f"time_ratio_{name}"] = cade[f"seconds_{name}"] / gensim[f"seconds_{name}"]
+        cade[f"men_diff_{name}"] = cade[f"men_{name}"] - gensim[f"men_{name}"]
+    print(f"# CADE bench ({'quick' if args.quick else 'full'}): {', '.join(names)}")
+    print(machine_note())
+    print_table(rows, ["seconds", "stable_median_cos", *[f"men_{n}" for n in names],
+                       *[f"seconds_{n}" for n in names], "peak_mb"])
+    print()
+    print("CADE per-slice time / gensim per-slice time: " + ", ".join(
+        f"{n} {cade[f'time_ratio_{n}']:.2f}x" for n in names) + " (goal <= 3x)")
+    print("CADE MEN - gensim MEN: " + ", ".join(
+        f"{n} {cade[f'men_diff_{n}']:+.3f}" for n in names) + " (goal within 0.03)")
+    print(f"stable_median_cos: cade {cade['stable_median_cos']:.3f}, procrustes "
+          f"{procrustes['stable_median_cos']:.3f}, unaligned {gensim['stable_median_cos']:.3f} "
+          "(goal: cade > 0.6 and > procrustes)")
+    write_json(rows, args.json)
+
+
+if __name__ == "__main__":
+    main()
