@@ -1,1 +1,9 @@
-"""The pii task plugin."""
+"""PII extraction as a spaCy component (``lexiplug_pii``): a BiLSTM + GCN BIO tagger over the
+dependency parse, merged with a checksum-validated pattern recogniser (PAPERS §6).
+
+Light on purpose: spaCy imports ``factories`` (and so this package) at every ``spacy.load``.
+"""
+
+from .redact import redact
+
+__all__ = ["redact"]

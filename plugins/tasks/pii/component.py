@@ -158,13 +158,13 @@ class PIITagger(TrainablePipe):
         validate_get_examples(get_examples, f"{self.name}.initialize")
         if labels is not None:
             self.cfg["labels"] = list(labels)
+        # No parse check here: spaCy initialises before annotating components have run.
         sample = [eg.predicted for eg in islice(get_examples(), 10)]
-        self._check_parse(sample)
         if self.model.attrs.get("extra_features") == "tensor" and sample:
             self.cfg["tensor_width"] = int(np.asarray(sample[0].tensor).reshape(
                 len(sample[0]), -1).shape[1]) if len(sample[0]) else 0
         self._prepare_model()
-        self.model.initialize(X=sample)
+        self.model.initialize()
 
     def _prepare_model(self) -> None:
         if self.model.layers:

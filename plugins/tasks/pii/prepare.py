@@ -1,0 +1,207 @@
+"""Training data for the PII tagger as spaCy ``DocBin`` files.
+
+Readers: the presidio-research synthetic set (split by ``template_id``, so no template is in
+both train and test), the Faker post generator, and WNUT-17 / BTC CoNLL files (token<TAB>tag).
+Every source label goes through the documented mapping in ``labels.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc, DocBin, Span
+from spacy.util import filter_spans
+
+from lexiplug.errors import FormatError
+
+from .generate import generate_posts
+from .labels import HANDLE_LABEL, map_label
+
+logger = logging.getLogger(__name__)
+
+PRESIDIO_FILE = "pii/presidio-research/synth_dataset_v2.json"
+WNUT17_FILES = {"train": "pii/wnut17-emerging-entities/wnut17train.conll",
+                "dev": "pii/wnut17-emerging-entities/emerging.dev.conll"}
+BTC_FILES = {"train": "pii/broad-twitter-corpus/btc.train",
+             "dev": "pii/broad-twitter-corpus/btc.dev"}
+
+
+def read_presidio(path: str | Path) -> list[dict[str, Any]]:
+    """presidio-research records ``{full_text, spans:[...], template_id}``, checked."""
+    path = Path(path)
+    try:
+        records = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise FormatError(f"not valid JSON ({error.msg})", path=str(path),
+                          line=error.lineno) from None
+    if not isinstance(records, list):
+        raise FormatError("expected a JSON list of samples", path=str(path))
+    for position, record in enumerate(records):
+        if not isinstance(record, dict) or "full_text" not in record or "spans" not in record:
+            raise FormatError(f"sample {position}: expected an object with full_text and spans",
+                              path=str(path))
+    return records
+
+
+def split_by_template(records: Sequence[dict[str, Any]], test_fraction: float = 0.2,
+                      seed: int = 0) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Train/test split with whole templates on one side."""
+    templates = sorted({record.get("template_id") for record in records}, key=str)
+    random.Random(seed).shuffle(templates)
+    n_test = max(1, round(len(templates) * test_fraction))
+    held_out = set(templates[:n_test])
+    train = [r for r in records if r.get("template_id") not in held_out]
+    test = [r for r in records if r.get("template_id") in held_out]
+    return train, test
+
+
+def doc_with_char_spans(nlp: Language, text: str, spans: Iterable[tuple[int, int, str]],
+                        spans_key: str = "pii") -> Doc:
+    """A tokenised doc whose ``spans[spans_key]`` are the given char spans, snapped outwards
+    to token boundaries; overlaps keep the longest span."""
+    doc = nlp.make_doc(text)
+    found = []
+    for start, end, label in spans:
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        span = doc.char_span(start, end, label=label, alignment_mode="expand")
+        if span is not None and len(span):
+            found.append(span)
+    doc.spans[spans_key] = filter_spans(found)
+    return doc
+
+
+def presidio_docs(nlp: Language, records: Iterable[dict[str, Any]],
+                  spans_key: str = "pii") -> list[Doc]:
+    docs = []
+    for record in records:
+        spans = []
+        for span in record["spans"]:
+            label = map_label("presidio", span["entity_type"])
+            if label is not None:
+                spans.append((int(span["start_position"]), int(span["end_position"]), label))
+        docs.append(doc_with_char_spans(nlp, record["full_text"], spans, spans_key))
+    return docs
+
+
+def generated_docs(nlp: Language, n: int, seed: int = 0, spans_key: str = "pii") -> list[Doc]:
+    return [doc_with_char_spans(nlp, post.text, post.spans, spans_key)
+            for post in generate_posts(n, seed=seed)]
+
+
+def read_conll(path: str | Path) -> list[tuple[list[str], list[str]]]:
+    """Sentences of ``token<TAB>tag`` lines separated by blank lines."""
+    path = Path(path)
+    sentences, words, tags = [], [], []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            line = line.rstrip("\n")
+            if not line.strip():
+                if words:
+                    sentences.append((words, tags))
+                words, tags = [], []
+                continue
+            parts = line.split("\t")
+            if len(parts) != 2 or not parts[1] or not (parts[1] == "O" or parts[1][:2] in
+                                                        ("B-", "I-")):
+                raise FormatError("expected 'token<TAB>BIO-tag'", path=str(path), line=number)
+            if not parts[0].strip():  # a few BTC lines carry an empty token: nothing to tag
+                continue
+            words.append(parts[0])
+            tags.append(parts[1])
+    if words:
+        sentences.append((words, tags))
+    return sentences
+
+
+def conll_doc(nlp: Language, words: list[str], tags: list[str], source: str,
+              spans_key: str = "pii") -> Doc:
+    """A doc from a tagged tweet: labels mapped, ``@`` + name glued into one handle, and
+    every handle relabelled USERNAME (our scheme)."""
+    spaces = [not (word == "@" and i + 1 < len(words)) for i, word in enumerate(words)]
+    doc = Doc(nlp.vocab, words=words, spaces=spaces)
+    spans, handles = [], []
+    i = 0
+    while i < len(words):
+        if words[i] == "@" and i + 1 < len(words):
+            handles.append(Span(doc, i, i + 2, label=HANDLE_LABEL))
+            i += 2
+            continue
+        if words[i].startswith("@") and len(words[i]) > 1:
+            handles.append(Span(doc, i, i + 1, label=HANDLE_LABEL))
+        i += 1
+    i = 0
+    while i < len(tags):
+        if tags[i] == "O":
+            i += 1
+            continue
+        source_label = tags[i][2:]
+        end = i + 1
+        while end < len(tags) and tags[end] == f"I-{source_label}":
+            end += 1
+        label = map_label(source, source_label)
+        if label is not None:
+            spans.append(Span(doc, i, end, label=label))
+        i = end
+    handled = {t for span in handles for t in range(span.start, span.end)}
+    kept = [s for s in spans if not handled.intersection(range(s.start, s.end))]
+    doc.spans[spans_key] = sorted(kept + handles, key=lambda s: s.start)
+    return doc
+
+
+def conll_docs(nlp: Language, path: str | Path, source: str, spans_key: str = "pii"
+               ) -> list[Doc]:
+    return [conll_doc(nlp, words, tags, source, spans_key) for words, tags in read_conll(path)]
+
+
+def write_docbin(docs: Iterable[Doc], path: str | Path) -> int:
+    from lexiplug.atomic import atomic_path
+
+    bin_ = DocBin(attrs=["ORTH", "SPACY"], store_user_data=False)
+    count = 0
+    for doc in docs:
+        bin_.add(doc)
+        count += 1
+    with atomic_path(Path(path)) as temporary:
+        bin_.to_disk(temporary)
+    return count
+
+
+def prepare_pii(output: str | Path, *, n_generated: int = 3000, test_fraction: float = 0.2,
+                seed: int = 0, spans_key: str = "pii") -> dict[str, int]:
+    """Write the pretraining and fine-tuning DocBins into ``output``; returns doc counts."""
+    import spacy
+
+    from lexiplug.data.resolver import resolve_data_path
+
+    nlp = spacy.blank("en")
+    output = Path(output)
+    output.mkdir(parents=True, exist_ok=True)
+    records = read_presidio(resolve_data_path(PRESIDIO_FILE, what="presidio synth_dataset_v2"))
+    train, test = split_by_template(records, test_fraction, seed)
+    generated = generated_docs(nlp, n_generated, seed, spans_key)
+    n_gen_dev = len(generated) // 10
+    wnut = {split: conll_docs(nlp, resolve_data_path(p, what=f"wnut17 {split}"), "wnut17",
+                              spans_key) for split, p in WNUT17_FILES.items()}
+    btc = {split: conll_docs(nlp, resolve_data_path(p, what=f"btc {split}"), "btc", spans_key)
+           for split, p in BTC_FILES.items()}
+    outputs = {
+        "pretrain_train.spacy": presidio_docs(nlp, train, spans_key) + generated[n_gen_dev:],
+        "pretrain_dev.spacy": presidio_docs(nlp, test, spans_key) + generated[:n_gen_dev],
+        "presidio_test.spacy": presidio_docs(nlp, test, spans_key),
+        "finetune_train.spacy": wnut["train"] + btc["train"],
+        "finetune_dev.spacy": wnut["dev"] + btc["dev"],
+        "wnut17_dev.spacy": wnut["dev"],
+        "btc_dev.spacy": btc["dev"],
+    }
+    counts = {name: write_docbin(docs, output / name) for name, docs in outputs.items()}
+    logger.info("wrote PII DocBins to %s: %s", output, counts)
+    return counts
