@@ -86,8 +86,9 @@ class BitCipherParams:
     max_vocab: int | None = None
     aggregation: str = "sum"
     weighting: str = "flat"
-    transform: str = "log1p"
-    smoothing: float = 1.0
+    transform: str = "log_prob"
+    context_weights: str = "count"
+    smoothing: float = 0.1
     standardize: bool = True
     memory_budget_mb: int = 512
     progress: bool = True
@@ -98,6 +99,9 @@ class BitCipherParams:
         require_choice(self.aggregation, "aggregation", ("sum", "concat"))
         require_choice(self.weighting, "weighting", ("flat", "harmonic"))
         require_choice(self.transform, "transform", ("none", "log1p", "log_prob"))
+        require_choice(self.context_weights, "context_weights", ("count", "ppmi"))
+        require(self.context_weights == "count" or self.aggregation == "sum",
+                "context_weights", "'count' with aggregation = 'concat'", self.context_weights)
         require(self.smoothing > 0, "smoothing", "a positive number", self.smoothing)
 
 
@@ -185,6 +189,10 @@ class BitCipherEmbedder:
                 encoded, window=p.window, weighting=p.weighting, symmetric=True,
                 memory_budget_mb=p.memory_budget_mb, progress=progress_enabled(p.progress),
             )
+            if p.context_weights == "ppmi":
+                from .ppmi_svd import shifted_ppmi
+
+                counts = shifted_ppmi(counts, cds=0.75, neg=1.0)
             features = np.asarray(counts @ cipher, dtype=np.float32)
         else:
             features = concat_features(encoded, cipher, p.window, p.weighting)
@@ -197,13 +205,14 @@ class BitCipherEmbedder:
 
 def bitcipher_v1(
     bits: int = 100, window: int = 5, min_count: int = 5, max_vocab: int | None = None,
-    aggregation: str = "sum", weighting: str = "flat", transform: str = "log1p",
-    smoothing: float = 1.0, standardize: bool = True, memory_budget_mb: int = 512,
-    progress: bool = True,
+    aggregation: str = "sum", weighting: str = "flat", transform: str = "log_prob",
+    context_weights: str = "count", smoothing: float = 0.1, standardize: bool = True,
+    memory_budget_mb: int = 512, progress: bool = True,
 ) -> BitCipherEmbedder:
     """Bit-cipher vectors: frequency-ranked b-bit codes summed (or concatenated) over contexts."""
     return BitCipherEmbedder(BitCipherParams(
         bits=bits, window=window, min_count=min_count, max_vocab=max_vocab,
-        aggregation=aggregation, weighting=weighting, transform=transform, smoothing=smoothing,
+        aggregation=aggregation, weighting=weighting, transform=transform,
+        context_weights=context_weights, smoothing=smoothing,
         standardize=standardize, memory_budget_mb=memory_budget_mb, progress=progress,
     ))

@@ -7,7 +7,7 @@ co-occurrence matrix in minibatches. A minibatch's residuals form a sparse matri
 A @ C for the word vectors and A.T @ W for the context vectors: no scatter-add, no Python
 loop. Per-row gradients of a minibatch are summed (a word seen 500 times in a batch gets one
 update), so AdaGrad's accumulator is updated *before* the step: each coordinate moves at
-most ``learning_rate`` per batch, which keeps frequent words stable. (Stanford's C code
+most 1 per batch, which keeps frequent words stable. (Stanford's C code
 updates one pair at a time and adds to the accumulator after the step; both start the
 accumulator at 1 and clip.)
 
@@ -57,7 +57,7 @@ class GloveParams:
     weighting: str = "harmonic"
     x_max: float = 100.0
     alpha: float = 0.75
-    learning_rate: float = 0.05
+    learning_rate: float = 0.2
     epochs: int = 15
     batch_size: int = 32768
     grad_clip: float = 100.0
@@ -294,18 +294,16 @@ def _adagrad_step(
     n_words = W.shape[0]
     # each (i, j) occurs once per epoch, so A has no duplicate entries to sum
     residuals = scipy.sparse.csr_matrix((fdiff, (i, j)), shape=(n_words, n_words))
-    grad_w = residuals @ C
-    grad_c = residuals.T @ W
-    _dense_adagrad(W, state["gW"], grad_w, scratch, learning_rate)
-    _dense_adagrad(C, state["gC"], grad_c, scratch, learning_rate)
-    grad_bw = np.bincount(i, weights=fdiff, minlength=n_words).astype(np.float32)
-    grad_bc = np.bincount(j, weights=fdiff, minlength=n_words).astype(np.float32)
-    _dense_adagrad(state["bw"], state["gbw"], grad_bw, np.empty_like(grad_bw), learning_rate)
-    _dense_adagrad(state["bc"], state["gbc"], grad_bc, np.empty_like(grad_bc), learning_rate)
+    grad_w, grad_c = residuals @ C, residuals.T @ W
+    _adagrad(W, state["gW"], grad_w, scratch, learning_rate)
+    _adagrad(C, state["gC"], grad_c, scratch, learning_rate)
+    for name, index in (("bw", i), ("bc", j)):
+        grad = np.bincount(index, weights=fdiff, minlength=n_words).astype(np.float32)
+        _adagrad(state[name], state[f"g{name}"], grad, np.empty_like(grad), learning_rate)
     return loss
 
 
-def _dense_adagrad(
+def _adagrad(
     param: np.ndarray, accumulator: np.ndarray, grad: np.ndarray, scratch: np.ndarray,
     learning_rate: float,
 ) -> None:
@@ -322,7 +320,7 @@ def _dense_adagrad(
 def glove_v1(
     vector_size: int = 100, window: int = 10, min_count: int = 5, max_vocab: int | None = None,
     symmetric: bool = True, weighting: str = "harmonic", x_max: float = 100.0,
-    alpha: float = 0.75, learning_rate: float = 0.05, epochs: int = 15, batch_size: int = 32768,
+    alpha: float = 0.75, learning_rate: float = 0.2, epochs: int = 15, batch_size: int = 32768,
     grad_clip: float = 100.0, output_vectors: str = "sum", seed: int = 1, workers: int = 2,
     memory_budget_mb: int = 512, checkpoint_dir: str | None = None, resume: bool = False,
     progress: bool = True,
