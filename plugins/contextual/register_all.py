@@ -22,8 +22,8 @@ def transformer_encoder(
 
     return TransformerEncoder(
         model_path,
-        pooling=pooling,
-        normalize=normalize,  # type: ignore[arg-type]
+        pooling=pooling,  # type: ignore[arg-type]
+        normalize=normalize,
         batch_size=batch_size,
         max_length=max_length,
         layers=layers,

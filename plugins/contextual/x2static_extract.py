@@ -12,13 +12,16 @@ import itertools
 import logging
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from lexiplug.errors import ConfigError, TrainingError
 from lexiplug.vectors.vectors import Vectors
 
 from .corpus_words import corpus_vocabulary, count_words, iter_sentences
+
+if TYPE_CHECKING:
+    from .pooling import SentencePooling
 
 logger = logging.getLogger(__name__)
 
@@ -146,10 +149,10 @@ class X2StaticAggregate(_CorpusVocabulary):
                     [v[p] for v, p in zip(encoder.encode_words(words), positions, strict=True)]
                 )
             else:
-                pooling = "cls" if self.pooling == "cls_of_sentence" else "mean"
+                pooling: SentencePooling = "cls" if self.pooling == "cls_of_sentence" else "mean"
                 sentence_vectors = encoder.encode_texts(
                     [" ".join(w) for w in words], pooling=pooling
-                )  # type: ignore[arg-type]
+                )
                 vectors = np.repeat(sentence_vectors, [len(p) for p in positions], axis=0)
             np.add.at(sums, ids, vectors)
         found = seen > 0
