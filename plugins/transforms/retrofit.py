@@ -84,7 +84,10 @@ def graph_on_vectors(graph: WordGraph, vectors: Vectors, *, beta: str, lower_fal
         h, t = row_of.get(head), row_of.get(tail)
         if h is not None and t is not None and h != t:
             pairs[(h, t)] = max(weight, pairs.get((h, t), 0.0))
-    rows = np.array(sorted({r for pair in pairs for r in pair}), dtype=np.int64)
+    linked = {r for pair in pairs for r in pair}
+    # Graph order (first appearance): the in-place sweep visits words in this order.
+    ordered = dict.fromkeys(row_of[n] for n in graph.nodes() if row_of.get(n) in linked)
+    rows = np.array(list(ordered), dtype=np.int64)
     local = {int(r): i for i, r in enumerate(rows)}
     heads = np.array([local[h] for h, _ in pairs], dtype=np.int64)
     tails = np.array([local[t] for _, t in pairs], dtype=np.int64)
