@@ -9,10 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 
-def lexiplug_vectors(name_or_path: str, oov: str = "zero") -> Any:
-    """``@misc = "lexiplug.vectors.v1"``: returns a function that loads the vectors on demand."""
+def lexiplug_vectors(name_or_path: str | None, oov: str = "zero") -> Any:
+    """``@misc = "lexiplug.vectors.v1"``: returns a function that loads the vectors on demand
+    (``None`` when ``name_or_path`` is null, so a config can leave pretraining off)."""
 
     def load() -> Any:
+        if name_or_path is None:
+            return None
         from .vectors.io import load_vectors
 
         return load_vectors(name_or_path, oov=oov)
