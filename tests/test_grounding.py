@@ -28,8 +28,9 @@ def world():
                          visual_factors=6, seed=3)
 
 
+@pytest.mark.slow
 def test_mapped_grounding_recovers_visual_geometry_of_unseen_words(world) -> None:
-    grounded = make_visual_grounding(epochs=200, device="cpu").apply(
+    grounded = make_visual_grounding(epochs=200, structure_sample=256, device="cpu").apply(
         world.text, visual=world.training_table()
     )
     assert grounded.keys == world.text.keys  # every word grounded, image or not
@@ -39,8 +40,9 @@ def test_mapped_grounding_recovers_visual_geometry_of_unseen_words(world) -> Non
     assert neighbour_overlap(world.text, grounded, world.heldout_words) > 0.5
 
 
+@pytest.mark.slow
 def test_concat_output_keeps_the_text_block_and_adds_predicted_vision(world) -> None:
-    grounded = make_visual_grounding(epochs=200, output="concat", device="cpu").apply(
+    grounded = make_visual_grounding(epochs=150, output="concat", structure_sample=256, device="cpu").apply(
         world.text, visual=world.training_table()
     )
     assert grounded.dim == world.text.dim + world.visual.dim
@@ -48,9 +50,11 @@ def test_concat_output_keeps_the_text_block_and_adds_predicted_vision(world) -> 
     assert heldout_visual_correlation(grounded, world.visual, world.heldout_words) > text_corr + 0.2
 
 
+@pytest.mark.slow
 def test_structure_term_trades_grounding_for_kept_neighbours(world) -> None:
     def run(weight: float) -> Vectors:
-        return make_visual_grounding(epochs=150, structure_weight=weight, device="cpu").apply(
+        return make_visual_grounding(epochs=100, structure_weight=weight, structure_sample=256,
+                                     device="cpu").apply(
             world.text, visual=world.training_table()
         )
 
