@@ -26,15 +26,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import machine_note, parse_args, print_table, write_json  # noqa: E402
-
-from lexiplug.plugins.grounded.grounding import make_visual_grounding  # noqa: E402
-from lexiplug.plugins.grounded.metrics import (  # noqa: E402
+from _harness import machine_note, parse_args, print_table, write_json
+from lexiplug.plugins.grounded.grounding import make_visual_grounding
+from lexiplug.plugins.grounded.metrics import (
     heldout_visual_correlation,
     neighbour_overlap,
 )
-from lexiplug.plugins.grounded.planted import planted_world  # noqa: E402
-from lexiplug.vectors import Vectors  # noqa: E402
+from lexiplug.plugins.grounded.planted import planted_world
+from lexiplug.vectors import Vectors
 
 
 def planted_rows(quick: bool) -> list[dict[str, Any]]:

@@ -1,7 +1,6 @@
 from pathlib import Path
 
 import pytest
-
 from lexiplug.atomic import atomic_dir, atomic_open
 
 

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
-
 from lexiplug.cli.main import app
 from lexiplug.vectors import Vectors
+from typer.testing import CliRunner
 
 runner = CliRunner()
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from typer.testing import CliRunner
-
 from lexiplug.cli.main import app
 from lexiplug.cli.overrides import parse_overrides
 from lexiplug.errors import ConfigError
+from typer.testing import CliRunner
 
 
 def test_overrides_parse_values_and_both_spellings() -> None:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from lexiplug.errors import FormatError
 from lexiplug.plugins.datasets.readers_word_pairs import WordPairs
 from lexiplug.plugins.evaluators.concreteness import load_concreteness, pair_groups

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from lexiplug.errors import ConfigError, FormatError, LexiplugError, TrainingError
 from lexiplug.plugins.grounded.grounding import make_visual_grounding
 from lexiplug.plugins.grounded.metrics import (
@@ -42,9 +41,9 @@ def test_mapped_grounding_recovers_visual_geometry_of_unseen_words(world) -> Non
 
 @pytest.mark.slow
 def test_concat_output_keeps_the_text_block_and_adds_predicted_vision(world) -> None:
-    grounded = make_visual_grounding(epochs=150, output="concat", structure_sample=256, device="cpu").apply(
-        world.text, visual=world.training_table()
-    )
+    grounding = make_visual_grounding(epochs=150, output="concat", structure_sample=256,
+                                      device="cpu")
+    grounded = grounding.apply(world.text, visual=world.training_table())
     assert grounded.dim == world.text.dim + world.visual.dim
     text_corr = heldout_visual_correlation(world.text, world.visual, world.heldout_words)
     assert heldout_visual_correlation(grounded, world.visual, world.heldout_words) > text_corr + 0.2

@@ -1,7 +1,6 @@
 from pathlib import Path
 
 import pytest
-
 from lexiplug.data.resolver import DATA_ENV, data_roots, resolve_data_path
 from lexiplug.errors import DataNotFoundError, LexiplugError
 

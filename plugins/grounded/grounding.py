@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-
 from lexiplug.atomic import atomic_dir
 from lexiplug.errors import ConfigError, TrainingError
 from lexiplug.vectors import Vectors
@@ -35,7 +34,7 @@ OUTPUT_MODES = ("mapped", "concat", "visual")
 class GroundingConfig:
     alignment_dim: int = 0  # 0: the text dimension
     output: OutputMode = "mapped"
-    structure_weight: float = 0.1
+    structure_weight: float = 0.3
     structure_sample: int = 1024
     hidden_dim: int = 0  # 0: a linear head; else one hidden ReLU layer of this size
     epochs: int = 300
@@ -213,9 +212,10 @@ class VisualGrounding:
         current = {k: v for k, v in asdict(self.config).items()
                    if k not in ("epochs", "checkpoint_dir")}
         if saved != current:
+            differing = sorted(k for k in current if saved.get(k) != current[k])
             raise ConfigError(
                 f"checkpoint in {folder} was made with another config; remove it or restore "
-                f"the config (differs in {sorted(k for k in current if saved.get(k) != current[k])})",
+                f"the config (differs in {differing})",
                 where="visual_grounding.checkpoint_dir",
             )
         tensors = load_file(str(folder / "state.safetensors"))
@@ -235,7 +235,7 @@ class VisualGrounding:
 def make_visual_grounding(
     alignment_dim: int = 0,
     output: str = "mapped",
-    structure_weight: float = 0.1,
+    structure_weight: float = 0.3,
     structure_sample: int = 1024,
     hidden_dim: int = 0,
     epochs: int = 300,

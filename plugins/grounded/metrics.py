@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.stats import spearmanr
-
 from lexiplug.vectors import Vectors
 from lexiplug.vectors.vectors import top_indices_2d, unit_rows
+from scipy.stats import spearmanr
 
 
 def representational_similarity(a: np.ndarray, b: np.ndarray) -> float:

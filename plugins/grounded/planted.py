@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
 from lexiplug.vectors import Vectors
 
 
@@ -47,7 +46,7 @@ def planted_world(
     visual = np.tanh(vis @ projection) + 0.05 * rng.standard_normal((n_words, visual_dim))
     words = [f"w{i}" for i in range(n_words)]
     order = rng.permutation(n_words)
-    n_held = int(round(heldout_fraction * n_words))
+    n_held = round(heldout_fraction * n_words)
     heldout = [words[i] for i in sorted(order[:n_held])]
     train = [words[i] for i in sorted(order[n_held:])]
     return PlantedWorld(

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from lexiplug.errors import DataNotFoundError, FormatError, LexiplugError
 from lexiplug.vectors import Vectors
 
