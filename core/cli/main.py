@@ -137,7 +137,7 @@ def _add_plugin_commands(argv: list[str]) -> None:
         def placeholder() -> None:  # pragma: no cover - replaced before it can run
             pass
 
-        app.command(name=name, help=f"[plugin: {origin}] run `lexiplug {name} --help`.",
+        app.command(name=name, help=f"Plugin command from {origin}: see `lexiplug {name} --help`.",
                     context_settings=_EXTRA_ARGS)(placeholder)
 
 
