@@ -147,3 +147,26 @@ def prepare_phenotype(sources: Sequence[str | Path], output: str | Path, *,
                                                          for k in d.cats)) for t in vocab},
         }
     return summary
+
+
+def prepare(sources: Sequence[str | Path], output: str | Path, *,
+            labels: str | Sequence[str], generate: int = 0, **options: Any) -> dict[str, Any]:
+    """Entry of ``lexiplug task prepare phenotype SOURCES -o FILE --option labels=a,b``.
+
+    ``labels``: the label columns (comma-separated or a JSON list). ``generate=N``: first
+    write N patients of generated six-task reports (SEER / ICD-O-3) to the first source
+    path (grouped by ``patient_id`` unless ``group_column`` is given).
+    """
+    tasks = [t.strip() for t in labels.split(",")] if isinstance(labels, str) else list(labels)
+    tasks = [t for t in tasks if t]
+    if generate:
+        from .generate import generate_reports, write_reports
+
+        if not sources:
+            raise ConfigError("generate=N writes its reports to the first source path; none "
+                              "was given", where="task prepare phenotype")
+        write_reports(generate_reports(int(generate), seed=int(options.get("seed", 0))),
+                      sources[0])
+        sources = sources[:1]
+        options.setdefault("group_column", "patient_id")
+    return prepare_phenotype(sources, output, labels=tasks, **options)
