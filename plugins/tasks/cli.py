@@ -1,47 +1,71 @@
-"""``lexiplug task prepare TASK ...``: one shared command group, one entry per task.
+"""``lexiplug task prepare TASK SOURCES... --output FILE``: training data for the task plugins.
 
-Each task names its command as ``"module:function"`` (a Typer command function in the task's
-light ``cli`` module); commands are imported when the group is built, their heavy imports
-stay inside them. Add a task with one line in ``PREPARE_COMMANDS``.
+Each task names its ``prepare`` function as ``"module:function"`` below and is imported only
+when chosen; a task's function takes ``(sources, output, **options)`` and returns a summary.
+To add a task, add one line to ``PREPARERS``.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+import json
+from pathlib import Path
 from typing import Any
 
 import typer
+from lexiplug.cli.errors_boundary import user_errors
+from lexiplug.errors import ConfigError
 
-PREPARE_COMMANDS: dict[str, str] = {
-    "die_dat": "lexiplug.plugins.tasks.die_dat.cli:prepare",
-    "pii": "lexiplug.plugins.tasks.pii.cli:prepare",
-    "phenotype": "lexiplug.plugins.tasks.phenotype.cli:prepare",
+PREPARERS: dict[str, str] = {
+    "die_dat": "lexiplug.plugins.tasks.die_dat.prepare:prepare",
+    "phenotype": "lexiplug.plugins.tasks.phenotype.prepare:prepare",
 }
 
-task_app = typer.Typer(help="Task data preparation (DocBins for spacy train).",
-                       no_args_is_help=True)
-prepare_app = typer.Typer(help="Prepare a task's training data.", no_args_is_help=True)
-task_app.add_typer(prepare_app, name="prepare")
+task_app = typer.Typer(help="Task plugins: prepare training data.", no_args_is_help=True)
 
 
-def _unavailable(task: str, target: str, error: Exception) -> Callable[..., Any]:
-    def command() -> None:
-        raise typer.BadParameter(f"the {task!r} preparation command {target} could not be "
-                                 f"loaded: {error}")
-
-    command.__doc__ = f"(unavailable: {target} failed to load)"
-    return command
-
-
-def _load(target: str) -> Callable[..., Any]:
-    module, _, function = target.partition(":")
-    return getattr(importlib.import_module(module), function)
-
-
-for _task, _target in PREPARE_COMMANDS.items():
+def _option_value(text: str) -> Any:
     try:
-        _command = _load(_target)
-    except (ImportError, AttributeError) as _error:
-        _command = _unavailable(_task, _target, _error)
-    prepare_app.command(_task)(_command)
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def parse_options(items: list[str]) -> dict[str, Any]:
+    """``["key=value", ...]`` -> dict; values parsed as JSON when they are JSON."""
+    options: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"expected KEY=VALUE, found {item!r}", where="--option")
+        options[key.strip().replace("-", "_")] = _option_value(value)
+    return options
+
+
+def run_preparer(task: str, sources: list[Path], output: Path, **options: Any) -> Any:
+    if task not in PREPARERS:
+        raise ConfigError(f"unknown task {task!r}; known: {', '.join(sorted(PREPARERS))}",
+                          where="task prepare")
+    module_name, _, function = PREPARERS[task].partition(":")
+    return getattr(importlib.import_module(module_name), function)(sources, output, **options)
+
+
+@task_app.command()
+@user_errors
+def prepare(
+    task: str = typer.Argument(..., help=f"Task name: {', '.join(sorted(PREPARERS))}."),
+    sources: list[Path] = typer.Argument(..., help="Input files (CoNLL-U, text, ...)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Output file (e.g. train.spacy)."),
+    dev_output: Path | None = typer.Option(None, "--dev-output",
+                                           help="Also hold out a dev split here."),
+    dev_fraction: float = typer.Option(0.1, "--dev-fraction", help="Share held out as dev."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the dev split."),
+    option: list[str] = typer.Option([], "--option",
+                                     help="Task-specific KEY=VALUE (repeatable)."),
+) -> None:
+    """Turn raw sources into a task's training file(s) (spaCy DocBin)."""
+    options = parse_options(option)
+    if dev_output is not None:
+        options.update(dev_output=dev_output, dev_fraction=dev_fraction, seed=seed)
+    summary = run_preparer(task, list(sources), output, **options)
+    typer.echo(json.dumps(summary, indent=2, default=str))

@@ -1,0 +1,228 @@
+"""The ``lexiplug_die_dat`` pipeline component: predicts die/dat (and POS) for every target.
+
+Gold labels come from standard spaCy fields only, so ``spacy train`` carries them: the
+die/dat label is the reference token's own written form (the text is assumed correct) and
+the POS label is the reference ``token.pos_`` (PRON, DET or SCONJ; anything else, or none,
+as in raw text, masks the POS loss). Inference writes ``token._.die_dat`` and exposes
+``doc._.die_dat_issues``: the tokens whose written form disagrees with a confident prediction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from lexiplug.errors import ConfigError
+from spacy.language import Language
+from spacy.pipeline import TrainablePipe
+from spacy.tokens import Doc, Token
+from spacy.training import Example, validate_get_examples
+from thinc.api import Model, Optimizer, set_dropout_rate
+
+from .instances import POS_LABELS, TARGETS, target_mask, target_positions
+
+TOKEN_EXTENSION = "die_dat"
+DOC_EXTENSION = "die_dat_issues"
+CLASS_WEIGHTING = ("balanced", "none")
+
+
+def _issues(doc: Doc) -> list[Token]:
+    return [token for token in doc
+            if token._.get(TOKEN_EXTENSION) and token._.get(TOKEN_EXTENSION)["issue"]]
+
+
+def ensure_extensions() -> None:
+    if not Token.has_extension(TOKEN_EXTENSION):
+        Token.set_extension(TOKEN_EXTENSION, default=None)
+    if not Doc.has_extension(DOC_EXTENSION):
+        Doc.set_extension(DOC_EXTENSION, getter=_issues)
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def gold_labels(examples: Iterable[Example]) -> tuple[np.ndarray, np.ndarray]:
+    """die/dat (0 = die, 1 = dat, -1 = unaligned) and POS (index in POS_LABELS or -1) labels
+    of every instance of the examples' predicted docs, in instance order."""
+    forms: list[int] = []
+    tags: list[int] = []
+    for eg in examples:
+        positions = np.flatnonzero(target_mask(eg.predicted))
+        if positions.size == 0:
+            continue
+        orths = eg.get_aligned("ORTH", as_string=True)
+        pos = eg.get_aligned("POS", as_string=True) if eg.reference.has_annotation("POS") else None
+        for i in positions:
+            orth = orths[i]
+            form = orth.lower() if isinstance(orth, str) else ""
+            forms.append(TARGETS.index(form) if form in TARGETS else -1)
+            tag = pos[i] if pos is not None else None
+            tags.append(POS_LABELS.index(tag) if tag in POS_LABELS else -1)
+    return np.asarray(forms, dtype=np.int64), np.asarray(tags, dtype=np.int64)
+
+
+class DieDat(TrainablePipe):
+    """die/dat classifier over masked context windows (see the module docstring)."""
+
+    def __init__(
+        self,
+        vocab: Any,
+        model: Model,
+        name: str = "die_dat",
+        *,
+        threshold: float = 0.8,
+        pos_loss_weight: float = 1.0,
+        class_weighting: str = "balanced",
+        scorer: Callable | None = None,
+    ) -> None:
+        if class_weighting not in CLASS_WEIGHTING:
+            raise ConfigError(f"expected one of {CLASS_WEIGHTING}, found {class_weighting!r}",
+                              where=f"components.{name}.class_weighting")
+        if not 0.5 <= threshold <= 1.0:
+            raise ConfigError(f"expected a probability in [0.5, 1], found {threshold!r}",
+                              where=f"components.{name}.threshold")
+        if pos_loss_weight < 0:
+            raise ConfigError(f"expected a weight >= 0, found {pos_loss_weight!r}",
+                              where=f"components.{name}.pos_loss_weight")
+        ensure_extensions()
+        self.vocab = vocab
+        self.model = model
+        self.name = name
+        self.scorer = scorer
+        self.cfg: dict[str, Any] = {
+            "threshold": threshold, "pos_loss_weight": pos_loss_weight,
+            "class_weighting": class_weighting, "class_weights": [1.0, 1.0],
+        }
+
+    @property
+    def n_pos(self) -> int:
+        return int(self.model.attrs.get("n_pos", 0))
+
+    # -- inference -------------------------------------------------------------------------
+
+    def predict(self, docs: Iterable[Doc]) -> np.ndarray:
+        docs = list(docs)
+        logits = self.model.predict(docs)
+        return np.asarray(self.model.ops.to_numpy(logits), dtype=np.float32)
+
+    def set_annotations(self, docs: Iterable[Doc], logits: np.ndarray) -> None:
+        docs = list(docs)
+        doc_index, token_index = target_positions(docs)
+        if doc_index.size == 0:
+            return
+        probs = softmax(logits[:, :2])
+        choice = probs.argmax(axis=1)
+        pos_probs = softmax(logits[:, 2:]) if logits.shape[1] > 2 else None
+        threshold = float(self.cfg["threshold"])
+        for row, (d, t) in enumerate(zip(doc_index.tolist(), token_index.tolist(), strict=True)):
+            token = docs[d][t]
+            form = TARGETS[int(choice[row])]
+            prob = float(probs[row, choice[row]])
+            written = token.lower_
+            record: dict[str, Any] = {
+                "form": form, "prob": round(prob, 4), "written": written,
+                "issue": written != form and prob >= threshold,
+            }
+            if pos_probs is not None:
+                best = int(pos_probs[row].argmax())
+                record["pos"] = POS_LABELS[best]
+                record["pos_prob"] = round(float(pos_probs[row, best]), 4)
+            token._.set(TOKEN_EXTENSION, record)
+
+    # -- training --------------------------------------------------------------------------
+
+    def update(
+        self,
+        examples: Iterable[Example],
+        *,
+        drop: float = 0.0,
+        sgd: Optimizer | None = None,
+        losses: dict[str, float] | None = None,
+    ) -> dict[str, float]:
+        losses = {} if losses is None else losses
+        losses.setdefault(self.name, 0.0)
+        examples = list(examples)
+        forms, tags = gold_labels(examples)
+        if forms.size == 0:
+            return losses
+        set_dropout_rate(self.model, drop)
+        logits, backprop = self.model.begin_update([eg.predicted for eg in examples])
+        loss, d_logits = self.loss_and_gradient(logits, forms, tags)
+        backprop(d_logits)
+        if sgd is not None:
+            self.finish_update(sgd)
+        losses[self.name] += loss
+        return losses
+
+    def get_loss(self, examples: Iterable[Example], scores: Any) -> tuple[float, Any]:
+        forms, tags = gold_labels(examples)
+        return self.loss_and_gradient(scores, forms, tags)
+
+    def loss_and_gradient(self, logits: Any, forms: np.ndarray, tags: np.ndarray
+                          ) -> tuple[float, Any]:
+        """Weighted cross-entropy on die/dat plus ``pos_loss_weight`` x masked POS
+        cross-entropy, both averaged over the batch's instances; returns (loss, d_logits)."""
+        ops = self.model.ops
+        host = np.asarray(ops.to_numpy(logits), dtype=np.float32)
+        n = host.shape[0]
+        grad = np.zeros_like(host)
+        valid = forms >= 0
+        denominator = max(int(valid.sum()), 1)
+        weights = np.asarray(self.cfg["class_weights"], dtype=np.float32)[np.maximum(forms, 0)]
+        weights = weights * valid
+        probs = softmax(host[:, :2])
+        onehot = np.eye(2, dtype=np.float32)[np.maximum(forms, 0)]
+        grad[:, :2] = (probs - onehot) * weights[:, None] / denominator
+        picked = probs[np.arange(n), np.maximum(forms, 0)]
+        loss = float(-(weights * np.log(np.maximum(picked, 1e-9))).sum() / denominator)
+        if host.shape[1] > 2:
+            lam = float(self.cfg["pos_loss_weight"])
+            has_pos = (tags >= 0).astype(np.float32)
+            pos_probs = softmax(host[:, 2:])
+            pos_onehot = np.eye(host.shape[1] - 2, dtype=np.float32)[np.maximum(tags, 0)]
+            grad[:, 2:] = lam * (pos_probs - pos_onehot) * has_pos[:, None] / denominator
+            pos_picked = pos_probs[np.arange(n), np.maximum(tags, 0)]
+            loss += lam * float(-(has_pos * np.log(np.maximum(pos_picked, 1e-9))).sum()
+                                / denominator)
+        return loss, ops.asarray2f(grad)
+
+    def initialize(self, get_examples: Callable[[], Iterable[Example]], *,
+                   nlp: Language | None = None) -> None:
+        """Builds the network; with ``class_weighting = "balanced"`` weights each class by
+        n / (2 * n_class) over the training examples' instances."""
+        validate_get_examples(get_examples, f"{self.name}.initialize")
+        if self.cfg["class_weighting"] == "balanced":
+            forms, _ = gold_labels(get_examples())
+            counts = np.bincount(forms[forms >= 0], minlength=2).astype(np.float64)
+            if counts.min() > 0:
+                self.cfg["class_weights"] = (counts.sum() / (2 * counts)).round(6).tolist()
+        sample = [eg.predicted for eg in islice(get_examples(), 10)]
+        self.model.initialize(X=sample)
+
+    def add_label(self, label: str) -> int:
+        raise NotImplementedError("die_dat has fixed labels (die, dat; PRON, DET, SCONJ)")
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return TARGETS
+
+    # -- serialisation: build the torch layer before loading weights into it -----------------
+
+    def _ensure_built(self) -> None:
+        if not self.model.layers:
+            self.model.attrs["skip_pretrained"] = True
+            self.model.initialize()
+
+    def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = tuple()) -> DieDat:
+        self._ensure_built()
+        return super().from_bytes(bytes_data, exclude=exclude)
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = tuple()) -> DieDat:
+        self._ensure_built()
+        return super().from_disk(path, exclude=exclude)

@@ -1,0 +1,141 @@
+"""``lexiplug task prepare die_dat SOURCES... --output FILE.spacy``: DocBins for ``spacy train``.
+
+Sources: CoNLL-U files (gold UPOS goes into ``token.pos_``, so the multitask POS head has
+labels) and plain-text files, one sentence a line (die/dat labels only: the written form is
+the label, self-supervised). ``sentences_per_doc`` consecutive sentences of one file make one
+Doc with sentence boundaries, so the left context window can reach the previous sentence;
+only Docs holding at least one die/dat are kept. ``dev_output`` holds out a seeded
+``dev_fraction`` of the Docs (e.g. 10% of LassySmall v1.3 train for early stopping).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from lexiplug.errors import ConfigError, FormatError
+
+from .instances import TARGETS
+
+_HAS_TARGET = re.compile(r"\b(?:die|dat)\b", re.IGNORECASE)
+
+Sentence = tuple[list[str], list[bool], list[str] | None]  # words, spaces, UPOS or None
+
+
+def _conllu_sentences(path: Path) -> Iterator[Sentence]:
+    from lexiplug.plugins.datasets.readers_conllu import read_conllu
+
+    for sentence in read_conllu(path):
+        spaces = [True] * len(sentence.forms)
+        spaces[-1] = False
+        tags = [tag if tag != "_" else "" for tag in sentence.upos]
+        yield sentence.forms, spaces, tags
+
+
+def _text_sentences(path: Path, tokenizer: Any) -> Iterator[Sentence]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as error:
+        raise FormatError(f"expected UTF-8 text ({error.reason})", path=path) from None
+    for doc in tokenizer.pipe(line.strip() for line in lines if line.strip()):
+        words = [t.text for t in doc if not t.is_space]
+        spaces = [bool(t.whitespace_) for t in doc if not t.is_space]
+        if words:
+            yield words, spaces, None
+
+
+def _docs_of(path: Path, nlp: Any, sentences_per_doc: int) -> Iterator[Any]:
+    from spacy.tokens import Doc
+
+    is_conllu = path.suffix.lower() == ".conllu"
+    sentences = _conllu_sentences(path) if is_conllu else _text_sentences(path, nlp.tokenizer)
+    group: list[Sentence] = []
+
+    def flush() -> Any:
+        words = [w for s in group for w in s[0]]
+        if not any(_HAS_TARGET.fullmatch(w) for w in words):
+            return None
+        spaces = [sp for s in group for sp in [*s[1][:-1], True]]
+        spaces[-1] = False
+        starts = [i == 0 for s in group for i in range(len(s[0]))]
+        pos = [t for s in group for t in s[2]] if is_conllu else None  # type: ignore[union-attr]
+        return Doc(nlp.vocab, words=words, spaces=spaces, sent_starts=starts,
+                   pos=[p or None for p in pos] if pos is not None and any(pos) else None)
+
+    for sentence in sentences:
+        group.append(sentence)
+        if len(group) == sentences_per_doc:
+            doc = flush()
+            group = []
+            if doc is not None:
+                yield doc
+    if group:
+        doc = flush()
+        if doc is not None:
+            yield doc
+
+
+def count_instances(docs: Sequence[Any]) -> dict[str, int]:
+    counts = dict.fromkeys(TARGETS, 0)
+    for doc in docs:
+        for token in doc:
+            if token.lower_ in counts:
+                counts[token.lower_] += 1
+    return counts
+
+
+def _write(docs: Sequence[Any], output: Path) -> None:
+    from lexiplug.atomic import atomic_path
+    from spacy.tokens import DocBin
+
+    with atomic_path(output) as tmp:
+        DocBin(attrs=["ORTH", "POS", "SENT_START"], docs=docs).to_disk(tmp)
+
+
+def prepare(
+    sources: Sequence[str | Path],
+    output: str | Path,
+    *,
+    dev_output: str | Path | None = None,
+    dev_fraction: float = 0.1,
+    seed: int = 0,
+    sentences_per_doc: int = 2,
+    **unknown: Any,
+) -> dict[str, Any]:
+    """Write the die/dat DocBin(s); returns counts per output file."""
+    import spacy
+
+    if unknown:
+        raise ConfigError(f"unknown option(s) {sorted(unknown)}; die_dat takes dev_output, "
+                          "dev_fraction, seed, sentences_per_doc", where="task prepare die_dat")
+    if sentences_per_doc < 1:
+        raise ConfigError(f"expected >= 1, found {sentences_per_doc}", where="sentences_per_doc")
+    if dev_output is not None and not 0.0 < dev_fraction < 1.0:
+        raise ConfigError(f"expected a fraction in (0, 1), found {dev_fraction}",
+                          where="dev_fraction")
+    if not sources:
+        raise ConfigError("expected at least one source file", where="task prepare die_dat")
+    nlp = spacy.blank("nl")
+    docs: list[Any] = []
+    for raw in sources:
+        path = Path(raw)
+        if not path.is_file():
+            raise FormatError("source file not found", path=path)
+        docs.extend(_docs_of(path, nlp, sentences_per_doc))
+    splits: dict[Path, list[Any]] = {Path(output): docs}
+    if dev_output is not None:
+        order = np.random.default_rng(seed).permutation(len(docs))
+        n_dev = max(1, round(dev_fraction * len(docs))) if docs else 0
+        dev_ids = set(order[:n_dev].tolist())
+        splits = {
+            Path(output): [d for i, d in enumerate(docs) if i not in dev_ids],
+            Path(dev_output): [d for i, d in enumerate(docs) if i in dev_ids],
+        }
+    summary: dict[str, Any] = {}
+    for path, split_docs in splits.items():
+        _write(split_docs, path)
+        summary[str(path)] = {"docs": len(split_docs), **count_instances(split_docs)}
+    return summary
