@@ -99,7 +99,8 @@ def test_bitcipher_sum_is_cooccurrence_times_cipher(encoded) -> None:  # type: i
     from lexiplug.plugins.static.bitcipher import cipher_codes, cipher_matrix
 
     vectors = registry.embedders.get("lexiplug.bitcipher.v1")(
-        bits=12, window=2, min_count=1, transform="none", standardize=False, progress=False
+        bits=12, window=2, min_count=1, transform="none", standardize=False, progress=False,
+        weighting="flat",
     ).fit(encoded)
     cipher = cipher_matrix(cipher_codes(len(encoded.vocab.words), 12))
     expected = np.zeros_like(vectors.matrix)

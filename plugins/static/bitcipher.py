@@ -85,7 +85,7 @@ class BitCipherParams:
     min_count: int = 5
     max_vocab: int | None = None
     aggregation: str = "sum"
-    weighting: str = "flat"
+    weighting: str = "harmonic"
     transform: str = "log_prob"
     context_weights: str = "count"
     smoothing: float = 0.1
@@ -205,7 +205,7 @@ class BitCipherEmbedder:
 
 def bitcipher_v1(
     bits: int = 100, window: int = 5, min_count: int = 5, max_vocab: int | None = None,
-    aggregation: str = "sum", weighting: str = "flat", transform: str = "log_prob",
+    aggregation: str = "sum", weighting: str = "harmonic", transform: str = "log_prob",
     context_weights: str = "count", smoothing: float = 0.1, standardize: bool = True,
     memory_budget_mb: int = 512, progress: bool = True,
 ) -> BitCipherEmbedder:

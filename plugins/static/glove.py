@@ -61,6 +61,7 @@ class GloveParams:
     epochs: int = 15
     batch_size: int = 32768
     grad_clip: float = 100.0
+    initial_accumulator: float = 1.0
     output_vectors: str = "sum"
     seed: int = 1
     workers: int = 2  # accepted for a uniform interface; the numpy engine runs in one thread
@@ -81,6 +82,8 @@ class GloveParams:
         require(self.alpha > 0, "alpha", "a positive number", self.alpha)
         require(self.learning_rate > 0, "learning_rate", "a positive number", self.learning_rate)
         require(self.grad_clip > 0, "grad_clip", "a positive number", self.grad_clip)
+        require(self.initial_accumulator > 0, "initial_accumulator", "a positive number",
+                self.initial_accumulator)
 
     def fingerprint(self) -> dict[str, Any]:
         """What a checkpoint must agree on to be resumed (epochs may grow, workers change)."""
@@ -176,7 +179,7 @@ class GloveEmbedder:
         state = {"W": uniform(n_words, dim), "C": uniform(n_words, dim),
                  "bw": uniform(n_words), "bc": uniform(n_words)}
         for name in _PARAM_NAMES:
-            state[f"g{name}"] = np.ones_like(state[name])
+            state[f"g{name}"] = np.full_like(state[name], p.initial_accumulator)
         self.losses = []
         return state, 0
 
@@ -321,7 +324,8 @@ def glove_v1(
     vector_size: int = 100, window: int = 10, min_count: int = 5, max_vocab: int | None = None,
     symmetric: bool = True, weighting: str = "harmonic", x_max: float = 100.0,
     alpha: float = 0.75, learning_rate: float = 0.2, epochs: int = 15, batch_size: int = 32768,
-    grad_clip: float = 100.0, output_vectors: str = "sum", seed: int = 1, workers: int = 2,
+    grad_clip: float = 100.0, initial_accumulator: float = 1.0, output_vectors: str = "sum",
+    seed: int = 1, workers: int = 2,
     memory_budget_mb: int = 512, checkpoint_dir: str | None = None, resume: bool = False,
     progress: bool = True,
 ) -> GloveEmbedder:
@@ -330,6 +334,7 @@ def glove_v1(
         vector_size=vector_size, window=window, min_count=min_count, max_vocab=max_vocab,
         symmetric=symmetric, weighting=weighting, x_max=x_max, alpha=alpha,
         learning_rate=learning_rate, epochs=epochs, batch_size=batch_size, grad_clip=grad_clip,
+        initial_accumulator=initial_accumulator,
         output_vectors=output_vectors, seed=seed, workers=workers,
         memory_budget_mb=memory_budget_mb, checkpoint_dir=checkpoint_dir, resume=resume,
         progress=progress,
