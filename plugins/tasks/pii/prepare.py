@@ -14,11 +14,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from lexiplug.errors import FormatError
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin, Span
 from spacy.util import filter_spans
-
-from lexiplug.errors import FormatError
 
 from .generate import generate_posts
 from .labels import HANDLE_LABEL, map_label
@@ -179,7 +178,6 @@ def prepare_pii(output: str | Path, *, n_generated: int = 3000, test_fraction: f
                 seed: int = 0, spans_key: str = "pii") -> dict[str, int]:
     """Write the pretraining and fine-tuning DocBins into ``output``; returns doc counts."""
     import spacy
-
     from lexiplug.data.resolver import resolve_data_path
 
     nlp = spacy.blank("en")

@@ -1,0 +1,134 @@
+"""PII task: GCN layer, BIO decoding, pattern recogniser, label mapping, redaction."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lexiplug.plugins.tasks.pii.bio import (
+    is_well_formed,
+    spans_from_tags,
+    tags_from_spans,
+    viterbi_decode,
+)
+from lexiplug.plugins.tasks.pii.labels import PII_LABELS, bio_tags, labels_annotated_by, map_label
+from lexiplug.plugins.tasks.pii.patterns import find_patterns, iban_checksum_ok, luhn_ok
+
+TAGS = bio_tags(PII_LABELS)
+
+
+def test_gcn_layer_matches_hand_computed_graph() -> None:
+    torch = pytest.importorskip("torch")
+    import spacy
+    from lexiplug.plugins.tasks.pii.features import dependency_edges
+    from lexiplug.plugins.tasks.pii.model import GCNLayer
+    from spacy.tokens import Doc
+
+    # path graph 0 <- 1 -> 2 (token 1 is the root), plus an isolated-root doc of one token
+    doc = Doc(spacy.blank("en").vocab, words=["a", "b", "c"], heads=[1, 1, 1],
+              deps=["x", "ROOT", "y"])
+    edges = torch.from_numpy(dependency_edges(doc))
+    layer = GCNLayer(2, 2)
+    with torch.no_grad():
+        layer.linear.weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 2.0]]))
+        layer.bias.copy_(torch.tensor([0.5, -10.0]))
+    h = torch.tensor([[1.0, 1.0], [2.0, 0.0], [4.0, -1.0]])
+    # W h = [[1,2],[2,0],[4,-2]]; Ã rows: 0:{0,1} 1:{0,1,2} 2:{1,2}; d = [2,3,2]
+    expected = torch.tensor([
+        [(1 + 2) / 2 + 0.5, max((2 + 0) / 2 - 10.0, 0.0)],
+        [(1 + 2 + 4) / 3 + 0.5, 0.0],
+        [(2 + 4) / 2 + 0.5, 0.0],
+    ])
+    out = layer(h, edges)
+    assert torch.allclose(out, expected)
+
+
+def test_linear_chain_fallback_without_parse() -> None:
+    import spacy
+    from lexiplug.plugins.tasks.pii.features import dependency_edges
+
+    doc = spacy.blank("en")("one two three")
+    pairs = {tuple(p) for p in dependency_edges(doc).T.tolist()}
+    assert pairs == {(0, 0), (1, 1), (2, 2), (0, 1), (1, 0), (1, 2), (2, 1)}
+    assert dependency_edges(doc, linear_fallback=False).shape[1] == 3  # self loops only
+
+
+@settings(max_examples=60)
+@given(st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=6),
+       st.integers(min_value=0, max_value=2**32 - 1))
+def test_viterbi_output_is_always_well_formed(lengths: list[int], seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    scores = [rng.normal(size=(n, len(TAGS))) * 5 for n in lengths]
+    # push I- tags to win greedily, so the constraint has work to do
+    for s in scores:
+        s[:, 2::2] += 3.0
+    paths = viterbi_decode(scores, TAGS, max_cells=64)
+    assert [len(p) for p in paths] == lengths
+    for path in paths:
+        assert is_well_formed(path, TAGS)
+
+
+def test_viterbi_picks_best_legal_path() -> None:
+    tags = ("O", "B-X", "I-X")
+    log_probs = np.log(np.array([[0.1, 0.2, 0.7], [0.1, 0.1, 0.8]]))
+    (path,) = viterbi_decode([log_probs], tags)
+    assert path.tolist() == [1, 2]  # I-X cannot start; B-X I-X beats O I-X (illegal)
+
+
+def test_tags_spans_round_trip() -> None:
+    spans = [(0, 2, "PERSON"), (3, 4, "EMAIL"), (5, 8, "ADDRESS")]
+    ids = tags_from_spans(9, spans, TAGS)
+    assert spans_from_tags(ids, TAGS) == spans
+    assert is_well_formed(ids, TAGS)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("mail me: jan.de-vries+pii@mail.example.nl.", [("jan.de-vries+pii@mail.example.nl",
+                                                    "EMAIL")]),
+    ("ping @real_user but not foo@bar.com", [("@real_user", "USERNAME"),
+                                              ("foo@bar.com", "EMAIL")]),
+    ("see (https://example.org/a?b=1).", [("https://example.org/a?b=1", "URL")]),
+    ("bel +31 6 12345678 of 020-1234567", [("+31 6 12345678", "PHONE"),
+                                           ("020-1234567", "PHONE")]),
+    ("call +1 (415) 555-0132 now", [("+1 (415) 555-0132", "PHONE")]),
+    ("IBAN NL91 ABNA 0417 1643 00 ok", [("NL91 ABNA 0417 1643 00", "ID_NUMBER")]),
+    ("card 4111-1111-1111-1111!", [("4111-1111-1111-1111", "ID_NUMBER")]),
+    ("born 12/03/1990 at 10:30", []),
+    ("bad iban NL91ABNA0417164301, bad card 4111 1111 1111 1112", []),
+    ("just an @ sign and 2024", []),
+])
+def test_pattern_recogniser_tricky_cases(text: str, expected: list[tuple[str, str]]) -> None:
+    assert [(text[h.start:h.end], h.label) for h in find_patterns(text)] == expected
+
+
+def test_checksums() -> None:
+    assert iban_checksum_ok("GB82 WEST 1234 5698 7654 32")
+    assert not iban_checksum_ok("GB82 WEST 1234 5698 7654 33")
+    assert luhn_ok("4012888888881881") and not luhn_ok("4012888888881882")
+
+
+def test_label_mapping_is_documented_and_total() -> None:
+    assert map_label("presidio", "STREET_ADDRESS") == "ADDRESS"
+    assert map_label("presidio", "IBAN_CODE") == "ID_NUMBER"
+    assert map_label("presidio", "AGE") is None
+    assert map_label("wnut17", "person") == "PERSON"
+    assert map_label("btc", "ORG") == "ORGANIZATION"
+    assert set(labels_annotated_by("btc")) == {"PERSON", "ADDRESS", "ORGANIZATION", "USERNAME"}
+    from lexiplug.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        map_label("nope", "PERSON")
+
+
+def test_redact_replaces_spans_with_typed_placeholders() -> None:
+    import spacy
+    from lexiplug.plugins.tasks.pii import redact
+    from spacy.tokens import Span
+
+    doc = spacy.blank("en")("Mail anna@example.com or call Anna Smith today")
+    doc.spans["pii"] = [Span(doc, 1, 2, label="EMAIL"), Span(doc, 4, 6, label="PERSON")]
+    assert redact(doc) == "Mail [EMAIL] or call [PERSON] today"
+    empty = spacy.blank("en")("")
+    empty.spans["pii"] = []
+    assert redact(empty) == ""
