@@ -19,6 +19,7 @@ from lexiplug.errors import ConfigError
 PREPARERS: dict[str, str] = {
     "die_dat": "lexiplug.plugins.tasks.die_dat.prepare:prepare",
     "phenotype": "lexiplug.plugins.tasks.phenotype.prepare:prepare",
+    "pii": "lexiplug.plugins.tasks.pii.prepare:prepare",
 }
 
 task_app = typer.Typer(help="Task plugins: prepare training data.", no_args_is_help=True)

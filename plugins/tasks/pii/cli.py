@@ -1,4 +1,4 @@
-"""``lexiplug redact`` and the ``pii`` entry of ``lexiplug task prepare``.
+"""``lexiplug redact`` (the ``pii`` entry of ``lexiplug task prepare`` is ``prepare.prepare``).
 
 Heavy imports happen inside the commands, so ``lexiplug --help`` stays fast.
 """
@@ -38,20 +38,3 @@ def redact(
     with atomic_open(output, "w") as handle:
         handle.write(text)
 
-
-def prepare(
-    output: Path = typer.Option(Path("corpus/pii"), "--output", "-o",
-                                help="Folder for the DocBin files."),
-    n_generated: int = typer.Option(3000, "--n-generated", help="Faker posts (EN + NL)."),
-    test_fraction: float = typer.Option(0.2, "--test-fraction",
-                                        help="Share of presidio templates held out."),
-    seed: int = typer.Option(0, "--seed"),
-) -> None:
-    """Write the PII pretraining and fine-tuning DocBins (presidio split by template, Faker
-    posts, WNUT-17 and BTC train/dev)."""
-    from .prepare import prepare_pii
-
-    counts = prepare_pii(output, n_generated=n_generated, test_fraction=test_fraction,
-                         seed=seed)
-    for name, count in counts.items():
-        typer.echo(f"{output / name}: {count} docs")
