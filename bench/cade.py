@@ -48,13 +48,13 @@ def mean_pair_cos(vectors):
                           for a, b in itertools.combinations(vectors, 2)]))
 """
 
-CADE_SETUP = """
+CADE_SETUP = f"""
 warm = registry.embedders.get("lexiplug.cade.v1")(min_count=1, compass_epochs=1,
                                                   slice_epochs=1, workers=WORKERS)
-warm.fit({"a": [["x", "y", "z"]] * 20, "b": [["x", "z", "y"]] * 20})  # load compiled kernels
-cade = registry.embedders.get("lexiplug.cade.v1")(%s, sg=0, compass_epochs=5,
+warm.fit({{"a": [["x", "y", "z"]] * 20, "b": [["x", "z", "y"]] * 20}})  # load compiled kernels
+cade = registry.embedders.get("lexiplug.cade.v1")({PARAMS}, sg=0, compass_epochs=5,
                                                   slice_epochs=5, workers=WORKERS, seed=1)
-""" % PARAMS
+"""
 
 CADE_EXTRA = """dict(
     compass_seconds=cade.compass_seconds,
@@ -65,14 +65,14 @@ CADE_EXTRA = """dict(
     **{f"vocab_{k}": len(v) for k, v in out.items()},
 )"""
 
-GENSIM_WORK = """
-models, seconds = {}, {}
+GENSIM_WORK = f"""
+models, seconds = {{}}, {{}}
 for number, (name, encoded) in enumerate(slices.items()):
     embedder = registry.embedders.get("lexiplug.word2vec.v1")(
-        %s, sg=0, epochs=5, workers=WORKERS, seed=1 + number * SEED_STEP, progress=False)
+        {PARAMS}, sg=0, epochs=5, workers=WORKERS, seed=1 + number * SEED_STEP, progress=False)
     models[name] = embedder.fit(encoded)
     seconds[name] = embedder.train_seconds
-""" % PARAMS
+"""
 
 GENSIM_EXTRA = """dict(
     seconds=sum(seconds.values()),
@@ -139,7 +139,8 @@ def main() -> None:
         f"{n} {cade[f'men_diff_{n}']:+.3f}" for n in names) + " (goal within 0.03)")
     print(f"stable_median_cos: cade {cade['stable_median_cos']:.3f}, procrustes "
           f"{procrustes['stable_median_cos']:.3f} (independent seeds "
-          f"{independent_row['stable_median_cos']:.3f}), unaligned {gensim['stable_median_cos']:.3f} "
+          f"{independent_row['stable_median_cos']:.3f}), "
+          f"unaligned {gensim['stable_median_cos']:.3f} "
           "(goal: cade > 0.6 and > procrustes)")
     write_json(rows, args.json)
 

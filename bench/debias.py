@@ -125,8 +125,8 @@ def main() -> None:
                 after[f"{key}_change"] = round(after[key] - before[key], 4)
         rows += [before, after]
     print(machine_note())
-    metrics = ["vectors", "direct_bias", "direct_bias_neutral", "gender_specific_proj", "ws353", "simlex999",
-               "kmeans_purity", "knn_accuracy", "profession_neighbour_corr"]
+    metrics = ["vectors", "direct_bias", "direct_bias_neutral", "gender_specific_proj",
+               "ws353", "simlex999", "kmeans_purity", "knn_accuracy", "profession_neighbour_corr"]
     print_table(rows, metrics)
     for row in rows:
         if row["name"] == "after":

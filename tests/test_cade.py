@@ -109,3 +109,42 @@ def test_procrustes_bad_input() -> None:
         procrustes_v1().apply(a)
     with pytest.raises(ConfigError, match="anchor"):
         procrustes_v1(anchors=[])
+
+
+def test_shift_command_prints_movers_and_plots(tmp_path) -> None:
+    from lexiplug.cli.main import main
+
+    for name, topic in (("old", "river"), ("new", "money")):
+        lines = [" ".join(s) for s in slice_sentences(topic, 7, 600)]
+        (tmp_path / f"{name}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = tmp_path / "shift.cfg"
+    config.write_text(f"""
+[study]
+name = "shift_test"
+
+[corpora.old]
+@corpora = "lexiplug.text_file.v1"
+path = "{tmp_path / 'old.txt'}"
+
+[corpora.new]
+@corpora = "lexiplug.text_file.v1"
+path = "{tmp_path / 'new.txt'}"
+
+[embedders.cade]
+@embedders = "lexiplug.cade.v1"
+corpus = ["old", "new"]
+vector_size = 20
+window = 3
+negative = 5
+sample = 0.0
+""", encoding="utf-8")
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer), contextlib.suppress(SystemExit):
+        main(["shift", str(config), "--word", "bank", "--top", "3",
+              "--output", str(tmp_path / "plots")])
+    text = buffer.getvalue()
+    assert "old vs new" in text and "moved most:  bank" in text
+    assert (tmp_path / "plots" / "bank.png").stat().st_size > 1000

@@ -93,7 +93,7 @@ def test_edge_list_file_and_its_errors(tmp_path: Path) -> None:
     good = tmp_path / "g.tsv"
     good.write_text("# comment\nalpha\tbeta\t2\tsyn\nBeta\tgamma\n", encoding="utf-8")
     parsed = read_edge_list(good)
-    assert list(parsed)[0] == ("alpha", "beta", 2.0, "syn")
+    assert next(iter(parsed)) == ("alpha", "beta", 2.0, "syn")
     out = retrofit_v1(graph=str(good)).apply(space())
     assert out.metadata["retrofit"]["n_updated"] == 3  # "Beta" found as "beta"
     bad = tmp_path / "bad.tsv"

@@ -120,7 +120,8 @@ def hard_debias_v1(
     lower_fallback: bool = True,
 ) -> HardDebias:
     """Hard debiasing; lists default to debiaswe's (``gender_specific``: full/seed/list)."""
-    lists = debiaswe_lists() if definitional_pairs is None or equalize_pairs is None else None
+    lists: Any = (debiaswe_lists() if definitional_pairs is None or equalize_pairs is None
+                  else None)
     definitional = checked_pairs(
         lists.definitional_pairs if definitional_pairs is None else list(definitional_pairs),
         f"{WHERE}.definitional_pairs")

@@ -140,15 +140,28 @@ def name_words(name: str) -> list[str]:
     return list(dict.fromkeys(w for w in words if w not in STOPWORDS and len(w) > 2))
 
 
+_SINGULAR_ALREADY = frozenset({"pancreas", "meninges", "fungoides", "bronchus"})
+
+
+def _singular(word: str) -> str | None:
+    """The singular of a plural name word, or None (a crude rule, enough for these names)."""
+    if word in _SINGULAR_ALREADY or not word.endswith("s") or word.endswith(("ss", "us", "is")):
+        return None
+    if len(word) < 5:  # abbreviations: cns, mds
+        return None
+    if word.endswith(("uses", "sses")):  # sinuses
+        return word[:-2]
+    return word[:-1]
+
+
 def word_edges(terms: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
     edges: list[tuple[str, str, str]] = []
     names = [n for h, t, _ in terms for n in (h, t) if n.startswith(("group:", "site:"))]
     for node in dict.fromkeys(names):
         words = name_words(node.partition(":")[2])
         edges.extend((a, b, "same_term") for i, a in enumerate(words) for b in words[i + 1:])
-        for word in words:
-            if word.endswith("s") and not word.endswith(("ss", "us", "is")):
-                edges.append((word, word[:-1], "inflection"))
+        edges.extend((w, singular, "inflection") for w in words
+                     if (singular := _singular(w)) is not None)
     for head, tail, relation in terms:
         if relation == "group_site":
             group_words = name_words(head.partition(":")[2])

@@ -73,7 +73,13 @@ def train_word2vec(
     settings: Word2VecSettings, epochs: int, learn_context: bool, seed: int,
 ) -> float:
     """Train in place; returns the seconds spent in the kernels."""
-    from .w2v_kernels import train_chunk
+    try:
+        from .w2v_kernels import train_chunk
+    except ImportError as error:
+        from lexiplug.errors import TrainingError
+
+        raise TrainingError(f"CADE's trainer needs numba ({error}); install it with "
+                            "pip install 'lexiplug[cade]'", where="embedders.cade") from None
 
     ids = np.ascontiguousarray(ids, dtype=np.int32)
     offsets = np.ascontiguousarray(offsets, dtype=np.int64)
