@@ -25,6 +25,8 @@ def run(
 
     if not quiet:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
+        for chatty in ("gensim", "smart_open"):  # per-epoch lifecycle lines drown the report
+            logging.getLogger(chatty).setLevel(logging.WARNING)
     outcome = run_study(config, output=output, quiet=quiet, overrides=overrides or {})
     typer.echo(f"study {outcome.config.name!r}: {len(outcome.rows)} rows, "
                f"{len(outcome.scored)} results in {outcome.seconds:.1f} s")
