@@ -65,7 +65,8 @@ def ensure_presidio_venv() -> Path | None:
         subprocess.run([sys.executable, "-m", "venv", str(PRESIDIO_VENV)], check=True)
         site = next((PRESIDIO_VENV / "lib").glob("python*/site-packages"))
         base = next(p for p in sys.path if p.endswith("site-packages"))
-        (site / "_lexiplug_base.pth").write_text(base + "\n")
+        # addsitedir also runs that venv's .pth files (the editable lexiplug install)
+        (site / "_lexiplug_base.pth").write_text(f"import site; site.addsitedir({base!r})\n")
         subprocess.run([str(python), "-m", "pip", "install", "-q", "presidio-analyzer==2.2.366"],
                        check=True)
     return python
@@ -208,16 +209,16 @@ def main() -> None:
     finetune = examples_for(parser, sets["finetune"])
     widths = ({"lstm_width": 64, "gcn_width": 64, "hash_width": 32, "char_filters": 32}
               if args.quick else {})
-    epochs = (3, 3) if args.quick else (10, 6)
+    epochs = (6, 5) if args.quick else (10, 6)
     models: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
         for name, gcn_layers in (("lexiplug_pii", 2), ("no_gcn", 0)):
             config = {**widths, "gcn_layers": gcn_layers}
-            pre = train(PARSER, pretrain, epochs[0], config, 0.003)
-            fine = train(PARSER, finetune, epochs[1], config, 0.001, start_from=pre)
+            pre = train(PARSER, pretrain, epochs[0], config, 0.01)
+            fine = train(PARSER, finetune, epochs[1], config, 0.003, start_from=pre)
             models[name] = {"pretrained": pre, "finetuned": fine}
-        scratch = train(PARSER, finetune, epochs[1], {**widths, "gcn_layers": 2}, 0.003)
+        scratch = train(PARSER, finetune, epochs[1], {**widths, "gcn_layers": 2}, 0.01)
         models["no_pretrain"] = {"pretrained": scratch, "finetuned": scratch}
         print(f"trained in {time.perf_counter() - started:.0f} s", file=sys.stderr)
         presidio = None if args.no_presidio else ensure_presidio_venv()

@@ -110,6 +110,8 @@ class PIITagger(TrainablePipe):
     def gold_tag_ids(self, example: Example) -> np.ndarray:
         """Reference spans aligned to the predicted tokens, as BIO tag ids."""
         reference = example.reference.spans.get(self.spans_key, [])
+        for span in reference:  # reference docs may come from another vocab (a DocBin)
+            example.predicted.vocab.strings.add(span.label_)
         aligned = example.get_aligned_spans_y2x(reference, allow_overlap=True)
         aligned = sorted(aligned, key=lambda s: (s.start, -(s.end - s.start)))
         spans, last_end = [], 0
