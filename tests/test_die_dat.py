@@ -241,7 +241,7 @@ def test_pos_loss_is_masked_for_instances_without_pos(trained) -> None:
     _, grad = component.loss_and_gradient(logits, forms, tags)
     grad = np.asarray(grad)
     assert not grad[[0, 2], 2:].any() and grad[1, 2:].any()
-    w_die, w_dat = component.cfg["class_weights"]
+    w_die, _w_dat = component.cfg["class_weights"]
     assert grad[0, 0] == pytest.approx(-0.5 * w_die / 3)
 
 

@@ -1,0 +1,197 @@
+"""die/dat benchmark: majority baseline vs the binary and multitask BiLSTM components.
+
+    python bench/die_dat.py [--quick] [--json PATH] [--eval FILE.conllu ...] [--epochs N]
+
+Trains both configs with the real ``python -m spacy train`` (subprocess, offline) on UD Dutch
+LassySmall v1.3 train (90%; 10% held out as the early-stopping dev set) plus the raw Dutch
+sentences (NTREX, FLORES, Tatoeba; self-supervised), then evaluates on UD Dutch-Alpino dev
+(never on current LassySmall dev/test, which overlap v1.3 train). Rows: ``majority``,
+``binary``, ``multitask`` per dataset, with accuracy, balanced accuracy, pronoun-only accuracy
+(SCONJ "dat" excluded), a bootstrap 95% CI of accuracy, words/s of the whole pipeline, and
+POS accuracy for the multitask model; a McNemar exact test compares binary and multitask.
+The paper (Allein et al. 2020) reports 84.56% (binary) and 88.63% (multitask) on Europarl and
+SoNaR; see docs/die_dat.md for how that data differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import machine_note, print_table, write_json
+
+REPO = Path(__file__).resolve().parents[1]
+LASSY_TRAIN = "ud_dutch/legacy_UD1.3_LassySmall/nl_lassysmall-ud-train.conllu"
+RAW_TEXT = (
+    "dutch_text/ntrex128-nld/newstest2019-ref.nld.txt",
+    "dutch_text/flores200-devtest-nld/nld_Latn.devtest",
+    "dutch_text/tatoeba-nld/tatoeba_nld_unique.txt",
+)
+ALPINO_DEV = "ud_dutch/UD_Dutch-Alpino/nl_alpino-ud-dev.conllu"
+MODELS = ("binary", "multitask")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1 epoch each (about 3 minutes)")
+    parser.add_argument("--json", type=Path, default=None, help="write the rows as JSON here")
+    parser.add_argument("--eval", type=Path, action="append", default=[],
+                        help="another CoNLL-U file to evaluate on (repeatable)")
+    parser.add_argument("--epochs", type=int, default=None, help="training epochs (default 6)")
+    parser.add_argument("--workdir", type=Path, default=None, help="keep corpora/models here")
+    return parser.parse_args()
+
+
+def prepare_corpora(workdir: Path, eval_files: dict[str, Path]) -> dict[str, Path]:
+    from lexiplug.data.resolver import resolve_data_path
+    from lexiplug.plugins.tasks.die_dat.prepare import prepare
+
+    train_dir = workdir / "corpus" / "train"
+    paths = {"train": train_dir, "dev": workdir / "corpus" / "dev.spacy"}
+    if not (train_dir / "raw.spacy").exists():
+        prepare([resolve_data_path(LASSY_TRAIN)], train_dir / "lassy.spacy",
+                dev_output=paths["dev"], dev_fraction=0.1, seed=0)
+        prepare([resolve_data_path(p) for p in RAW_TEXT], train_dir / "raw.spacy")
+    for name, source in eval_files.items():
+        target = workdir / "corpus" / f"eval_{name}.spacy"
+        if not target.exists():
+            prepare([source], target)
+        paths[f"eval_{name}"] = target
+    return paths
+
+
+def train(model: str, paths: dict[str, Path], workdir: Path, epochs: int) -> tuple[Path, float]:
+    output = workdir / "runs" / model
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "spacy", "train", str(REPO / "configs" / f"die_dat_{model}.cfg"),
+         "--paths.train", str(paths["train"]), "--paths.dev", str(paths["dev"]),
+         "--output", str(output), "--training.max_epochs", str(epochs)],
+        capture_output=True, text=True, env=env,
+    )
+    seconds = time.perf_counter() - start
+    if result.returncode != 0:
+        raise RuntimeError(f"spacy train {model} failed:\n{result.stderr[-3000:]}")
+    return output / "model-best", seconds
+
+
+def evaluate(nlp: Any, eval_path: Path) -> tuple[Any, float, int]:
+    """Outcomes, words/s of ``nlp.pipe`` over the texts, and the word count."""
+    from lexiplug.plugins.tasks.die_dat.scorer import collect_outcomes
+    from spacy.tokens import DocBin
+    from spacy.training import Example
+
+    references = list(DocBin().from_disk(eval_path).get_docs(nlp.vocab))
+    texts = [doc.text for doc in references]
+    start = time.perf_counter()
+    predicted = list(nlp.pipe(texts, batch_size=256))
+    seconds = time.perf_counter() - start
+    n_words = sum(len(doc) for doc in predicted)
+    outcomes = collect_outcomes(Example(p, r) for p, r in zip(predicted, references, strict=True))
+    return outcomes, n_words / seconds, n_words
+
+
+def row_from(name: str, dataset: str, outcomes: Any, words_per_s: float | None) -> dict[str, Any]:
+    from lexiplug.evaluation.stats import bootstrap_ci
+    from lexiplug.plugins.tasks.die_dat.scorer import scores_from_outcomes
+
+    scores = scores_from_outcomes(outcomes)
+    correct = outcomes.correct.astype(np.float64)
+    ci = bootstrap_ci(lambda idx: float(correct[idx].mean()), correct.shape[0], seed=0)
+    row = {
+        "name": name, "dataset": dataset, "n_instances": int(correct.shape[0]),
+        "accuracy": scores["die_dat_acc"], "balanced_accuracy": scores["die_dat_balanced_acc"],
+        "pronoun_accuracy": scores["die_dat_pronoun_acc"],
+        "accuracy_ci_low": ci[0] if ci else None, "accuracy_ci_high": ci[1] if ci else None,
+        "words_per_s": words_per_s,
+    }
+    if scores["die_dat_pos_acc"] is not None:
+        row["pos_accuracy"] = scores["die_dat_pos_acc"]
+    return row
+
+
+def mcnemar(correct_a: np.ndarray, correct_b: np.ndarray) -> dict[str, float]:
+    """Exact McNemar test on the discordant pairs (two-sided binomial, p = 0.5)."""
+    from scipy.stats import binomtest
+
+    only_a = int((correct_a & ~correct_b).sum())
+    only_b = int((~correct_a & correct_b).sum())
+    n = only_a + only_b
+    p_value = binomtest(only_a, n, 0.5).pvalue if n else 1.0
+    return {"only_binary_correct": only_a, "only_multitask_correct": only_b,
+            "p_value": float(p_value)}
+
+
+def main() -> None:
+    args = parse_args()
+    import spacy
+    from lexiplug.data.resolver import resolve_data_path
+    from lexiplug.plugins.tasks.die_dat.scorer import Outcomes
+
+    epochs = args.epochs or (1 if args.quick else 6)
+    eval_files = {"alpino_dev": resolve_data_path(ALPINO_DEV)}
+    eval_files.update({path.stem: path for path in args.eval})
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="lexiplug_die_dat_"))
+    paths = prepare_corpora(workdir, eval_files)
+
+    from lexiplug.plugins.tasks.die_dat.instances import TARGET_HASHES
+    from spacy.attrs import LOWER
+    from spacy.tokens import DocBin
+
+    vocab = spacy.blank("nl").vocab
+    counts = np.zeros(2, dtype=np.int64)
+    for part in sorted(paths["train"].glob("*.spacy")):
+        for doc in DocBin().from_disk(part).get_docs(vocab):
+            lower = doc.to_array([LOWER]).reshape(-1)
+            counts += (lower[:, None] == TARGET_HASHES[None, :]).sum(axis=0)
+    majority = int(counts.argmax())
+    print(f"training instances: die {counts[0]}, dat {counts[1]}; majority = "
+          f"{('die', 'dat')[majority]}")
+
+    rows: list[dict[str, Any]] = []
+    correct: dict[tuple[str, str], np.ndarray] = {}
+    trained: dict[str, Path] = {}
+    train_seconds: dict[str, float] = {}
+    for model in MODELS:
+        trained[model], train_seconds[model] = train(model, paths, workdir, epochs)
+        print(f"trained {model} in {train_seconds[model]:.0f} s ({epochs} epochs)")
+    for dataset in eval_files:
+        eval_path = paths[f"eval_{dataset}"]
+        outcomes = None
+        for model in MODELS:
+            nlp = spacy.load(trained[model])
+            outcomes, words_per_s, _ = evaluate(nlp, eval_path)
+            row = row_from(model, dataset, outcomes, words_per_s)
+            row["train_seconds"] = round(train_seconds[model], 1)
+            rows.append(row)
+            correct[(model, dataset)] = outcomes.correct
+        assert outcomes is not None
+        base = Outcomes(outcomes.gold, np.full_like(outcomes.gold, majority), outcomes.gold_pos,
+                        np.full(outcomes.gold.shape[0], "", dtype=str))
+        rows.insert(len(rows) - len(MODELS), row_from("majority", dataset, base, None))
+        test = mcnemar(correct[("binary", dataset)], correct[("multitask", dataset)])
+        print(f"{dataset}: McNemar binary vs multitask: {test}")
+        rows.append({"name": "mcnemar_binary_vs_multitask", "dataset": dataset, **test})
+
+    print(f"\n{machine_note()}; {epochs} epochs; workdir {workdir}")
+    metrics = ["dataset", "n_instances", "accuracy", "balanced_accuracy", "pronoun_accuracy",
+               "accuracy_ci_low", "accuracy_ci_high", "pos_accuracy", "words_per_s",
+               "train_seconds"]
+    print_table([r for r in rows if "accuracy" in r], metrics)
+    print("paper (Europarl/SoNaR, not comparable data): binary 0.8456, multitask 0.8863 "
+          "(POS 0.8773)")
+    write_json(rows, args.json)
+
+
+if __name__ == "__main__":
+    main()
