@@ -91,8 +91,12 @@ def main() -> None:
     rows[1]["ratio"] = round(rows[1]["sentences_per_s"] / rows[0]["sentences_per_s"], 3)
     print(f"{n_sentences} Gutenberg sentences, all-MiniLM-L6-v2, batch {BATCH_SIZE}, CPU")
     print(machine_note())
-    print_table(rows, metrics=["sentences_per_s", "seconds", "peak_mb", "max_abs_diff"],
-                baseline="sentence_transformers", higher_is_better=True)
+    print_table(
+        rows,
+        metrics=["sentences_per_s", "seconds", "peak_mb", "max_abs_diff"],
+        baseline="sentence_transformers",
+        higher_is_better=True,
+    )
     write_json(rows, args.json)
 
 
