@@ -91,7 +91,7 @@ def prepare_corpus(folder: Path, quick: bool) -> Path:
 
 
 def train_row(name: str, engine: str, kwargs: dict[str, Any], corpus: Path,
-              dump: Path) -> dict[str, Any]:
+              dump: Path, repeat: int = 1) -> dict[str, Any]:
     constants = f"PATH = {str(corpus)!r}\nKWARGS = {kwargs!r}\nDUMP = {str(dump)!r}\n"
     if engine == "gensim":
         setup = constants + _DUMP + _GENSIM_SETUP
@@ -100,7 +100,8 @@ def train_row(name: str, engine: str, kwargs: dict[str, Any], corpus: Path,
         setup = constants + f"NAME = {engine!r}\n" + _DUMP + _OURS_SETUP
         work, extra = _OURS_WORK, "_dump(vectors.keys, vectors.matrix)"
     env = {"PYTHONHASHSEED": "0", "TQDM_DISABLE": "1"}
-    return measure_in_subprocess(name, setup=setup, work=work, extra=extra, env=env)
+    return measure_in_subprocess(name, setup=setup, work=work, extra=extra, env=env,
+                                 repeat=repeat)
 
 
 def score(dump: Path) -> dict[str, float | None]:
@@ -136,7 +137,7 @@ def main() -> None:
         for name in wanted:
             engine, kwargs = specs[name]
             dump = Path(folder) / name
-            row = train_row(name, engine, kwargs, corpus, dump)
+            row = train_row(name, engine, kwargs, corpus, dump, repeat=args.repeat)
             row.update(score(dump))
             rows.append(row)
             print(f"{name}: {row['seconds']:.1f} s, MEN {row['men']}", flush=True)
