@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import atomic_open
-from .errors import ConfigError, DataNotFoundError, LexiplugError, TrainingError
+from .errors import ConfigError, DataNotFoundError, TrainingError
 
 logger = logging.getLogger(__name__)
 
@@ -163,4 +163,4 @@ def _validation_message(error: Exception) -> str:
     return f"{title}: {'; '.join(parts)}" if parts else str(error)
 
 
-__all__ = ["LexiplugError", "load_training_config", "train_from_config"]
+__all__ = ["load_training_config", "resolve_training_objects", "train_from_config"]
