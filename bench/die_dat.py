@@ -48,6 +48,9 @@ def parse_args() -> argparse.Namespace:
                         help="another CoNLL-U file to evaluate on (repeatable)")
     parser.add_argument("--epochs", type=int, default=None, help="training epochs (default 6)")
     parser.add_argument("--workdir", type=Path, default=None, help="keep corpora/models here")
+    parser.add_argument("--override", action="append", default=[],
+                        help="spacy train override SECTION.KEY=VALUE for both models "
+                             "(repeatable), e.g. components.die_dat.model.lexicon_features=false")
     return parser.parse_args()
 
 
@@ -69,14 +72,17 @@ def prepare_corpora(workdir: Path, eval_files: dict[str, Path]) -> dict[str, Pat
     return paths
 
 
-def train(model: str, paths: dict[str, Path], workdir: Path, epochs: int) -> tuple[Path, float]:
+def train(model: str, paths: dict[str, Path], workdir: Path, epochs: int,
+          overrides: list[str]) -> tuple[Path, float]:
     output = workdir / "runs" / model
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     start = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "spacy", "train", str(REPO / "configs" / f"die_dat_{model}.cfg"),
          "--paths.train", str(paths["train"]), "--paths.dev", str(paths["dev"]),
-         "--output", str(output), "--training.max_epochs", str(epochs)],
+         "--output", str(output), "--training.max_epochs", str(epochs),
+         *[part for item in overrides for part in ("--" + item.split("=", 1)[0],
+                                                   item.split("=", 1)[1])]],
         capture_output=True, text=True, env=env,
     )
     seconds = time.perf_counter() - start
@@ -163,7 +169,8 @@ def main() -> None:
     trained: dict[str, Path] = {}
     train_seconds: dict[str, float] = {}
     for model in MODELS:
-        trained[model], train_seconds[model] = train(model, paths, workdir, epochs)
+        trained[model], train_seconds[model] = train(model, paths, workdir, epochs,
+                                                     args.override)
         print(f"trained {model} in {train_seconds[model]:.0f} s ({epochs} epochs)")
     for dataset in eval_files:
         eval_path = paths[f"eval_{dataset}"]
@@ -183,7 +190,7 @@ def main() -> None:
         print(f"{dataset}: McNemar binary vs multitask: {test}")
         rows.append({"name": "mcnemar_binary_vs_multitask", "dataset": dataset, **test})
 
-    print(f"\n{machine_note()}; {epochs} epochs; workdir {workdir}")
+    print(f"\n{machine_note()}; {epochs} epochs; overrides {args.override}; workdir {workdir}")
     metrics = ["dataset", "n_instances", "accuracy", "balanced_accuracy", "pronoun_accuracy",
                "accuracy_ci_low", "accuracy_ci_high", "pos_accuracy", "words_per_s",
                "train_seconds"]

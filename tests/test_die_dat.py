@@ -286,3 +286,26 @@ def test_scorer_metrics_from_known_predictions() -> None:
     assert scores["die_dat_pos_acc"] == pytest.approx(3 / 4)
     assert scores["die_dat_per_type"]["die"] == pytest.approx({"p": 0.5, "r": 0.5, "f": 0.5})
     assert score_die_dat([])["die_dat_acc"] is None
+
+
+def test_article_lexicon_counts_words_after_de_and_het() -> None:
+    from lexiplug.plugins.tasks.die_dat.instances import article_lexicon, word_bucket
+
+    nlp = _shared_nlp()
+    docs = [nlp("het huis en het grote huis"), nlp("de man zag de man"), nlp("het")]
+    table = article_lexicon(docs, 512)
+    huis, man = word_bucket("huis", 512), word_bucket("man", 512)
+    assert table[huis, 1] == pytest.approx(np.log1p(2)) and table[huis, 0] == 0
+    assert table[man, 0] == pytest.approx(np.log1p(2)) and table[man, 1] == 0
+    assert table[huis, 2] > 0 > table[man, 2]
+    assert not table[:2].any()  # PAD and MASK rows
+
+
+def test_lexicon_is_filled_at_initialize_and_saved(trained, tmp_path) -> None:
+    nlp, _ = trained
+    module = nlp.get_pipe("lexiplug_die_dat").model.layers[0].shims[0]._model
+    assert float(module.lexicon.abs().sum()) > 0
+    nlp.to_disk(tmp_path / "pipe")
+    loaded = spacy.load(tmp_path / "pipe").get_pipe("lexiplug_die_dat")
+    np.testing.assert_array_equal(loaded.model.layers[0].shims[0]._model.lexicon.numpy(),
+                                  module.lexicon.numpy())

@@ -41,6 +41,7 @@ def build_die_dat_bilstm(
     context_window: int = 15,
     pretrained: Callable[[], Any] | None = None,
     torch_threads: int = 0,
+    lexicon_features: bool = True,
 ) -> Model[list[Doc], Floats2d]:
     """Binary (``multitask = false``) or die/dat + POS multitask BiLSTM.
 
@@ -49,6 +50,8 @@ def build_die_dat_bilstm(
     ``torch_threads``: when > 0, torch's intra-op thread count (set at init; it is a process
     setting). These LSTMs are small: on a shared, loaded CPU one thread trained 5-10x faster
     than two, because waiting threads spin. 0 leaves torch's default.
+    ``lexicon_features``: add each context word's de/het article statistics from the training
+    text (``instances.article_lexicon``, filled by the component's ``initialize``).
     """
     _check_positive(n_word_buckets=n_word_buckets, n_suffix_buckets=n_suffix_buckets,
                     embed_width=embed_width, hidden_width=hidden_width, n_layers=n_layers,
@@ -65,7 +68,7 @@ def build_die_dat_bilstm(
         "n_word_buckets": n_word_buckets, "n_suffix_buckets": n_suffix_buckets,
         "embed_width": embed_width, "hidden_width": hidden_width, "n_layers": n_layers,
         "dense_width": dense_width, "dropout": dropout, "sentence_window": sentence_window,
-        "n_pos": n_pos,
+        "n_pos": n_pos, "lexicon_features": lexicon_features,
     }
 
     def init(model: Model, X: Any = None, Y: Any = None) -> None:
@@ -102,6 +105,7 @@ def build_die_dat_bilstm(
             "windows": (sentence_window, context_window),
             "buckets": (n_word_buckets, n_suffix_buckets),
             "n_pos": n_pos,
+            "lexicon_features": lexicon_features,
         },
     )
 

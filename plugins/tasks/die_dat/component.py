@@ -194,7 +194,8 @@ class DieDat(TrainablePipe):
 
     def initialize(self, get_examples: Callable[[], Iterable[Example]], *,
                    nlp: Language | None = None) -> None:
-        """Builds the network; with ``class_weighting = "balanced"`` weights each class by
+        """Builds the network and, with ``lexicon_features``, fills its de/het article table
+        from the training text; with ``class_weighting = "balanced"`` weights each class by
         n / (2 * n_class) over the training examples' instances."""
         validate_get_examples(get_examples, f"{self.name}.initialize")
         if self.cfg["class_weighting"] == "balanced":
@@ -204,6 +205,13 @@ class DieDat(TrainablePipe):
                 self.cfg["class_weights"] = (counts.sum() / (2 * counts)).round(6).tolist()
         sample = [eg.predicted for eg in islice(get_examples(), 10)]
         self.model.initialize(X=sample)
+        if self.model.attrs.get("lexicon_features"):
+            from .instances import article_lexicon
+            from .model import set_lexicon
+
+            n_word_buckets = self.model.attrs["buckets"][0]
+            table = article_lexicon((eg.reference for eg in get_examples()), n_word_buckets)
+            set_lexicon(self.model.layers[0].shims[0]._model, table)
 
     def add_label(self, label: str) -> int:
         raise NotImplementedError("die_dat has fixed labels (die, dat; PRON, DET, SCONJ)")

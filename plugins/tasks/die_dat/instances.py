@@ -11,7 +11,7 @@ documents, with no loop per token.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,6 +76,38 @@ def bucket_ids(hashes: np.ndarray, n_buckets: int) -> np.ndarray:
 def word_bucket(word: str, n_buckets: int) -> int:
     """The embedding row of one lower-cased word (for initialising from pretrained vectors)."""
     return int(bucket_ids(np.array([hash_string(word.lower())], dtype=np.uint64), n_buckets)[0])
+
+
+COMMON_GENDER = np.array([hash_string(w) for w in ("de", "deze")], dtype=np.uint64)
+NEUTER = np.array([hash_string(w) for w in ("het", "dit")], dtype=np.uint64)
+N_LEXICON_FEATURES = 3
+
+
+def article_lexicon(docs: Iterable[Doc], n_word_buckets: int) -> np.ndarray:
+    """Self-supervised gender cues, one row per word bucket: how often the word follows
+    (1 or 2 tokens after) "de"/"deze" vs "het"/"dit" in ``docs``. die goes with de-words,
+    dat with het-words, so a noun's article statistics carry the signal that the few
+    thousand training instances cannot. Columns: log1p(de), log1p(het), smoothed
+    P(het) - 0.5. Rows PAD and MASK stay zero."""
+    lowers = [doc.to_array([LOWER]).reshape(-1) for doc in docs if len(doc)]
+    table = np.zeros((n_word_buckets + RESERVED, N_LEXICON_FEATURES), dtype=np.float32)
+    if not lowers:
+        return table
+    lower = np.concatenate([np.append(part, np.uint64(0)) for part in lowers])  # 0 = doc gap
+    counts = np.zeros((n_word_buckets + RESERVED, 2), dtype=np.float64)
+    for column, articles in enumerate((COMMON_GENDER, NEUTER)):
+        starts = np.flatnonzero(np.isin(lower, articles))
+        for offset in (1, 2):
+            following = starts + offset
+            following = following[following < lower.shape[0]]
+            following = following[lower[following] != 0]
+            np.add.at(counts[:, column], bucket_ids(lower[following], n_word_buckets), 1.0)
+    counts[:RESERVED] = 0.0
+    table[:, 0] = np.log1p(counts[:, 0])
+    table[:, 1] = np.log1p(counts[:, 1])
+    table[:, 2] = (counts[:, 1] + 1.0) / (counts.sum(axis=1) + 2.0) - 0.5
+    table[:RESERVED] = 0.0
+    return table
 
 
 def target_mask(doc: Doc) -> np.ndarray:

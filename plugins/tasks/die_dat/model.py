@@ -15,7 +15,7 @@ from safetensors.torch import save as save_safetensors
 from thinc.api import ArgsKwargs, Model
 from torch import nn
 
-from .instances import PAD, InstanceBatch
+from .instances import N_LEXICON_FEATURES, PAD, InstanceBatch
 
 
 class DieDatNet(nn.Module):
@@ -39,12 +39,18 @@ class DieDatNet(nn.Module):
         dropout: float,
         sentence_window: int,
         n_pos: int,
+        lexicon_features: bool = False,
     ) -> None:
         super().__init__()
         self.center = sentence_window
         self.n_pos = n_pos
         self.words = nn.Embedding(n_word_buckets + 2, embed_width, padding_idx=PAD)
         self.suffixes = nn.Embedding(n_suffix_buckets + 2, embed_width, padding_idx=PAD)
+        self.lexicon_projection: nn.Linear | None = None
+        if lexicon_features:
+            # filled from the training text by the component's initialize (set_lexicon)
+            self.register_buffer("lexicon", torch.zeros(n_word_buckets + 2, N_LEXICON_FEATURES))
+            self.lexicon_projection = nn.Linear(N_LEXICON_FEATURES, embed_width)
         self.embed_dropout = nn.Dropout(dropout)
         self.sentence = nn.LSTM(
             embed_width, hidden_width, num_layers=n_layers, bidirectional=True,
@@ -62,7 +68,10 @@ class DieDatNet(nn.Module):
         self.pos = nn.Linear(dense_width, n_pos) if n_pos > 0 else None
 
     def _embed(self, words: torch.Tensor, suffixes: torch.Tensor) -> torch.Tensor:
-        return self.embed_dropout(self.words(words) + self.suffixes(suffixes))
+        embedded = self.words(words) + self.suffixes(suffixes)
+        if self.lexicon_projection is not None:
+            embedded = embedded + self.lexicon_projection(self.lexicon[words])
+        return self.embed_dropout(embedded)
 
     @staticmethod
     def _final_states(lstm: nn.LSTM, inputs: torch.Tensor) -> torch.Tensor:
@@ -117,6 +126,14 @@ def deserialize_module(module: nn.Module, data: bytes, device: Any) -> nn.Module
     """Load safetensors bytes into the freshly built ``module`` (shapes must match)."""
     module.load_state_dict(load_safetensors(data))
     return module.to(device)
+
+
+def set_lexicon(module: DieDatNet, table: np.ndarray) -> None:
+    """Copy an :func:`article_lexicon` table into the module (saved with its weights)."""
+    if module.lexicon_projection is None:
+        return
+    with torch.no_grad():
+        module.lexicon.copy_(torch.as_tensor(table, dtype=torch.float32))
 
 
 def initialise_embeddings(module: DieDatNet, vectors: Any, n_word_buckets: int) -> int:
