@@ -54,7 +54,7 @@ def resolve_training_objects(config: Any, where: str) -> tuple[Any, Any]:
 
     from .registry import config_registry
 
-    registry = config_registry()
+    registry: Any = config_registry()
     try:
         resolved = registry.resolve({name: config[name] for name in REQUIRED_SECTIONS})
     except ConfigValidationError as error:
