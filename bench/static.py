@@ -4,10 +4,12 @@
 
 Every row trains in a fresh subprocess from the same pre-tokenised, lower-cased file (built
 once, not timed): ``seconds`` is the whole train call, reading and encoding included, and
-``peak_mb`` the child's max RSS. Settings (issue 3): dim 100, window 5 (GloVe 10),
-min_count 5, 2 workers. The vectors are then scored with the registered evaluators on
-WS353, SimLex-999, MEN (Spearman) and the Google analogies (3CosAdd accuracy), each with its
-coverage. ``--quick`` uses the first quarter of the corpus and fewer epochs.
+``peak_mb`` the child's max RSS, ``cpu_seconds`` the CPU time of the work (all threads;
+less sensitive than wall time to other load on a shared machine). Settings (issue 3):
+dim 100, window 5 (GloVe 10), min_count 5, 2 workers. The vectors are then scored with the
+registered evaluators on WS353, SimLex-999, MEN (Spearman) and the Google analogies
+(3CosAdd accuracy), each with its coverage. ``--quick`` uses the first quarter of the corpus
+and fewer epochs.
 """
 
 from __future__ import annotations
@@ -33,16 +35,19 @@ from _harness import (
 CORPUS = "corpora/gutenberg-nltk"
 SIMILARITY_SETS = ("ws353", "simlex999", "men")
 ANALOGY_SET = "google_analogy"
-METRICS = ["seconds", "peak_mb", "ws353", "simlex999", "men", "analogy"]
+METRICS = ["seconds", "cpu_seconds", "peak_mb", "ws353", "simlex999", "men", "analogy"]
 
 _DUMP = """
 import numpy as _np
+import time as _time
 def _dump(keys, matrix, counts=None):
+    cpu = _time.process_time() - _CPU0
     with open(DUMP + ".keys", "w", encoding="utf-8") as _fh:
         _fh.write("\\n".join(keys))
     _np.save(DUMP + ".npy", _np.asarray(matrix, dtype=_np.float32))
-    return {}
+    return {"cpu_seconds": round(cpu, 2)}
 """
+_CPU_START = "_CPU0 = _time.process_time()\n"  # last line of setup: CPU of the work only
 
 _OURS_SETUP = """
 from lexiplug.corpus.reader import text_file_corpus
@@ -94,10 +99,10 @@ def train_row(name: str, engine: str, kwargs: dict[str, Any], corpus: Path,
               dump: Path, repeat: int = 1) -> dict[str, Any]:
     constants = f"PATH = {str(corpus)!r}\nKWARGS = {kwargs!r}\nDUMP = {str(dump)!r}\n"
     if engine == "gensim":
-        setup = constants + _DUMP + _GENSIM_SETUP
+        setup = constants + _DUMP + _GENSIM_SETUP + _CPU_START
         work, extra = _GENSIM_WORK, "_dump(model.wv.index_to_key, model.wv.vectors)"
     else:
-        setup = constants + f"NAME = {engine!r}\n" + _DUMP + _OURS_SETUP
+        setup = constants + f"NAME = {engine!r}\n" + _DUMP + _OURS_SETUP + _CPU_START
         work, extra = _OURS_WORK, "_dump(vectors.keys, vectors.matrix)"
     env = {"PYTHONHASHSEED": "0", "TQDM_DISABLE": "1"}
     return measure_in_subprocess(name, setup=setup, work=work, extra=extra, env=env,
