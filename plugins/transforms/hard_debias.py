@@ -1,11 +1,16 @@
 """``lexiplug.hard_debias.v1``: Bolukbasi et al. (2016) neutralise + equalise.
 
 The direction is the first principal component of the centred, unit-normalised definitional
-pairs. Every word outside the gender-specific list (expanded to its lower/Title/UPPER
-variants, PAPERS.md §3) loses its component along it; each equalize pair, in every casing the
-vocabulary holds, is moved to be symmetric about the neutral subspace. Output rows are unit
-length, as debiaswe's. Hard debiasing removes *direct* bias by construction; the neighbour
-check of Gonen & Goldberg (``neighbour_bias.py``) shows what it leaves behind.
+pairs, computed by the shared ``evaluators.bias_direction.gender_direction`` (the bias
+evaluator measures with the very same function, so "direct bias after" is bias along the
+direction that was removed). Every word outside the gender-specific list (expanded to its
+lower/Title/UPPER variants, PAPERS.md §3) loses its component along it; each equalize pair,
+in every casing the vocabulary holds, is moved to be symmetric about the neutral subspace.
+Output rows are unit length, as debiaswe's. Hard debiasing removes *direct* bias by
+construction; the neighbour check of Gonen & Goldberg (``neighbour_bias.py``) shows what it
+leaves behind. The output's metadata carries ``bias_reference`` (the direction and G&G's
+labels from the *original* vectors) so ``lexiplug.bias.v1`` can report direct bias and the
+neighbour check "after" on the original's terms without being handed the original row.
 """
 
 from __future__ import annotations
@@ -20,26 +25,13 @@ from lexiplug.errors import TrainingError
 from lexiplug.registry import Registries
 from lexiplug.vectors.vectors import Vectors, unit_rows
 
+from ..evaluators.bias_direction import gender_direction
 from .word_lists import checked_pairs, debiaswe_lists, gender_specific_words
-from .words import case_variants, expand_case, match_words, preview
+from .words import case_variants, expand_case, preview
 
 NAME = "lexiplug.hard_debias.v1"
 WHERE = "transforms.hard_debias"
 logger = logging.getLogger(__name__)
-
-
-def pair_direction(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, float]:
-    """Unit first principal component of the centred pairs, oriented first - second; and
-    the share of variance it explains."""
-    centre = (first + second) / 2
-    stacked = np.concatenate([first - centre, second - centre]).astype(np.float64)
-    _, singular, vt = np.linalg.svd(stacked, full_matrices=False)
-    direction = vt[0]
-    if float(np.sum((first - second) @ direction)) < 0:
-        direction = -direction
-    variance = singular**2
-    ratio = float(variance[0] / variance.sum()) if variance.sum() > 0 else 0.0
-    return direction / np.linalg.norm(direction), ratio
 
 
 @dataclass
@@ -48,26 +40,21 @@ class HardDebias:
     equalize_pairs: list[tuple[str, str]]
     gender_specific: list[str]
     lower_fallback: bool = True
+    record_reference: bool = True
 
     def direction(self, vectors: Vectors) -> tuple[np.ndarray, dict[str, Any]]:
         """The bias direction on ``vectors`` and a record of the pairs used and missing."""
-        words = [w for pair in self.definitional_pairs for w in pair]
-        match = match_words(vectors.key_to_index, words, lower_fallback=self.lower_fallback)
-        pairs = [(match.found[a], match.found[b]) for a, b in self.definitional_pairs
-                 if a in match.found and b in match.found]
-        if not pairs:
+        found = gender_direction(vectors, self.definitional_pairs,
+                                 case_fallback=self.lower_fallback)
+        if not found.pairs_used:
             raise TrainingError(
                 f"none of the {len(self.definitional_pairs)} definitional pairs has both words "
-                f"in the vectors; missing: {preview(match.missing)}",
+                f"in the vectors; missing: {preview(found.missing)}",
                 where=f"{WHERE}.definitional_pairs",
             )
-        unit = vectors.unit_matrix
-        first = unit[[vectors.key_to_index[a] for a, _ in pairs]]
-        second = unit[[vectors.key_to_index[b] for _, b in pairs]]
-        direction, ratio = pair_direction(first, second)
-        return direction, {"definitional_pairs_used": [list(p) for p in pairs],
-                           "missing_definitional": match.missing,
-                           "direction_variance_ratio": ratio}
+        return found.vector, {"definitional_pairs_used": [list(p) for p in found.keys_used],
+                              "missing_definitional": found.missing,
+                              "direction_variance_ratio": found.explained_variance_ratio}
 
     def apply(self, vectors: Vectors, **refs: Any) -> Vectors:
         direction, record = self.direction(vectors)
@@ -87,7 +74,24 @@ class HardDebias:
                            preview(record["missing_definitional"]), preview(missing_equalize))
         out = vectors.with_matrix(unit_rows(matrix), note="hard_debias")
         out.metadata["hard_debias"] = record
+        if self.record_reference:
+            out.metadata["bias_reference"] = self._reference(vectors, direction)
         return out
+
+    def _reference(self, vectors: Vectors, direction: np.ndarray) -> dict[str, Any]:
+        """G&G labels and original projections (debiaswe professions when the data is there)."""
+        from lexiplug.errors import LexiplugError
+
+        from .neighbour_bias import bias_reference
+
+        try:
+            professions = list(debiaswe_lists().professions)
+        except LexiplugError:
+            professions = []
+        reference = bias_reference(vectors, direction, exclude=self.gender_specific,
+                                   professions=professions)
+        return {**reference.as_dict(), "source": NAME,
+                "definitional_pairs": [list(p) for p in self.definitional_pairs]}
 
     def _equalize(self, matrix: np.ndarray, index: dict[str, int], g: np.ndarray
                   ) -> tuple[int, list[str]]:
@@ -118,8 +122,11 @@ def hard_debias_v1(
     equalize_pairs: Sequence[Sequence[str]] | None = None,
     gender_specific: str | Sequence[str] = "full",
     lower_fallback: bool = True,
+    record_reference: bool = True,
 ) -> HardDebias:
-    """Hard debiasing; lists default to debiaswe's (``gender_specific``: full/seed/list)."""
+    """Hard debiasing; lists default to debiaswe's (``gender_specific``: full/seed/list).
+    ``record_reference`` stores the original direction and neighbour labels in the output's
+    metadata for the bias evaluator."""
     lists: Any = (debiaswe_lists() if definitional_pairs is None or equalize_pairs is None
                   else None)
     definitional = checked_pairs(
@@ -131,7 +138,8 @@ def hard_debias_v1(
     specific = gender_specific_words(gender_specific, f"{WHERE}.gender_specific")
     # The definitional words are gender-specific by definition, whatever the list says.
     specific = list(dict.fromkeys([*specific, *(w for p in definitional for w in p)]))
-    return HardDebias(definitional, list(equalize), specific, lower_fallback)
+    return HardDebias(definitional, list(equalize), specific, lower_fallback,
+                      bool(record_reference))
 
 
 def register(registry: Registries) -> None:
