@@ -25,6 +25,11 @@ PREPARERS: dict[str, str] = {
 task_app = typer.Typer(help="Task plugins: prepare training data.", no_args_is_help=True)
 
 
+@task_app.callback()
+def _group() -> None:
+    """Task plugins: prepare training data (keeps `prepare` a subcommand)."""
+
+
 def _option_value(text: str) -> Any:
     try:
         return json.loads(text)

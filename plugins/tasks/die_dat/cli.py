@@ -13,6 +13,11 @@ diedat_app = typer.Typer(help="Dutch die/dat checker (lexiplug_die_dat component
                          no_args_is_help=True)
 
 
+@diedat_app.callback()
+def _group() -> None:
+    """Dutch die/dat checker (keeps `check` a subcommand)."""
+
+
 def load_pipeline(model: Path):  # type: ignore[no-untyped-def]
     import spacy
 
