@@ -1,0 +1,315 @@
+"""Cancer phenotyping: TF-IDF + logistic regression vs the MT-CNN (random, word2vec and
+KG-retrofitted word2vec embeddings), 5-fold patient-level cross-validation.
+
+    python bench/phenotype.py [--quick] [--json PATH] [--eval FILE]
+
+Datasets: ``tcga`` (PathRep-Bench val.csv: ``type_code``, ``stage_overall`` with missing
+labels) and ``generated`` (six-task reports from the SEER / ICD-O-3 tables). One row per
+model, dataset and task: ``micro_f1``/``macro_f1`` (fold mean) with ``*_sd`` (fold sd) and
+``reports_per_s`` (prediction). word2vec is trained once per dataset on all its report texts
+(no labels); ``mtcnn_kg`` retrofits those vectors to the ``seer_icdo3_graph`` word graph and
+``mtcnn_word2vec`` gets the same vectors unit-normalised (retrofitting normalises), so the
+graph is the only difference. ``--eval FILE``: train on all of val.csv, score FILE (same
+columns). ``--quick``: smaller network, at most 1,500 tokens, fixed epochs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import machine_note, write_json
+
+TCGA = "pathology/pathrep-bench-tcga/val.csv"
+TCGA_TASKS = ("type_code", "stage_overall")
+MODELS = ("tfidf_lr", "mtcnn_random", "mtcnn_word2vec", "mtcnn_kg")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--eval", type=Path, default=None, help="score this CSV after "
+                        "training on all of val.csv")
+    parser.add_argument("--folds", type=int, default=None,
+                        help="cross-validation folds (default 5; 3 with --quick)")
+    parser.add_argument("--datasets", default="tcga,generated")
+    return parser.parse_args()
+
+
+def settings(quick: bool) -> dict[str, Any]:
+    if quick:
+        return {"embed_width": 48, "filters": 32, "max_length": 1500, "epochs": 6,
+                "learn_rate": 0.005, "generated_patients": 250, "w2v_epochs": 5, "folds": 3}
+    return {"embed_width": 300, "filters": 300, "max_length": 3000, "epochs": 15,
+            "learn_rate": 0.001, "generated_patients": 600, "w2v_epochs": 10, "folds": 5}
+
+
+# -- data ------------------------------------------------------------------------------------
+
+def load_dataset(name: str, cfg: dict[str, Any], path: Path | None = None
+                 ) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+    from lexiplug.plugins.tasks.phenotype.prepare import load_reports
+
+    if name == "generated":
+        from lexiplug.plugins.tasks.phenotype.generate import TASKS, generate_reports
+
+        raw = generate_reports(cfg["generated_patients"], seed=0)
+        return ([{"text": r["text"], "group": r["patient_id"],
+                  "labels": {t: r[t] for t in TASKS}} for r in raw], TASKS)
+    from lexiplug.data.resolver import resolve_data_path
+
+    source = path or resolve_data_path(TCGA)
+    return load_reports([source], "text", TCGA_TASKS, "bcr_patient_barcode"), TCGA_TASKS
+
+
+def docs_of(nlp: Any, reports: list[dict[str, Any]]) -> list[Any]:
+    from lexiplug.plugins.tasks.phenotype.prepare import label_vocabulary, make_docs
+
+    return make_docs(nlp, reports, label_vocabulary(reports))
+
+
+def folds(reports: list[dict[str, Any]], task: str, k: int) -> list[tuple[np.ndarray, ...]]:
+    """Patient-level folds, stratified on the first task where it is labelled."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    y = [r["labels"][task] or "?" for r in reports]
+    groups = [r["group"] for r in reports]
+    splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=0)
+    return list(splitter.split(np.zeros(len(y)), y, groups))
+
+
+# -- embeddings ------------------------------------------------------------------------------
+
+def embedding_files(docs: list[Any], cfg: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """word2vec on the reports' lower-cased tokens, unit-normalised, and its retrofit to the
+    SEER / ICD-O-3 word graph; saved natively for ``@misc lexiplug.vectors.v1``."""
+    from lexiplug.corpus.encoded import encode_sentences
+    from lexiplug.registry import registry
+    from lexiplug.vectors.io import save_vectors
+
+    corpus = encode_sentences(([t.lower_ for t in doc if not t.is_space] for doc in docs),
+                              min_count=2)
+    w2v = registry.embedders.get("lexiplug.word2vec.v1")(
+        vector_size=cfg["embed_width"], min_count=2, epochs=cfg["w2v_epochs"], workers=2,
+        seed=1, progress=False).fit(corpus)
+    plain = w2v.normalized()
+    kg = registry.transforms.get("lexiplug.retrofit.v1")(graph="seer_icdo3_graph").apply(w2v)
+    info = kg.metadata["retrofit"]
+    tokens = [t.lower_ for doc in docs for t in doc]
+    moved = set(np.asarray(kg.keys)[np.any(kg.matrix != plain.matrix, axis=1)].tolist())
+    info = {"graph_words": info["n_graph_words"], "graph_words_in_vocab": info["n_updated"],
+            "vocab": len(kg.keys), "vocab_share_moved": len(moved) / len(kg.keys),
+            "token_share_moved": sum(t in moved for t in tokens) / max(len(tokens), 1),
+            "edges_used": info["n_edges_used"]}
+    return {"word2vec": str(save_vectors(plain, folder / "word2vec")),
+            "kg": str(save_vectors(kg, folder / "kg")), "coverage": info}
+
+
+# -- models ----------------------------------------------------------------------------------
+
+def train_mtcnn(train_docs: list[Any], cfg: dict[str, Any], vectors: str | None,
+                tasks: tuple[str, ...]) -> Any:
+    import spacy
+    from spacy.training import Example
+
+    nlp = spacy.blank("en")
+    model: dict[str, Any] = {
+        "@architectures": "lexiplug.MTCNN.v1", "embed_width": cfg["embed_width"],
+        "filters": cfg["filters"], "max_length": cfg["max_length"], "seed": 0,
+        "pretrained": {"@misc": "lexiplug.vectors.v1", "name_or_path": vectors},
+    }
+    nlp.add_pipe("lexiplug_phenotype", name="phenotype",
+                 config={"model": model, "tasks": list(tasks), "min_count": 2})
+    examples = [Example(nlp.make_doc(d.text), d) for d in train_docs]
+    nlp.initialize(lambda: examples)
+    optimizer = nlp.create_optimizer()
+    optimizer.learn_rate = cfg["learn_rate"]
+    rng = np.random.default_rng(0)
+    for _ in range(cfg["epochs"]):
+        order = rng.permutation(len(examples))
+        for start in range(0, len(order), 16):
+            nlp.update([examples[i] for i in order[start:start + 16]], sgd=optimizer)
+    return nlp
+
+
+def predict_mtcnn(nlp: Any, docs: list[Any], tasks: tuple[str, ...]
+                  ) -> tuple[dict[str, list[str]], float]:
+    pipe = nlp.get_pipe("phenotype")
+    fresh = [nlp.make_doc(d.text) for d in docs]
+    start = time.perf_counter()
+    out = list(pipe.pipe(fresh, batch_size=32))
+    seconds = time.perf_counter() - start
+    return {t: [d._.phenotype[t][0] for d in out] for t in tasks}, len(docs) / seconds
+
+
+def tfidf_lr(train: list[dict[str, Any]], test: list[dict[str, Any]], tasks: tuple[str, ...]
+             ) -> tuple[dict[str, list[str]], float]:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizer = TfidfVectorizer(lowercase=True, min_df=2, sublinear_tf=True,
+                                 ngram_range=(1, 2), max_features=100_000)
+    x_train = vectorizer.fit_transform([r["text"] for r in train])
+    models = {}
+    for task in tasks:
+        rows = [i for i, r in enumerate(train) if r["labels"][task] is not None]
+        models[task] = LogisticRegression(max_iter=2000, C=10.0).fit(
+            x_train[rows], [train[i]["labels"][task] for i in rows])
+    start = time.perf_counter()
+    x_test = vectorizer.transform([r["text"] for r in test])
+    predictions = {task: models[task].predict(x_test).tolist() for task in tasks}
+    return predictions, len(test) / (time.perf_counter() - start)
+
+
+# -- evaluation ------------------------------------------------------------------------------
+
+def scores(test: list[dict[str, Any]], predictions: dict[str, list[str]],
+           tasks: tuple[str, ...]) -> dict[str, dict[str, float]]:
+    from lexiplug.plugins.tasks.phenotype.scorer import score_label_lists
+
+    per_task = {}
+    for task in tasks:
+        keep = [i for i, r in enumerate(test) if r["labels"][task] is not None]
+        per_task[task] = ([test[i]["labels"][task] for i in keep],
+                          [str(predictions[task][i]) for i in keep])
+    return score_label_lists(per_task)["phenotype_per_task"]
+
+
+def run_split(name: str, train_idx: np.ndarray, test_idx: np.ndarray, reports: list[dict],
+              docs: list[Any], tasks: tuple[str, ...], cfg: dict[str, Any],
+              vectors: dict[str, Any]) -> tuple[dict[str, dict[str, float]], float]:
+    train = [reports[i] for i in train_idx]
+    test = [reports[i] for i in test_idx]
+    if name == "tfidf_lr":
+        predictions, speed = tfidf_lr(train, test, tasks)
+    else:
+        source = {"mtcnn_random": None, "mtcnn_word2vec": vectors["word2vec"],
+                  "mtcnn_kg": vectors["kg"]}[name]
+        nlp = train_mtcnn([docs[i] for i in train_idx], cfg, source, tasks)
+        predictions, speed = predict_mtcnn(nlp, [docs[i] for i in test_idx], tasks)
+    return scores(test, predictions, tasks), speed
+
+
+def cross_validate(dataset: str, cfg: dict[str, Any], k: int, folder: Path
+                   ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    import spacy
+
+    reports, tasks = load_dataset(dataset, cfg)
+    docs = docs_of(spacy.blank("en"), reports)
+    vectors = embedding_files(docs, cfg, folder / dataset)
+    print(f"{dataset}: {len(reports)} reports, tasks {tasks}; KG coverage {vectors['coverage']}",
+          flush=True)
+    splits = folds(reports, tasks[0], k)
+    per_fold: dict[str, list[dict[str, dict[str, float]]]] = {m: [] for m in MODELS}
+    speeds: dict[str, list[float]] = {m: [] for m in MODELS}
+    for f, (train_idx, test_idx) in enumerate(splits):
+        for model in MODELS:
+            start = time.perf_counter()
+            table, speed = run_split(model, train_idx, test_idx, reports, docs, tasks, cfg,
+                                     vectors)
+            per_fold[model].append(table)
+            speeds[model].append(speed)
+            summary = ", ".join(f"{t} {table[t]['micro_f']:.3f}/{table[t]['macro_f']:.3f}"
+                                for t in tasks)
+            print(f"  fold {f} {model}: {summary} ({time.perf_counter() - start:.0f} s)",
+                  flush=True)
+    rows = []
+    for model in MODELS:
+        for task in tasks:
+            micro = [t[task]["micro_f"] for t in per_fold[model]]
+            macro = [t[task]["macro_f"] for t in per_fold[model]]
+            rows.append({"name": model, "dataset": dataset, "task": task,
+                         "micro_f1": float(np.mean(micro)), "micro_f1_sd": float(np.std(micro,
+                                                                                     ddof=1)),
+                         "macro_f1": float(np.mean(macro)), "macro_f1_sd": float(np.std(macro,
+                                                                                     ddof=1)),
+                         "reports_per_s": float(np.median(speeds[model])), "n_folds": k,
+                         "micro_f1_folds": micro, "macro_f1_folds": macro})
+    return rows, vectors["coverage"]
+
+
+def kg_effect(rows: list[dict[str, Any]]) -> list[str]:
+    """mtcnn_kg − mtcnn_word2vec per dataset/task, paired over folds: mean, and whether it
+    exceeds two standard errors of the paired fold differences."""
+    lines = []
+    for kg in (r for r in rows if r["name"] == "mtcnn_kg"):
+        base = next(r for r in rows if r["name"] == "mtcnn_word2vec"
+                    and r["dataset"] == kg["dataset"] and r["task"] == kg["task"])
+        for metric in ("micro_f1", "macro_f1"):
+            diff = np.asarray(kg[f"{metric}_folds"]) - np.asarray(base[f"{metric}_folds"])
+            if diff.size < 2:
+                lines.append(f"{kg['dataset']}/{kg['task']} {metric}: {diff.mean():+.4f} "
+                             "(one split: no noise estimate)")
+                continue
+            se = diff.std(ddof=1) / np.sqrt(diff.size)
+            verdict = "beyond fold noise" if abs(diff.mean()) > 2 * se else "within fold noise"
+            lines.append(f"{kg['dataset']}/{kg['task']} {metric}: {diff.mean():+.4f} "
+                         f"(paired se {se:.4f}; {verdict})")
+    return lines
+
+
+def evaluate_file(path: Path, cfg: dict[str, Any], folder: Path) -> list[dict[str, Any]]:
+    import spacy
+
+    train, tasks = load_dataset("tcga", cfg)
+    test, _ = load_dataset("tcga", cfg, path)
+    nlp = spacy.blank("en")
+    docs = docs_of(nlp, train + test)
+    vectors = embedding_files(docs[:len(train)], cfg, folder / "eval")
+    train_idx = np.arange(len(train))
+    test_idx = np.arange(len(train), len(train) + len(test))
+    rows = []
+    for model in MODELS:
+        table, speed = run_split(model, train_idx, test_idx, train + test, docs, tasks, cfg,
+                                 vectors)
+        for task in tasks:
+            rows.append({"name": model, "dataset": f"eval:{path.name}", "task": task,
+                         "micro_f1": table[task]["micro_f"], "macro_f1": table[task]["macro_f"],
+                         "reports_per_s": speed, "n_folds": 1})
+    return rows
+
+
+def print_rows(rows: list[dict[str, Any]]) -> None:
+    print("| dataset | task | model | micro_f1 | sd | macro_f1 | sd | reports/s |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['dataset']} | {r['task']} | {r['name']} | {r['micro_f1']:.3f} | "
+              f"{r.get('micro_f1_sd', float('nan')):.3f} | {r['macro_f1']:.3f} | "
+              f"{r.get('macro_f1_sd', float('nan')):.3f} | {r['reports_per_s']:.0f} |")
+
+
+def main() -> None:
+    args = parse_args()
+    cfg = settings(args.quick)
+    import torch
+
+    torch.manual_seed(0)
+    torch.set_num_threads(2)
+    print(machine_note())
+    print(f"settings: {cfg}")
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.eval is not None:
+            rows = evaluate_file(args.eval, cfg, Path(tmp))
+        else:
+            for dataset in [d.strip() for d in args.datasets.split(",") if d.strip()]:
+                dataset_rows, _ = cross_validate(dataset, cfg, args.folds or cfg["folds"],
+                                                 Path(tmp))
+                rows.extend(dataset_rows)
+    print_rows(rows)
+    print("\nKG effect (mtcnn_kg - mtcnn_word2vec):")
+    for line in kg_effect(rows):
+        print("  " + line)
+    write_json(rows, args.json)
+
+
+if __name__ == "__main__":
+    main()
