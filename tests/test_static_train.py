@@ -6,8 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from lexiplug.errors import ConfigError, DataNotFoundError, FormatError, LexiplugError, TrainingError
+from lexiplug.errors import (
+    ConfigError,
+    DataNotFoundError,
+    FormatError,
+    LexiplugError,
+    TrainingError,
+)
 from lexiplug.training import train_from_config
 
 from .static_fixtures import planted_sentences
@@ -153,9 +158,8 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(
 
 
 def test_cli_train_quiet(corpus_file: Path, tmp_path: Path) -> None:
-    from typer.testing import CliRunner
-
     from lexiplug.cli.main import app
+    from typer.testing import CliRunner
 
     config = write_config(tmp_path, str(corpus_file), "lexiplug.bitcipher.v1",
                           "bits = 8").read_text().replace("vector_size = 4\n", "")
