@@ -20,6 +20,7 @@ from .data_cmd import data_app
 from .errors_boundary import user_errors
 from .overrides import parse_overrides
 from .plugins_cmd import plugins_app
+from .train_cmd import TRAIN_CONTEXT_SETTINGS, train
 from .vectors_cmd import vectors_app
 
 CLI_ENTRY_POINT_GROUP = "lexiplug_cli"
@@ -52,24 +53,7 @@ def run(
     run_study(config=config, output=output, quiet=quiet, overrides=parse_overrides(ctx.args))
 
 
-@app.command(context_settings=_EXTRA_ARGS)
-@user_errors
-def train(
-    ctx: typer.Context,
-    config: Path = typer.Argument(..., help="Training config, e.g. configs/static/glove.cfg."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Where to save the vectors."),
-    format: str = typer.Option("native", "--format", "-f", help="Output vectors format."),
-    resume: bool = typer.Option(False, "--resume", help="Resume from the last checkpoint."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
-) -> None:
-    """Train one embedder from a config and save its vectors. Overrides: --section.key value."""
-    from ..training import train_from_config
-
-    written = train_from_config(
-        config, overrides=parse_overrides(ctx.args), output=output, format=format,
-        resume=resume, quiet=quiet,
-    )
-    typer.echo(f"saved vectors to {written}")
+app.command("train", context_settings=TRAIN_CONTEXT_SETTINGS)(user_errors(train))
 
 
 @app.command()

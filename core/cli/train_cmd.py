@@ -24,7 +24,7 @@ def train(
     format: str | None = typer.Option(
         None, "--format", "-f",
         help="native, word2vec-text, word2vec-binary, glove, fasttext-vec (default: the "
-             "config's [output] format, else native).",
+             "config's output.format, else native).",
     ),
     resume: bool = typer.Option(False, "--resume", help="Resume from the last checkpoint."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
