@@ -1,6 +1,11 @@
 """PII extraction: lexiplug_pii (BiLSTM + GCN, pretrain -> fine-tune) vs Presidio.
 
-    python bench/pii.py [--quick] [--json PATH] [--eval FILE ...]
+    python bench/pii.py [--quick] [--json PATH] [--eval FILE ...] [--tune] [--seeds N]
+        [--n-pretrain N] [--n-generated N] [--n-finetune N] [--n-eval N] [--epochs P,F]
+
+``--tune`` never touches the dev sets: it carves tuning splits from the training data
+(presidio train templates split again by template; 15 % of WNUT-17 / BTC train) and reports
+on those; use it to choose settings, and the plain run only to report.
 
 Rows ``lexiplug_pii``, ``no_gcn``, ``no_pretrain``, ``presidio`` per dataset (held-out presidio
 templates, WNUT-17 dev, BTC dev, and each ``--eval`` file: BIO CoNLL or presidio JSON), with
@@ -56,7 +61,28 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--eval", type=Path, action="append", default=[],
                         help="extra eval file: BIO CoNLL (token<TAB>tag) or presidio JSON")
     parser.add_argument("--no-presidio", action="store_true")
-    return parser.parse_args()
+    parser.add_argument("--tune", action="store_true",
+                        help="evaluate on splits carved from train, never on the dev sets")
+    parser.add_argument("--seeds", type=int, default=1, help="mean over this many seeds")
+    parser.add_argument("--n-pretrain", type=int, default=None)
+    parser.add_argument("--n-generated", type=int, default=None)
+    parser.add_argument("--n-finetune", type=int, default=None)
+    parser.add_argument("--n-eval", type=int, default=None)
+    parser.add_argument("--epochs", type=str, default=None, help="pretrain,finetune")
+    parser.add_argument("--features", choices=("tensor", "none"), default="tensor",
+                        help="dense extra features: the sourced tok2vec's doc.tensor or none")
+    parser.add_argument("--no-gazetteer", action="store_true")
+    parser.add_argument("--small", action="store_true", help="the --quick widths")
+    args = parser.parse_args()
+    quick = args.quick
+    sizes = {"n_pretrain": 300 if quick else 10**9, "n_generated": 300 if quick else 1500,
+             "n_finetune": 500 if quick else 10**9, "n_eval": 150 if quick else 10**9}
+    for key, value in sizes.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    args.epochs = tuple(int(x) for x in (args.epochs or ("6,5" if quick else "8,4")).split(","))
+    args.small = args.small or quick
+    return args
 
 
 def ensure_presidio_venv() -> Path | None:
@@ -72,7 +98,7 @@ def ensure_presidio_venv() -> Path | None:
     return python
 
 
-def load_sets(quick: bool, extra: list[Path]) -> dict[str, Any]:
+def load_sets(args: argparse.Namespace) -> dict[str, Any]:
     import spacy
     from lexiplug.data.resolver import resolve_data_path
     from lexiplug.plugins.tasks.pii import prepare as prep
@@ -80,23 +106,31 @@ def load_sets(quick: bool, extra: list[Path]) -> dict[str, Any]:
     blank = spacy.blank("en")
     records = prep.read_presidio(resolve_data_path(prep.PRESIDIO_FILE))
     train, test = prep.split_by_template(records, 0.2, seed=0)
-    n = {"pre": 300, "fine": 500, "eval": 150} if quick else {"pre": 10**9, "fine": 10**9,
-                                                             "eval": 10**9}
+    tweets = {s: {src: prep.conll_docs(blank, resolve_data_path(files[s]), src)
+                  for src, files in (("wnut17", prep.WNUT17_FILES), ("btc", prep.BTC_FILES))}
+              for s in ("train", "dev")}
+    suffix = "dev"
+    if args.tune:  # held-out templates / tweets from train stand in for the dev sets
+        train, test = prep.split_by_template(train, 0.2, seed=1)
+        for src, docs in tweets["train"].items():
+            docs = docs[:]
+            random.Random(1).shuffle(docs)
+            n_tune = len(docs) * 15 // 100
+            tweets["dev"][src], tweets["train"][src] = docs[:n_tune], docs[n_tune:]
+        suffix = "tune"
     rng = random.Random(0)
 
     def sample(docs: list, k: int) -> list:
         return docs if len(docs) <= k else rng.sample(docs, k)
 
     pretrain = sample(prep.presidio_docs(blank, train) + prep.generated_docs(
-        blank, 300 if quick else 3000, seed=0), n["pre"])
-    tweets = {s: {src: prep.conll_docs(blank, resolve_data_path(files[s]), src)
-                  for src, files in (("wnut17", prep.WNUT17_FILES), ("btc", prep.BTC_FILES))}
-              for s in ("train", "dev")}
-    finetune = sample(tweets["train"]["wnut17"] + tweets["train"]["btc"], n["fine"])
-    evals = {"presidio_heldout": ("presidio", sample(prep.presidio_docs(blank, test), n["eval"])),
-             "wnut17_dev": ("wnut17", sample(tweets["dev"]["wnut17"], n["eval"])),
-             "btc_dev": ("btc", sample(tweets["dev"]["btc"], n["eval"]))}
-    for path in extra:
+        blank, args.n_generated, seed=0), args.n_pretrain)
+    finetune = sample(tweets["train"]["wnut17"] + tweets["train"]["btc"], args.n_finetune)
+    evals = {f"presidio_{'heldout' if suffix == 'dev' else suffix}":
+             ("presidio", sample(prep.presidio_docs(blank, test), args.n_eval)),
+             f"wnut17_{suffix}": ("wnut17", sample(tweets["dev"]["wnut17"], args.n_eval)),
+             f"btc_{suffix}": ("btc", sample(tweets["dev"]["btc"], args.n_eval))}
+    for path in args.eval:
         if path.suffix == ".json":
             evals[path.stem] = ("presidio", prep.presidio_docs(blank, prep.read_presidio(path)))
         else:
@@ -112,22 +146,22 @@ def examples_for(parser: Any, references: list) -> list:
 
 
 def train(parser_name: str, examples: list, epochs: int, widths: dict, lr: float,
-          start_from: Any = None) -> Any:
+          start_from: Any = None, seed: int = 0) -> Any:
     import spacy
     from spacy.util import minibatch
     from thinc.api import Adam, fix_random_seed
 
-    fix_random_seed(0)
+    fix_random_seed(seed)
     nlp = spacy.load(parser_name, exclude=["ner", "lemmatizer"])
     if start_from is not None:
         nlp.add_pipe("lexiplug_pii", source=start_from)
     else:
         nlp.add_pipe("lexiplug_pii", config={"model": {"@architectures": "lexiplug.PIITagger.v1",
-                                                        **widths}})
+                                                        **widths, "seed": seed}})
         nlp.get_pipe("lexiplug_pii").initialize(lambda: examples, nlp=nlp)
     pii = nlp.get_pipe("lexiplug_pii")
     optimizer = Adam(lr)
-    rng = random.Random(0)
+    rng = random.Random(seed)
     for _ in range(epochs):
         order = examples[:]
         rng.shuffle(order)
@@ -193,6 +227,44 @@ def run_presidio(python: Path, references: list, tmp: Path) -> tuple[list, float
     return spans, result["seconds"]
 
 
+def train_models(args: argparse.Namespace, pretrain: list, finetune: list, seed: int
+                 ) -> dict[str, dict[str, Any]]:
+    """lexiplug_pii (pretrain -> fine-tune), no_gcn (same, 0 GCN layers), no_pretrain
+    (fine-tune data only, from scratch)."""
+    from lexiplug.plugins.tasks.pii.gazetteer import FIRST_NAMES_DIR
+
+    base: dict[str, Any] = ({"lstm_width": 64, "gcn_width": 64, "hash_width": 32,
+                             "char_filters": 32} if args.small else {})
+    base["extra_features"] = args.features
+    base["first_names"] = None if args.no_gazetteer else FIRST_NAMES_DIR
+    models: dict[str, dict[str, Any]] = {}
+    for name, gcn_layers in (("lexiplug_pii", 2), ("no_gcn", 0)):
+        config = {**base, "gcn_layers": gcn_layers}
+        pre = train(PARSER, pretrain, args.epochs[0], config, 0.01, seed=seed)
+        fine = train(PARSER, finetune, args.epochs[1], config, 0.003, start_from=pre, seed=seed)
+        models[name] = {"pretrained": pre, "finetuned": fine}
+    scratch = train(PARSER, finetune, args.epochs[1], {**base, "gcn_layers": 2}, 0.01,
+                    seed=seed)
+    models["no_pretrain"] = {"pretrained": scratch, "finetuned": scratch}
+    return models
+
+
+def mean_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of several seeds averaged per (name, dataset); ``seeds`` counts them."""
+    grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault((row["name"], row["dataset"]), []).append(row)
+    averaged = []
+    for group in grouped.values():
+        merged: dict[str, Any] = {k: v for k, v in group[0].items() if isinstance(v, str)}
+        for key in {k for r in group for k, v in r.items() if not isinstance(v, str)}:
+            values = [r[key] for r in group if key in r]
+            merged[key] = round(sum(values) / len(values), 4)
+        merged["seeds"] = len(group)
+        averaged.append(merged)
+    return averaged
+
+
 def main() -> None:
     args = parse_args()
     import tempfile
@@ -203,43 +275,40 @@ def main() -> None:
 
     torch.set_num_threads(1)
     started = time.perf_counter()
-    sets = load_sets(args.quick, args.eval)
+    sets = load_sets(args)
     parser = spacy.load(PARSER, exclude=["ner", "lemmatizer"])
     pretrain = examples_for(parser, sets["pretrain"])
     finetune = examples_for(parser, sets["finetune"])
-    widths = ({"lstm_width": 64, "gcn_width": 64, "hash_width": 32, "char_filters": 32}
-              if args.quick else {})
-    epochs = (6, 5) if args.quick else (10, 6)
-    models: dict[str, dict[str, Any]] = {}
+    print(f"{len(pretrain)} pretraining docs, {len(finetune)} fine-tuning docs, epochs "
+          f"{args.epochs}", file=sys.stderr)
+    rows = []
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
-        for name, gcn_layers in (("lexiplug_pii", 2), ("no_gcn", 0)):
-            config = {**widths, "gcn_layers": gcn_layers}
-            pre = train(PARSER, pretrain, epochs[0], config, 0.01)
-            fine = train(PARSER, finetune, epochs[1], config, 0.003, start_from=pre)
-            models[name] = {"pretrained": pre, "finetuned": fine}
-        scratch = train(PARSER, finetune, epochs[1], {**widths, "gcn_layers": 2}, 0.01)
-        models["no_pretrain"] = {"pretrained": scratch, "finetuned": scratch}
-        print(f"trained in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        for seed in range(args.seeds):
+            models = train_models(args, pretrain, finetune, seed)
+            print(f"seed {seed} trained at {time.perf_counter() - started:.0f} s",
+                  file=sys.stderr)
+            for dataset, (source, references) in sets["evals"].items():
+                labels = labels_annotated_by(source)
+                stage = "pretrained" if source == "presidio" else "finetuned"
+                for name, stages in models.items():
+                    found, seconds = run_ours(stages[stage], references)
+                    rows.append({"name": name, "dataset": dataset, "stage": stage,
+                                 **score(found, references, labels),
+                                 "docs_per_s": round(len(references) / seconds, 1)})
         presidio = None if args.no_presidio else ensure_presidio_venv()
-        rows = []
         for dataset, (source, references) in sets["evals"].items():
-            labels = labels_annotated_by(source)
-            stage = "pretrained" if source == "presidio" else "finetuned"
-            for name, stages in models.items():
-                found, seconds = run_ours(stages[stage], references)
-                rows.append({"name": name, "dataset": dataset, "stage": stage,
-                             **score(found, references, labels),
-                             "docs_per_s": round(len(references) / seconds, 1)})
             if presidio is not None:
                 found, seconds = run_presidio(presidio, references, tmp)
                 rows.append({"name": "presidio", "dataset": dataset, "stage": "-",
-                             **score(found, references, labels),
+                             **score(found, references, labels_annotated_by(source)),
                              "docs_per_s": round(len(references) / seconds, 1)})
+    rows = mean_rows(rows)
     metrics = ["precision", "recall", "f1", "docs_per_s"]
     for dataset in sets["evals"]:
         subset = [r for r in rows if r["dataset"] == dataset]
-        print(f"\n### {dataset} ({len(sets['evals'][dataset][1])} docs)")
+        print(f"\n### {dataset} ({len(sets['evals'][dataset][1])} docs, mean of "
+              f"{args.seeds} seed(s))")
         print_table(subset, metrics)
         ours = next(r for r in subset if r["name"] == "lexiplug_pii")
         other = next((r for r in subset if r["name"] == "presidio"), None)

@@ -161,12 +161,33 @@ class PIITagger(TrainablePipe):
         if labels is not None:
             self.cfg["labels"] = list(labels)
         # No parse check here: spaCy initialises before annotating components have run.
-        sample = [eg.predicted for eg in islice(get_examples(), 10)]
+        sample = [eg.predicted for eg in islice(get_examples(), 10) if len(eg.predicted)]
         if self.model.attrs.get("extra_features") == "tensor" and sample:
-            self.cfg["tensor_width"] = int(np.asarray(sample[0].tensor).reshape(
-                len(sample[0]), -1).shape[1]) if len(sample[0]) else 0
+            self.cfg["tensor_width"] = self._tensor_width(sample[0], nlp)
+        source = self.model.attrs.get("first_names")
+        if source and not self.model.attrs.get("name_hashes"):
+            from .gazetteer import first_name_hashes
+
+            self.model.attrs["name_hashes"] = first_name_hashes(source)
         self._prepare_model()
         self.model.initialize()
+
+    def _tensor_width(self, doc: Doc, nlp: Language | None) -> int:
+        """Width of ``doc.tensor``; when the sample has none yet (spaCy initialises before
+        annotating components run), the pipes before this one annotate a copy."""
+        width = int(np.asarray(doc.tensor).reshape(len(doc), -1).shape[1])
+        if width == 0 and nlp is not None:
+            doc = nlp.make_doc(doc.text)
+            for name, proc in nlp.pipeline:
+                if name == self.name:
+                    break
+                doc = proc(doc)
+            width = int(np.asarray(doc.tensor).reshape(len(doc), -1).shape[1])
+        if width == 0:
+            raise ConfigError("extra_features = 'tensor' but no doc.tensor reaches this "
+                              "component; put a tok2vec (or lexiplug_embed) before it",
+                              where=f"components.{self.name}.model.extra_features")
+        return width
 
     def _prepare_model(self) -> None:
         if self.model.layers:

@@ -2,7 +2,8 @@
 
 Nothing here depends on pre-trained word vectors (PAPERS §6): hashed NORM/SHAPE/PREFIX/SUFFIX
 ids, UTF-8 bytes of each token's first and last characters, POS and dependency-label ids, the
-pattern recogniser's label per token, and the dependency graph as an edge list.
+pattern recogniser's label per token, lexicon flags (first-name gazetteer, date-like
+token), and the dependency graph as an edge list.
 """
 
 from __future__ import annotations
@@ -11,16 +12,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from spacy.attrs import DEP, HEAD, NORM, POS, PREFIX, SHAPE, SUFFIX
+from spacy.attrs import DEP, HEAD, LOWER, NORM, POS, PREFIX, SHAPE, SUFFIX
 from spacy.tokens import Doc
 
-from .patterns import PATTERN_LABELS, find_patterns
+from .patterns import PATTERN_LABELS, find_date_like, find_patterns
 
 HASH_ATTRS = (NORM, SHAPE, PREFIX, SUFFIX)
 N_CHARS = 10  # first 5 and last 5 UTF-8 bytes of each token
 N_POS_ROWS = 128
 N_DEP_ROWS = 512
 N_PATTERN_ROWS = len(PATTERN_LABELS) + 1
+FIRST_NAME_FLAG = 1
+DATE_LIKE_FLAG = 2
+N_LEXICON_ROWS = 4  # every combination of the two flags
 
 
 @dataclass
@@ -32,9 +36,17 @@ class DocBatchFeatures:
     pos: np.ndarray  # (n_tokens,) int64
     dep: np.ndarray  # (n_tokens,) int64
     pattern: np.ndarray  # (n_tokens,) int64, 0 = no pattern hit
+    lexicon: np.ndarray  # (n_tokens,) int64 bit flags: FIRST_NAME_FLAG | DATE_LIKE_FLAG
     edges: np.ndarray  # (2, n_edges) int64 flat token ids, undirected, self loops included
     lengths: np.ndarray  # (n_docs,) int64
     vectors: np.ndarray | None = None  # (n_tokens, width) float32 optional extra features
+
+
+def _token_range(starts: np.ndarray, start: int, end: int) -> slice:
+    """Tokens overlapping the char span [start, end), given each token's char offset."""
+    first = int(np.searchsorted(starts, start, side="right")) - 1
+    last = int(np.searchsorted(starts, end, side="left"))
+    return slice(max(first, 0), last)
 
 
 def token_pattern_ids(doc: Doc) -> np.ndarray:
@@ -44,10 +56,23 @@ def token_pattern_ids(doc: Doc) -> np.ndarray:
         return ids
     starts = doc.to_array("IDX").astype(np.int64)
     for hit in find_patterns(doc.text):
-        first = int(np.searchsorted(starts, hit.start, side="right")) - 1
-        last = int(np.searchsorted(starts, hit.end, side="left"))
-        ids[max(first, 0):last] = 1 + PATTERN_LABELS.index(hit.label)
+        ids[_token_range(starts, hit.start, hit.end)] = 1 + PATTERN_LABELS.index(hit.label)
     return ids
+
+
+def token_lexicon_flags(doc: Doc, name_hashes: np.ndarray | None = None) -> np.ndarray:
+    """Per token: FIRST_NAME_FLAG if its lowercase form is a known first name (hashes of
+    lowercase names), plus DATE_LIKE_FLAG if it lies in a date-like char span."""
+    flags = np.zeros(len(doc), dtype=np.int64)
+    if len(doc) == 0:
+        return flags
+    if name_hashes is not None and len(name_hashes):
+        lower = doc.to_array(LOWER).astype(np.uint64)
+        flags[np.isin(lower, name_hashes)] |= FIRST_NAME_FLAG
+    starts = doc.to_array("IDX").astype(np.int64)
+    for start, end in find_date_like(doc.text):
+        flags[_token_range(starts, start, end)] |= DATE_LIKE_FLAG
+    return flags
 
 
 def dependency_edges(doc: Doc, linear_fallback: bool = True) -> np.ndarray:
@@ -82,13 +107,14 @@ def _static_vectors(doc: Doc) -> np.ndarray:
     return found
 
 
-def doc_features(docs: Sequence[Doc], extra: str = "none",
-                 linear_fallback: bool = True) -> DocBatchFeatures:
+def doc_features(docs: Sequence[Doc], extra: str = "none", linear_fallback: bool = True,
+                 name_hashes: np.ndarray | None = None) -> DocBatchFeatures:
     """Features of ``docs``; ``extra`` adds ``static`` (vocab vectors) or ``tensor``
-    (``doc.tensor``, e.g. set by ``lexiplug_embed``) as dense token features."""
+    (``doc.tensor``, e.g. set by a sourced ``tok2vec`` or ``lexiplug_embed``) as dense token
+    features; ``name_hashes`` (uint64 hashes of lowercase first names) the gazetteer flag."""
     lengths = np.array([len(doc) for doc in docs], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if len(docs) else lengths
-    hashes, chars, pos, dep, pattern, edges, vectors = [], [], [], [], [], [], []
+    hashes, chars, pos, dep, pattern, lexicon, edges, vectors = [], [], [], [], [], [], [], []
     for doc, offset in zip(docs, offsets, strict=True):
         if len(doc):
             hashes.append(doc.to_array(list(HASH_ATTRS)).astype(np.uint64))
@@ -97,6 +123,7 @@ def doc_features(docs: Sequence[Doc], extra: str = "none",
             pos.append((tags[:, 0] % N_POS_ROWS).astype(np.int64))
             dep.append((tags[:, 1] % (N_DEP_ROWS - 1) + (tags[:, 1] > 0)).astype(np.int64))
             pattern.append(token_pattern_ids(doc))
+            lexicon.append(token_lexicon_flags(doc, name_hashes))
         edges.append(dependency_edges(doc, linear_fallback) + offset)
         if extra == "static":
             vectors.append(_static_vectors(doc))
@@ -109,6 +136,7 @@ def doc_features(docs: Sequence[Doc], extra: str = "none",
         pos=np.concatenate(pos) if pos else np.zeros(0, dtype=np.int64),
         dep=np.concatenate(dep) if dep else np.zeros(0, dtype=np.int64),
         pattern=np.concatenate(pattern) if pattern else np.zeros(0, dtype=np.int64),
+        lexicon=np.concatenate(lexicon) if lexicon else np.zeros(0, dtype=np.int64),
         edges=np.concatenate(edges, axis=1) if edges else np.zeros((2, 0), dtype=np.int64),
         lengths=lengths,
         vectors=np.concatenate(vectors) if vectors and n else None,

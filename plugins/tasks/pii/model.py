@@ -1,5 +1,5 @@
-"""The PII tagger network: hashed + character + syntax features -> BiLSTM -> 2-layer GCN
-over the dependency graph -> BIO tag scores (PAPERS §6).
+"""The PII tagger network: hashed + character + syntax + lexicon features (+ optional dense
+vectors) -> BiLSTM -> 2-layer GCN over the dependency graph -> BIO tag scores (PAPERS §6).
 
 torch runs inside thinc's ``PyTorchWrapper_v3`` (DESIGN §7): a custom ``convert_inputs``
 (integer features carry no gradient), the module built in the thinc model's ``init`` once the
@@ -21,7 +21,14 @@ from thinc.api import ArgsKwargs, Model, PyTorchWrapper_v3, torch2xp, xp2torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from .features import N_CHARS, N_DEP_ROWS, N_PATTERN_ROWS, N_POS_ROWS, doc_features
+from .features import (
+    N_CHARS,
+    N_DEP_ROWS,
+    N_LEXICON_ROWS,
+    N_PATTERN_ROWS,
+    N_POS_ROWS,
+    doc_features,
+)
 
 TaggerModel = Model[list[Doc], list[np.ndarray]]
 
@@ -68,7 +75,8 @@ class PIITaggerNet(nn.Module):
         self.pos = nn.Embedding(N_POS_ROWS, tag_width)
         self.dep = nn.Embedding(N_DEP_ROWS, tag_width)
         self.pattern = nn.Embedding(N_PATTERN_ROWS, tag_width)
-        n_features = hash_width * len(self.hash_rows) + char_filters + 3 * tag_width
+        self.lexicon = nn.Embedding(N_LEXICON_ROWS, tag_width)
+        n_features = hash_width * len(self.hash_rows) + char_filters + 4 * tag_width
         n_features += extra_width
         self.dropout = nn.Dropout(dropout)
         self.lstm = nn.LSTM(n_features, lstm_width, batch_first=True, bidirectional=True)
@@ -78,10 +86,12 @@ class PIITaggerNet(nn.Module):
         self.output = nn.Linear(out_width, n_tags)
 
     def forward(self, hash_ids: torch.Tensor, chars: torch.Tensor, pos: torch.Tensor,
-                dep: torch.Tensor, pattern: torch.Tensor, edges: torch.Tensor,
-                lengths: torch.Tensor, vectors: torch.Tensor | None = None) -> torch.Tensor:
+                dep: torch.Tensor, pattern: torch.Tensor, lexicon: torch.Tensor,
+                edges: torch.Tensor, lengths: torch.Tensor,
+                vectors: torch.Tensor | None = None) -> torch.Tensor:
         parts = [table(hash_ids[:, i]) for i, table in enumerate(self.hash_tables)]
-        parts += [self.chars(chars), self.pos(pos), self.dep(dep), self.pattern(pattern)]
+        parts += [self.chars(chars), self.pos(pos), self.dep(dep), self.pattern(pattern),
+                  self.lexicon(lexicon)]
         if vectors is not None:
             parts.append(vectors)
         tokens = self.dropout(torch.cat(parts, dim=1))
@@ -120,13 +130,15 @@ def deserialize_net(module: nn.Module, data: bytes, device: torch.device) -> nn.
 def _convert_inputs(model: Model, docs: list[Doc], is_train: bool) -> tuple[ArgsKwargs,
                                                                               Callable]:
     settings = model.attrs
-    feats = doc_features(docs, extra=settings["extra_features"])
+    names = settings.get("name_hashes") or None
+    feats = doc_features(docs, extra=settings["extra_features"],
+                         name_hashes=None if names is None else np.asarray(names, np.uint64))
     rows = np.array(settings["hash_rows"], dtype=np.uint64)
     device = model.shims[0].device
     as_long = {
         "hash_ids": (feats.hashes % rows).astype(np.int64),
         "chars": feats.chars, "pos": feats.pos, "dep": feats.dep, "pattern": feats.pattern,
-        "edges": feats.edges, "lengths": feats.lengths,
+        "lexicon": feats.lexicon, "edges": feats.edges, "lengths": feats.lengths,
     }
     kwargs: dict[str, Any] = {k: torch.from_numpy(np.ascontiguousarray(v)).to(device)
                               for k, v in as_long.items()}
@@ -184,8 +196,12 @@ def build_pii_tagger(*, nO: int | None = None, hash_rows: Sequence[int] = (20000
                      5000), hash_width: int = 64, char_width: int = 30, char_filters: int = 50,
                      tag_width: int = 16, lstm_width: int = 128, gcn_width: int = 256,
                      gcn_layers: int = 2, dropout: float = 0.3, extra_features: str = "none",
-                     seed: int = 0) -> TaggerModel:
-    """``lexiplug.PIITagger.v1``: per-doc (n_tokens, n_tags) BIO scores."""
+                     first_names: str | None = None, seed: int = 0) -> TaggerModel:
+    """``lexiplug.PIITagger.v1``: per-doc (n_tokens, n_tags) BIO scores.
+
+    ``first_names``: a data-relative folder of first-name lists for the gazetteer feature,
+    read by the component's ``initialize`` and saved with the weights (``name_hashes``).
+    """
     if extra_features not in ("none", "static", "tensor"):
         from lexiplug.errors import ConfigError
 
@@ -202,7 +218,8 @@ def build_pii_tagger(*, nO: int | None = None, hash_rows: Sequence[int] = (20000
                "char_width": char_width, "char_filters": char_filters,
                "tag_width": tag_width, "lstm_width": lstm_width, "gcn_width": gcn_width,
                "gcn_layers": gcn_layers, "dropout": dropout,
-               "extra_features": extra_features, "seed": seed},
+               "extra_features": extra_features, "first_names": first_names,
+               "name_hashes": [], "seed": seed},
     )
 
 

@@ -3,6 +3,9 @@
 Emails, URLs (and bare domains), @handles, phone numbers (international with a country code,
 and common national formats), IBANs (ISO 13616 mod-97 check) and card numbers (Luhn check).
 Hits are character spans; overlapping hits are resolved by priority, then length.
+
+``find_date_like`` is a *soft* recogniser: dates and times are too ambiguous to merge as hits
+("2014" may be a year or a count), so it only feeds the tagger a token feature.
 """
 
 from __future__ import annotations
@@ -27,6 +30,20 @@ _NATIONAL_PHONE = re.compile(
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
 _CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
 _TRAILING = ".,;:!?)]}'\""
+_MONTHS = ("jan(?:uary|uari)?|feb(?:ruary|ruari)?|mar(?:ch)?|maart|apr(?:il)?|may|mei|"
+           "june?|juni|july?|juli|aug(?:ust|ustus)?|sep(?:t|tember)?|oct(?:ober)?|okt(?:ober)?|"
+           "nov(?:ember)?|dec(?:ember)?")
+_DAYS = ("mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:rs|rsday)?|fri(?:day)?|"
+         "sat(?:urday)?|sun(?:day)?|maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag")
+_DATE_LIKE = re.compile(
+    r"(?<![\w/.:-])(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}"  # 7/14/1995, 14-07-1995
+    r"|\d{4}[/.-]\d{1,2}[/.-]\d{1,2}"  # 1995-07-14
+    r"|\d{1,2}:\d{2}(?::\d{2})?"  # 07:00, 07:00:28
+    r"|(?:19|20)\d{2}"  # a plausible year
+    rf"|(?:{_MONTHS})\.?|(?:{_DAYS})\.?"
+    r")(?![\w/:-])",
+    re.IGNORECASE,
+)
 
 # Earlier entries win overlaps: a card number is not also a phone number.
 PATTERN_LABELS: tuple[str, ...] = ("EMAIL", "URL", "ID_NUMBER", "PHONE", "USERNAME")
@@ -101,6 +118,11 @@ def _candidates(text: str) -> list[PatternHit]:
     for match in _HANDLE.finditer(text):
         hits.append(PatternHit(match.start(), match.end(), "USERNAME", "handle"))
     return hits
+
+
+def find_date_like(text: str) -> list[tuple[int, int]]:
+    """Char spans that look like a date, time, year, month or weekday (feature only)."""
+    return [(match.start(), match.end()) for match in _DATE_LIKE.finditer(text)]
 
 
 def find_patterns(text: str) -> list[PatternHit]:
