@@ -241,6 +241,8 @@ def test_pos_loss_is_masked_for_instances_without_pos(trained) -> None:
     _, grad = component.loss_and_gradient(logits, forms, tags)
     grad = np.asarray(grad)
     assert not grad[[0, 2], 2:].any() and grad[1, 2:].any()
+    # the POS mean runs over the one labelled instance: d = p - onehot = 1/3 - 1 for SCONJ
+    assert grad[1, 4] == pytest.approx(component.cfg["pos_loss_weight"] * (1 / 3 - 1))
     w_die, _w_dat = component.cfg["class_weights"]
     assert grad[0, 0] == pytest.approx(-0.5 * w_die / 3)
 

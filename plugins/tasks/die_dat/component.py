@@ -166,8 +166,9 @@ class DieDat(TrainablePipe):
 
     def loss_and_gradient(self, logits: Any, forms: np.ndarray, tags: np.ndarray
                           ) -> tuple[float, Any]:
-        """Weighted cross-entropy on die/dat plus ``pos_loss_weight`` x masked POS
-        cross-entropy, both averaged over the batch's instances; returns (loss, d_logits)."""
+        """Weighted cross-entropy on die/dat (mean over the batch's instances) plus
+        ``pos_loss_weight`` x POS cross-entropy (mean over the instances with a POS label);
+        returns (loss, d_logits)."""
         ops = self.model.ops
         host = np.asarray(ops.to_numpy(logits), dtype=np.float32)
         n = host.shape[0]
@@ -184,12 +185,15 @@ class DieDat(TrainablePipe):
         if host.shape[1] > 2:
             lam = float(self.cfg["pos_loss_weight"])
             has_pos = (tags >= 0).astype(np.float32)
+            # mean over the instances that have a POS label (raw text has none), so the POS
+            # signal keeps its weight when gold-POS instances are a small share of a batch
+            pos_denominator = max(float(has_pos.sum()), 1.0)
             pos_probs = softmax(host[:, 2:])
             pos_onehot = np.eye(host.shape[1] - 2, dtype=np.float32)[np.maximum(tags, 0)]
-            grad[:, 2:] = lam * (pos_probs - pos_onehot) * has_pos[:, None] / denominator
+            grad[:, 2:] = lam * (pos_probs - pos_onehot) * has_pos[:, None] / pos_denominator
             pos_picked = pos_probs[np.arange(n), np.maximum(tags, 0)]
             loss += lam * float(-(has_pos * np.log(np.maximum(pos_picked, 1e-9))).sum()
-                                / denominator)
+                                / pos_denominator)
         return loss, ops.asarray2f(grad)
 
     def initialize(self, get_examples: Callable[[], Iterable[Example]], *,
