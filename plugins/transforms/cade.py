@@ -6,6 +6,15 @@
    Every slice is scored against the same context vectors, so the slices share one space
    and need no Procrustes step.
 
+Checked against the original ``cade`` package (PAPERS.md §2): CBOW by default, the frozen
+matrix is the compass's ``syn1neg`` (our ``C``: output/context rows), the slice's input rows
+``U`` are freshly initialised and are what is reported, alpha 0.025 and 5 + 5 epochs, 10
+negatives, negatives and subsampling from the slice's own counts. One deliberate difference:
+the original's trim rule keeps every compass word a slice holds, however rare in that slice;
+we keep those the slice holds ``slice_min_count`` times (default: ``min_count``), so a
+slice's vocabulary matches a plain word2vec run on it. ``slice_min_count=1`` reproduces the
+original (bench/results/cade.md gives its effect).
+
 Stock gensim cannot freeze the output matrix, so the trainer is ours (``w2v_kernels.py``,
 numba). ``fit`` takes a dict of slice name -> corpus (a study's ``corpus = [...]`` list) and
 returns ``{slice: Vectors}``; ``analysis()`` gives the words that moved most and least and
