@@ -150,3 +150,15 @@ def test_with_a_real_parser_the_graph_is_the_dependency_tree() -> None:
     pii = nlp.get_pipe("lexiplug_pii")
     annotated = pii(doc)
     assert "pii" in annotated.spans
+
+
+def test_gazetteer_hashes_travel_with_the_weights(tmp_path: Path) -> None:
+    from spacy.strings import hash_string
+
+    nlp = build_pipeline()
+    model = nlp.get_pipe("lexiplug_pii").model
+    model.attrs["name_hashes"] = [int(hash_string("wilhelmina"))]
+    nlp.initialize()
+    nlp.to_disk(tmp_path / "p")
+    reloaded = spacy.load(tmp_path / "p").get_pipe("lexiplug_pii").model
+    assert reloaded.layers[0].attrs["name_hashes"] == [int(hash_string("wilhelmina"))]

@@ -132,3 +132,43 @@ def test_redact_replaces_spans_with_typed_placeholders() -> None:
     empty = spacy.blank("en")("")
     empty.spans["pii"] = []
     assert redact(empty) == ""
+
+
+def test_date_like_soft_recogniser() -> None:
+    from lexiplug.plugins.tasks.pii.patterns import find_date_like
+
+    text = "born 7/14/1995 on Thursday, 1978-07-13 07:00:28, in 2014; call 555-1234 mayor 12345"
+    found = [text[s:e] for s, e in find_date_like(text)]
+    assert found == ["7/14/1995", "Thursday", "1978-07-13", "07:00:28", "2014"]
+
+
+def test_lexicon_flags_mark_first_names_and_date_tokens() -> None:
+    import spacy
+    from lexiplug.plugins.tasks.pii.features import (
+        DATE_LIKE_FLAG,
+        FIRST_NAME_FLAG,
+        token_lexicon_flags,
+    )
+    from spacy.strings import hash_string
+
+    doc = spacy.blank("en")("ANNA met Bob on 12/03/1990 in Utrecht")
+    names = np.array(sorted(hash_string(n) for n in ("anna", "bob")), dtype=np.uint64)
+    flags = token_lexicon_flags(doc, names)
+    expected = np.zeros(len(doc), dtype=np.int64)
+    expected[[0, 2]] = FIRST_NAME_FLAG
+    expected[4] = DATE_LIKE_FLAG
+    assert flags.tolist() == expected.tolist()
+    assert token_lexicon_flags(doc, None)[[0, 2]].tolist() == [0, 0]
+
+
+@pytest.mark.data
+def test_first_name_gazetteer_reads_the_shared_lists() -> None:
+    from lexiplug.plugins.tasks.pii.gazetteer import FIRST_NAMES_DIR, first_name_hashes
+    from spacy.strings import hash_string
+
+    from tests.conftest import require_data
+
+    require_data(FIRST_NAMES_DIR)
+    hashes = set(first_name_hashes())
+    assert hash_string("aaron") in hashes and hash_string("utrecht") not in hashes
+    assert len(hashes) > 5000

@@ -185,18 +185,24 @@ def prepare_pii(output: str | Path, *, n_generated: int = 3000, test_fraction: f
     output.mkdir(parents=True, exist_ok=True)
     records = read_presidio(resolve_data_path(PRESIDIO_FILE, what="presidio synth_dataset_v2"))
     train, test = split_by_template(records, test_fraction, seed)
+    # model selection needs its own templates: the held-out test templates stay unseen
+    train, dev = split_by_template(train, test_fraction, seed + 1)
     generated = generated_docs(nlp, n_generated, seed, spans_key)
     n_gen_dev = len(generated) // 10
     wnut = {split: conll_docs(nlp, resolve_data_path(p, what=f"wnut17 {split}"), "wnut17",
                               spans_key) for split, p in WNUT17_FILES.items()}
     btc = {split: conll_docs(nlp, resolve_data_path(p, what=f"btc {split}"), "btc", spans_key)
            for split, p in BTC_FILES.items()}
+    # model selection on tweets carved from train: the reported dev sets stay unseen
+    tweets_train = wnut["train"] + btc["train"]
+    random.Random(seed).shuffle(tweets_train)
+    n_tweet_dev = len(tweets_train) // 10
     outputs = {
         "pretrain_train.spacy": presidio_docs(nlp, train, spans_key) + generated[n_gen_dev:],
-        "pretrain_dev.spacy": presidio_docs(nlp, test, spans_key) + generated[:n_gen_dev],
+        "pretrain_dev.spacy": presidio_docs(nlp, dev, spans_key) + generated[:n_gen_dev],
         "presidio_test.spacy": presidio_docs(nlp, test, spans_key),
-        "finetune_train.spacy": wnut["train"] + btc["train"],
-        "finetune_dev.spacy": wnut["dev"] + btc["dev"],
+        "finetune_train.spacy": tweets_train[n_tweet_dev:],
+        "finetune_dev.spacy": tweets_train[:n_tweet_dev],
         "wnut17_dev.spacy": wnut["dev"],
         "btc_dev.spacy": btc["dev"],
     }
