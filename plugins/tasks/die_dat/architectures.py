@@ -64,7 +64,7 @@ def build_die_dat_bilstm(
         raise ConfigError(f"expected a dropout in [0, 1), found {dropout!r}",
                           where="components.die_dat.model.dropout")
     n_pos = len(POS_LABELS) if multitask else 0
-    settings = {
+    settings: dict[str, Any] = {
         "n_word_buckets": n_word_buckets, "n_suffix_buckets": n_suffix_buckets,
         "embed_width": embed_width, "hidden_width": hidden_width, "n_layers": n_layers,
         "dense_width": dense_width, "dropout": dropout, "sentence_window": sentence_window,

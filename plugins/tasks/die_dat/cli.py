@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 from lexiplug.cli.errors_boundary import user_errors
@@ -44,7 +45,7 @@ def check(
 ) -> None:
     """Print the die/dat tokens whose written form disagrees with a confident prediction."""
     nlp = load_pipeline(model)
-    report = []
+    report: list[dict[str, Any]] = []
     for text, doc in zip(texts, nlp.pipe(texts), strict=True):
         tokens = [t for t in doc if t._.die_dat] if show_all else doc._.die_dat_issues
         items = [{"start": t.idx, "end": t.idx + len(t), "written": t.text, **t._.die_dat}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from lexiplug.errors import ConfigError
@@ -194,7 +194,7 @@ class DieDat(TrainablePipe):
             pos_picked = pos_probs[np.arange(n), np.maximum(tags, 0)]
             loss += lam * float(-(has_pos * np.log(np.maximum(pos_picked, 1e-9))).sum()
                                 / pos_denominator)
-        return loss, ops.asarray2f(grad)
+        return loss, ops.asarray2f(cast(Any, grad))
 
     def initialize(self, get_examples: Callable[[], Iterable[Example]], *,
                    nlp: Language | None = None) -> None:

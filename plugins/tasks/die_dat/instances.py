@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from spacy.attrs import LOWER, SENT_START, SUFFIX
-from spacy.strings import hash_string
+from spacy.strings import hash_string  # type: ignore[attr-defined]
 from spacy.tokens import Doc
 
 TARGETS: tuple[str, str] = ("die", "dat")

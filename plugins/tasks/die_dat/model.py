@@ -6,13 +6,14 @@ Imported only inside the architecture's ``init`` (never by the factory module), 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 from thinc.api import ArgsKwargs, Model
+from thinc.shims import PyTorchShim
 from torch import nn
 
 from .instances import N_LEXICON_FEATURES, PAD, InstanceBatch
@@ -70,12 +71,14 @@ class DieDatNet(nn.Module):
     def _embed(self, words: torch.Tensor, suffixes: torch.Tensor) -> torch.Tensor:
         embedded = self.words(words) + self.suffixes(suffixes)
         if self.lexicon_projection is not None:
-            embedded = embedded + self.lexicon_projection(self.lexicon[words])
+            lexicon: torch.Tensor = self.lexicon  # type: ignore[assignment]
+            embedded = embedded + self.lexicon_projection(lexicon[words])
         return self.embed_dropout(embedded)
 
     @staticmethod
     def _final_states(lstm: nn.LSTM, inputs: torch.Tensor) -> torch.Tensor:
-        _, (hidden, _) = lstm(inputs)
+        _, (hidden, _) = lstm(inputs)  # hidden: (layers * 2, n, width)
+        hidden = cast(torch.Tensor, hidden)
         return torch.cat([hidden[-2], hidden[-1]], dim=-1)
 
     def forward(
@@ -103,7 +106,7 @@ class DieDatNet(nn.Module):
 
 def convert_inputs(model: Model, batch: InstanceBatch, is_train: bool) -> tuple[ArgsKwargs, Any]:
     """Id arrays -> long tensors on the wrapper's device; ids carry no gradient."""
-    device = model.shims[0].device
+    device = cast(PyTorchShim, model.shims[0]).device
     kwargs = {
         name: torch.as_tensor(np.ascontiguousarray(ids), dtype=torch.long, device=device)
         for name, ids in batch.id_arrays().items()
@@ -133,7 +136,8 @@ def set_lexicon(module: DieDatNet, table: np.ndarray) -> None:
     if module.lexicon_projection is None:
         return
     with torch.no_grad():
-        module.lexicon.copy_(torch.as_tensor(table, dtype=torch.float32))
+        lexicon: torch.Tensor = module.lexicon  # type: ignore[assignment]
+        lexicon.copy_(torch.as_tensor(table, dtype=torch.float32))
 
 
 def initialise_embeddings(module: DieDatNet, vectors: Any, n_word_buckets: int) -> int:

@@ -60,10 +60,12 @@ def _docs_of(path: Path, nlp: Any, sentences_per_doc: int) -> Iterator[Any]:
             return None
         spaces = [sp for s in group for sp in [*s[1][:-1], True]]
         spaces[-1] = False
-        starts = [i == 0 for s in group for i in range(len(s[0]))]
-        pos = [t for s in group for t in s[2]] if is_conllu else None  # type: ignore[union-attr]
-        return Doc(nlp.vocab, words=words, spaces=spaces, sent_starts=starts,
-                   pos=[p or None for p in pos] if pos is not None and any(pos) else None)
+        starts: list[bool | int | None] = [i == 0 for s in group for i in range(len(s[0]))]
+        pos: list[str] | None = (
+            [t for s in group for t in (s[2] or [])] if is_conllu else None
+        )
+        tags: Any = [p or None for p in pos] if pos is not None and any(pos) else None
+        return Doc(nlp.vocab, words=words, spaces=spaces, sent_starts=starts, pos=tags)
 
     for sentence in sentences:
         group.append(sentence)
