@@ -9,8 +9,10 @@ model, dataset and task: ``micro_f1``/``macro_f1`` (fold mean) with ``*_sd`` (fo
 ``reports_per_s`` (prediction). word2vec is trained once per dataset on all its report texts
 (no labels); ``mtcnn_kg`` retrofits those vectors to the ``seer_icdo3_graph`` word graph and
 ``mtcnn_word2vec`` gets the same vectors unit-normalised (retrofitting normalises), so the
-graph is the only difference. ``--eval FILE``: train on all of val.csv, score FILE (same
-columns). ``--quick``: smaller network, at most 1,500 tokens, fixed epochs.
+graph is the only difference. ``--eval FILE``: train on val.csv less every patient that
+appears in FILE, score FILE (same columns). MT-CNN training: Adam, early stopping on the
+loss of an inner dev split carved from the training folds (best epoch kept). ``--quick``:
+smaller network, at most 1,500 tokens per window, at most 15 epochs, 3 folds.
 """
 
 from __future__ import annotations
@@ -45,11 +47,15 @@ def parse_args() -> argparse.Namespace:
 
 
 def settings(quick: bool) -> dict[str, Any]:
+    shared = {"batch_size": 16, "dev_fraction": 0.15, "grad_clip": 1.0, "dropout": 0.5,
+              "min_count": 2, "embeddings_scale": 20.0}
     if quick:
-        return {"embed_width": 48, "filters": 32, "max_length": 1500, "epochs": 6,
-                "learn_rate": 0.005, "generated_patients": 250, "w2v_epochs": 5, "folds": 3}
-    return {"embed_width": 300, "filters": 300, "max_length": 3000, "epochs": 15,
-            "learn_rate": 0.001, "generated_patients": 600, "w2v_epochs": 10, "folds": 5}
+        return {**shared, "embed_width": 48, "filters": 32, "max_length": 1500,
+                "max_epochs": 15, "patience": 3, "learn_rate": 0.01,
+                "generated_patients": 250, "w2v_epochs": 5, "folds": 3}
+    return {**shared, "embed_width": 300, "filters": 300, "max_length": 3000,
+            "max_epochs": 30, "patience": 5, "learn_rate": 0.001,
+            "generated_patients": 600, "w2v_epochs": 10, "folds": 5}
 
 
 # -- data ------------------------------------------------------------------------------------
@@ -98,7 +104,7 @@ def embedding_files(docs: list[Any], cfg: dict[str, Any], folder: Path) -> dict[
     corpus = encode_sentences(([t.lower_ for t in doc if not t.is_space] for doc in docs),
                               min_count=2)
     w2v = registry.embedders.get("lexiplug.word2vec.v1")(
-        vector_size=cfg["embed_width"], min_count=2, epochs=cfg["w2v_epochs"], workers=2,
+        vector_size=cfg["embed_width"], min_count=2, epochs=cfg["w2v_epochs"], workers=1,
         seed=1, progress=False).fit(corpus)
     plain = w2v.normalized()
     kg = registry.transforms.get("lexiplug.retrofit.v1")(graph="seer_icdo3_graph").apply(w2v)
@@ -115,28 +121,71 @@ def embedding_files(docs: list[Any], cfg: dict[str, Any], folder: Path) -> dict[
 
 # -- models ----------------------------------------------------------------------------------
 
-def train_mtcnn(train_docs: list[Any], cfg: dict[str, Any], vectors: str | None,
-                tasks: tuple[str, ...]) -> Any:
+def length_batches(lengths: np.ndarray, size: int, rng: np.random.Generator
+                   ) -> list[np.ndarray]:
+    """Batches of documents of similar length (less padding in the convolutions), in a
+    random order; which documents share a batch also varies by epoch (jittered sort)."""
+    jitter = rng.random(lengths.shape[0]) * 0.5 + 0.75
+    order = np.argsort(lengths * jitter, kind="stable")
+    batches = [order[i:i + size] for i in range(0, order.shape[0], size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def dev_loss(nlp: Any, examples: list[Any]) -> float:
+    """Summed per-task mean cross-entropy on held-out examples (masked like training)."""
+    from lexiplug.plugins.tasks.phenotype.component import masked_cross_entropy
+
+    pipe = nlp.get_pipe("phenotype")
+    logits = np.concatenate([pipe.predict([eg.predicted for eg in examples[i:i + 32]])
+                             for i in range(0, len(examples), 32)])
+    sizes = [len(v) for v in pipe.label_data.values()]
+    loss, _ = masked_cross_entropy(logits, pipe.gold_matrix(examples), sizes)
+    return loss
+
+
+def train_mtcnn(train_docs: list[Any], groups: list[str], cfg: dict[str, Any],
+                vectors: str | None, tasks: tuple[str, ...]) -> Any:
+    """Adam (PAPERS.md §7), length-bucketed batches, early stopping on the loss of an inner
+    dev split (``dev_fraction`` of the training patients, never the test fold); the weights
+    of the best dev epoch are kept."""
     import spacy
+    from lexiplug.plugins.tasks.phenotype.prepare import split_groups
     from spacy.training import Example
+    from thinc.api import Adam
 
     nlp = spacy.blank("en")
     model: dict[str, Any] = {
         "@architectures": "lexiplug.MTCNN.v1", "embed_width": cfg["embed_width"],
         "filters": cfg["filters"], "max_length": cfg["max_length"], "seed": 0,
+        "embeddings_scale": cfg["embeddings_scale"], "dropout": cfg["dropout"],
         "pretrained": {"@misc": "lexiplug.vectors.v1", "name_or_path": vectors},
     }
     nlp.add_pipe("lexiplug_phenotype", name="phenotype",
-                 config={"model": model, "tasks": list(tasks), "min_count": 2})
+                 config={"model": model, "tasks": list(tasks), "min_count": cfg["min_count"]})
+    is_dev = split_groups(groups, cfg["dev_fraction"], seed=0)
     examples = [Example(nlp.make_doc(d.text), d) for d in train_docs]
-    nlp.initialize(lambda: examples)
-    optimizer = nlp.create_optimizer()
-    optimizer.learn_rate = cfg["learn_rate"]
+    fit = [eg for eg, dev in zip(examples, is_dev, strict=True) if not dev]
+    held = [eg for eg, dev in zip(examples, is_dev, strict=True) if dev]
+    nlp.initialize(lambda: fit)
+    pipe = nlp.get_pipe("phenotype")
+    optimizer = Adam(cfg["learn_rate"], L2=0.0, grad_clip=cfg["grad_clip"],
+                     use_averages=False)
+    lengths = np.array([len(eg.predicted) for eg in fit])
     rng = np.random.default_rng(0)
-    for _ in range(cfg["epochs"]):
-        order = rng.permutation(len(examples))
-        for start in range(0, len(order), 16):
-            nlp.update([examples[i] for i in order[start:start + 16]], sgd=optimizer)
+    best, best_loss, waited = pipe.model.to_bytes(), float("inf"), 0
+    for _ in range(cfg["max_epochs"]):
+        for batch in length_batches(lengths, cfg["batch_size"], rng):
+            nlp.update([fit[i] for i in batch], sgd=optimizer)
+        loss = dev_loss(nlp, held) if held else 0.0
+        if cfg.get("verbose"):
+            print(f"    epoch dev loss {loss:.4f} ({time.perf_counter():.0f})", flush=True)
+        if loss < best_loss - 1e-4:
+            best, best_loss, waited = pipe.model.to_bytes(), loss, 0
+        else:
+            waited += 1
+            if waited >= cfg["patience"]:
+                break
+    pipe.model.from_bytes(best)
     return nlp
 
 
@@ -193,7 +242,8 @@ def run_split(name: str, train_idx: np.ndarray, test_idx: np.ndarray, reports: l
     else:
         source = {"mtcnn_random": None, "mtcnn_word2vec": vectors["word2vec"],
                   "mtcnn_kg": vectors["kg"]}[name]
-        nlp = train_mtcnn([docs[i] for i in train_idx], cfg, source, tasks)
+        nlp = train_mtcnn([docs[i] for i in train_idx], [reports[i]["group"] for i in train_idx],
+                          cfg, source, tasks)
         predictions, speed = predict_mtcnn(nlp, [docs[i] for i in test_idx], tasks)
     return scores(test, predictions, tasks), speed
 
@@ -261,6 +311,10 @@ def evaluate_file(path: Path, cfg: dict[str, Any], folder: Path) -> list[dict[st
 
     train, tasks = load_dataset("tcga", cfg)
     test, _ = load_dataset("tcga", cfg, path)
+    held_out = {r["group"] for r in test}
+    train = [r for r in train if r["group"] not in held_out]  # no patient on both sides
+    print(f"eval: training on {len(train)} val.csv reports (patients of {path.name} left "
+          f"out), scoring {len(test)} reports", flush=True)
     nlp = spacy.blank("en")
     docs = docs_of(nlp, train + test)
     vectors = embedding_files(docs[:len(train)], cfg, folder / "eval")
@@ -292,7 +346,7 @@ def main() -> None:
     import torch
 
     torch.manual_seed(0)
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)  # far faster on a loaded 2-core VM
     print(machine_note())
     print(f"settings: {cfg}")
     rows: list[dict[str, Any]] = []
