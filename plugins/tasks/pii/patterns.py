@@ -1,7 +1,8 @@
 """Pattern recogniser for structured identifiers, with checksums where they exist.
 
 Emails, URLs (and bare domains), @handles, phone numbers (international with a country code,
-and common national formats), IBANs (ISO 13616 mod-97 check) and card numbers (Luhn check).
+and common national formats), IBANs (ISO 13616 mod-97 check), card numbers (Luhn check), and
+full numeric dates with a four-digit year (day/month ranges checked; an ISO time may follow).
 Hits are character spans; overlapping hits are resolved by priority, then length.
 
 ``find_date_like`` is a *soft* recogniser: dates and times are too ambiguous to merge as hits
@@ -29,6 +30,11 @@ _NATIONAL_PHONE = re.compile(
 )
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
 _CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
+_FULL_DATE = re.compile(
+    r"(?<![\w/.:-])(?:(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?:19|20)\d{2}"
+    r"|(?:19|20)\d{2}-(?P<m>\d{2})-(?P<d>\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2})?)?)"
+    r"(?![\w/:-])"
+)
 _TRAILING = ".,;:!?)]}'\""
 _MONTHS = ("jan(?:uary|uari)?|feb(?:ruary|ruari)?|mar(?:ch)?|maart|apr(?:il)?|may|mei|"
            "june?|juni|july?|juli|aug(?:ust|ustus)?|sep(?:t|tember)?|oct(?:ober)?|okt(?:ober)?|"
@@ -46,7 +52,7 @@ _DATE_LIKE = re.compile(
 )
 
 # Earlier entries win overlaps: a card number is not also a phone number.
-PATTERN_LABELS: tuple[str, ...] = ("EMAIL", "URL", "ID_NUMBER", "PHONE", "USERNAME")
+PATTERN_LABELS: tuple[str, ...] = ("EMAIL", "URL", "ID_NUMBER", "PHONE", "DATE", "USERNAME")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +93,14 @@ def _phone_ok(candidate: str) -> bool:
     return 7 <= digit_count <= 15
 
 
+def _date_ok(match: re.Match[str]) -> bool:
+    """Day and month in range: either order for d/m/yyyy (US and European), ISO for y-m-d."""
+    if match.group("m") is not None:
+        return 1 <= int(match.group("m")) <= 12 and 1 <= int(match.group("d")) <= 31
+    a, b = int(match.group("a")), int(match.group("b"))
+    return min(a, b) >= 1 and min(a, b) <= 12 and max(a, b) <= 31
+
+
 def _strip_trailing(text: str, start: int, end: int) -> int:
     while end > start and text[end - 1] in _TRAILING:
         if text[end - 1] == ")" and text.count("(", start, end) >= text.count(")", start, end):
@@ -115,6 +129,9 @@ def _candidates(text: str) -> list[PatternHit]:
             end = _strip_trailing(text, match.start(), match.end())
             if _phone_ok(text[match.start():end]):
                 hits.append(PatternHit(match.start(), end, "PHONE", "phone"))
+    for match in _FULL_DATE.finditer(text):
+        if _date_ok(match):
+            hits.append(PatternHit(match.start(), match.end(), "DATE", "date"))
     for match in _HANDLE.finditer(text):
         hits.append(PatternHit(match.start(), match.end(), "USERNAME", "handle"))
     return hits
