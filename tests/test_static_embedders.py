@@ -15,8 +15,7 @@ SMALL = {
     "lexiplug.fasttext.v1": {"vector_size": 16, "epochs": 10, "workers": 1, "min_count": 1,
                              "sample": 0,
                              "bucket": 20000},
-    "lexiplug.glove.v1": {"vector_size": 16, "epochs": 25, "batch_size": 256, "min_count": 1,
-                          "window": 5},
+    "lexiplug.glove.v1": {"vector_size": 16, "epochs": 25, "min_count": 1, "window": 5},
     "lexiplug.ppmi_svd.v1": {"vector_size": 8, "min_count": 1},
     "lexiplug.bitcipher.v1": {"bits": 12, "min_count": 1},
 }
@@ -134,8 +133,7 @@ def test_bitcipher_transforms_standardise(transform: str, encoded) -> None:  # t
 
 # -- GloVe -----------------------------------------------------------------------------------
 
-GLOVE = {"vector_size": 8, "window": 4, "min_count": 1, "batch_size": 512, "seed": 7,
-         "progress": False}
+GLOVE = {"vector_size": 8, "window": 4, "min_count": 1, "seed": 7, "progress": False}
 
 
 def test_glove_resume_equals_uninterrupted(encoded, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -160,6 +158,52 @@ def test_glove_loss_decreases_and_resume_rejects_other_params(encoded, tmp_path)
                     **{**GLOVE, "x_max": 10.0})
     with pytest.raises(TrainingError, match="another corpus or other GloVe parameters"):
         other.fit(encoded)
+
+
+def test_glove_epoch_is_glove_c_update_by_update(rng) -> None:  # type: ignore[no-untyped-def]
+    """The compiled epoch against a plain transcription of glove.c's per-pair AdaGrad step."""
+    pytest.importorskip("numba")
+    import math
+
+    from lexiplug.plugins.static.glove_kernel import glove_epoch
+
+    n, dim, nnz, x_max, alpha, eta, clip = 6, 4, 40, 100.0, 0.75, 0.05, 100.0
+    state = {name: (rng.random(shape) - 0.5) / dim for name, shape in
+             (("W", (n, dim)), ("C", (n, dim)), ("bw", n), ("bc", n))}
+    state.update({f"g{name}": np.ones_like(state[name]) for name in ("W", "C", "bw", "bc")})
+    rows, cols = rng.integers(0, n, nnz).astype(np.int32), rng.integers(0, n, nnz).astype(np.int32)
+    values = rng.random(nnz) * 300 + 0.05  # both sides of x_max
+    order = rng.permutation(nnz)
+    ref = {name: array.copy() for name, array in state.items()}
+    cost = glove_epoch(*(state[k] for k in ("W", "C", "bw", "bc", "gW", "gC", "gbw", "gbc")),
+                       rows, cols, values, order, x_max, alpha, eta, clip)
+    expected = 0.0
+    for t in order:
+        i, j, x = rows[t], cols[t], values[t]
+        diff = ref["W"][i] @ ref["C"][j] + ref["bw"][i] + ref["bc"][j] - math.log(x)
+        fdiff = diff if x > x_max else (x / x_max) ** alpha * diff
+        expected += 0.5 * fdiff * diff
+        temp_w = np.clip(fdiff * ref["C"][j], -clip, clip) * eta
+        temp_c = np.clip(fdiff * ref["W"][i], -clip, clip) * eta
+        ref["W"][i] -= temp_w / np.sqrt(ref["gW"][i])
+        ref["C"][j] -= temp_c / np.sqrt(ref["gC"][j])
+        ref["gW"][i] += temp_w**2
+        ref["gC"][j] += temp_c**2
+        ref["bw"][i] -= fdiff / math.sqrt(ref["gbw"][i])
+        ref["bc"][j] -= fdiff / math.sqrt(ref["gbc"][j])
+        ref["gbw"][i] += fdiff**2
+        ref["gbc"][j] += fdiff**2
+    assert cost == pytest.approx(expected, rel=1e-10)
+    for name, array in ref.items():
+        np.testing.assert_allclose(state[name], array, rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+def test_glove_hogwild_workers_learn(encoded) -> None:  # type: ignore[no-untyped-def]
+    vectors = registry.embedders.get("lexiplug.glove.v1")(
+        progress=False, workers=2, **SMALL["lexiplug.glove.v1"]
+    ).fit(encoded)
+    assert np.isfinite(vectors.matrix).all()
+    assert topic_separation(vectors) > 0.3
 
 
 # -- PPMI-SVD --------------------------------------------------------------------------------

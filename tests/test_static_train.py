@@ -23,7 +23,7 @@ TINY = {
     "word2vec": {"embedder.vector_size": 8, "embedder.epochs": 1, "embedder.workers": 1},
     "fasttext": {"embedder.vector_size": 8, "embedder.epochs": 1, "embedder.workers": 1,
                  "embedder.bucket": 5000},
-    "glove": {"embedder.vector_size": 8, "embedder.epochs": 2, "embedder.batch_size": 512},
+    "glove": {"embedder.vector_size": 8, "embedder.epochs": 2},
     "ppmi_svd": {"embedder.vector_size": 8},
     "bitcipher": {"embedder.bits": 12},
 }
@@ -87,7 +87,7 @@ def test_glove_resume_through_train(corpus_file: Path, tmp_path: Path) -> None:
 
     corpus = text_files_corpus(str(corpus_file.parent), pattern=corpus_file.name,
                                lowercase=True, pretokenized=True)
-    glove_v1(vector_size=8, epochs=2, batch_size=512, min_count=2, progress=False,
+    glove_v1(vector_size=8, epochs=2, min_count=2, x_max=10.0, progress=False,
              checkpoint_dir=str(tmp_path / "ckpt")).fit(corpus)
     resumed = train_from_config(config, overrides={**base, "embedder.epochs": 3},
                                 output=tmp_path / "resumed", resume=True, quiet=True)

@@ -1,19 +1,20 @@
-"""``lexiplug.glove.v1``: GloVe (Pennington et al. 2014), our own, vectorised in numpy/scipy.
+"""``lexiplug.glove.v1``: GloVe (Pennington et al. 2014), Stanford's ``glove.c`` algorithm in numba.
 
 Objective: sum over nonzero X_ij of f(X_ij) (w_i . c_j + b_i + b~_j - log X_ij)^2 with
-f(x) = min(1, (x / x_max)^alpha), trained with AdaGrad over the shuffled nonzeros of the
-co-occurrence matrix in minibatches. A minibatch's residuals form a sparse matrix A
-(A_ij = f(X_ij) * residual_ij), so the summed gradients are two sparse-dense products,
-A @ C for the word vectors and A.T @ W for the context vectors: no scatter-add, no Python
-loop. Per-row gradients of a minibatch are summed (a word seen 500 times in a batch gets one
-update), so AdaGrad's accumulator is updated *before* the step: each coordinate moves at
-most 1 per batch, which keeps frequent words stable. (Stanford's C code
-updates one pair at a time and adds to the accumulator after the step; both start the
-accumulator at 1 and clip.)
+f(x) = min(1, (x / x_max)^alpha). Trained as the C code does: plain SGD with AdaGrad, one
+co-occurrence at a time over the shuffled nonzeros (``glove_kernel.glove_epoch``), initial
+learning rate 0.05, accumulators started at 1, every parameter initialised uniform in
+[-0.5, 0.5] / dim, gradients clipped at 100, word + context vectors summed at the end (the C
+code's ``-model 2``). The co-occurrences are the C ``cooccur``'s: symmetric window 10,
+1/distance weights, sentence boundaries respected, out-of-vocabulary words dropped first.
+
+``workers = 1`` (default) is deterministic. ``workers > 1`` is the C code's lock-free Hogwild
+mode: each epoch's shuffled pairs are split into ``workers`` slices updated in parallel
+threads, which race on shared rows, so results then vary from run to run.
 
 Every epoch ends with an atomic checkpoint (safetensors + a JSON state); ``resume=True``
-continues from the last one. Shuffles are seeded by ``(seed, epoch)``, so an interrupted and
-resumed run gives the same vectors as an uninterrupted one.
+continues from the last one. Each epoch's shuffle comes from ``default_rng([seed, epoch])``,
+so an interrupted and resumed single-worker run gives the same vectors as an uninterrupted one.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,14 +59,13 @@ class GloveParams:
     weighting: str = "harmonic"
     x_max: float = 100.0
     alpha: float = 0.75
-    learning_rate: float = 0.2
+    learning_rate: float = 0.05
     epochs: int = 15
-    batch_size: int = 32768
     grad_clip: float = 100.0
     initial_accumulator: float = 1.0
     output_vectors: str = "sum"
     seed: int = 1
-    workers: int = 2  # accepted for a uniform interface; the numpy engine runs in one thread
+    workers: int = 1  # > 1: Hogwild threads as in glove.c (not deterministic)
     memory_budget_mb: int = 512
     checkpoint_dir: str | None = None
     resume: bool = False
@@ -74,7 +75,6 @@ class GloveParams:
         require_positive_int(self.vector_size, "vector_size")
         require_positive_int(self.window, "window")
         require_positive_int(self.epochs, "epochs")
-        require_positive_int(self.batch_size, "batch_size")
         require_positive_int(self.workers, "workers")
         require_choice(self.weighting, "weighting", ("harmonic", "flat"))
         require_choice(self.output_vectors, "output_vectors", ("sum", "word", "concat"))
@@ -93,7 +93,7 @@ class GloveParams:
 
 
 class GloveEmbedder:
-    """GloVe trained by AdaGrad on minibatches of the shuffled co-occurrence nonzeros."""
+    """GloVe trained by per-pair AdaGrad SGD over the shuffled co-occurrence nonzeros."""
 
     name = "lexiplug.glove.v1"
 
@@ -140,12 +140,8 @@ class GloveEmbedder:
     def _train(self, encoded: EncodedCorpus, counts: Any) -> np.ndarray:
         p = self.params
         n_words = len(encoded.vocab.words)
-        values = np.asarray(counts.data, dtype=np.float64)
-        pairs = _Pairs(
-            rows=counts.row.astype(np.int32), cols=counts.col.astype(np.int32),
-            log_x=np.log(values).astype(np.float32),
-            weight=np.minimum(1.0, (values / p.x_max) ** p.alpha).astype(np.float32),
-        )
+        pairs = _Pairs(rows=counts.row.astype(np.int32), cols=counts.col.astype(np.int32),
+                       values=np.asarray(counts.data, dtype=np.float64))
         fingerprint = self._fingerprint(encoded, counts.nnz)
         state, first_epoch = self._initial_state(n_words, fingerprint)
         self._run_epochs(state, pairs, first_epoch, fingerprint)
@@ -173,8 +169,8 @@ class GloveEmbedder:
         rng = np.random.default_rng(p.seed)
         dim = p.vector_size
 
-        def uniform(*shape: int) -> np.ndarray:
-            return ((rng.random(shape, dtype=np.float32) - 0.5) / dim).astype(np.float32)
+        def uniform(*shape: int) -> np.ndarray:  # glove.c: (rand() / RAND_MAX - 0.5) / dim
+            return (rng.random(shape) - 0.5) / dim
 
         state = {"W": uniform(n_words, dim), "C": uniform(n_words, dim),
                  "bw": uniform(n_words), "bc": uniform(n_words)}
@@ -189,19 +185,20 @@ class GloveEmbedder:
         from tqdm.auto import tqdm
 
         p = self.params
+        epoch_kernel = _epoch_kernel(p.workers)
         nnz = len(pairs.rows)
-        scratch = np.empty_like(state["W"])
         bar = tqdm(total=p.epochs, initial=first_epoch, desc="GloVe epochs", unit="epoch",
                    disable=not progress_enabled(p.progress), leave=False)
         for epoch in range(first_epoch, p.epochs):
             start = time.perf_counter()
             order = np.random.default_rng([p.seed, epoch]).permutation(nnz)
-            total = 0.0
-            for begin in range(0, nnz, p.batch_size):
-                batch = order[begin : begin + p.batch_size]
-                total += _adagrad_step(state, pairs.take(batch), scratch, p.learning_rate,
-                                       p.grad_clip)
-            if not np.isfinite(total):
+            total = epoch_kernel(
+                state["W"], state["C"], state["bw"], state["bc"], state["gW"], state["gC"],
+                state["gbw"], state["gbc"], pairs.rows, pairs.cols, pairs.values, order,
+                p.x_max, p.alpha, p.learning_rate, p.grad_clip,
+            )
+            finite = all(np.isfinite(state[name]).all() for name in _PARAM_NAMES)
+            if not (np.isfinite(total) and finite):
                 raise TrainingError(
                     f"GloVe diverged at epoch {epoch + 1} (loss {total}); lower "
                     f"learning_rate ({p.learning_rate})", where="embedder.learning_rate",
@@ -264,76 +261,43 @@ class GloveEmbedder:
 
 @dataclass
 class _Pairs:
-    """The co-occurrence nonzeros: word row, context column, log X and f(X)."""
+    """The co-occurrence nonzeros: word row, context column, weighted count X."""
 
     rows: np.ndarray
     cols: np.ndarray
-    log_x: np.ndarray
-    weight: np.ndarray
-
-    def take(self, index: np.ndarray) -> _Pairs:
-        return _Pairs(self.rows[index], self.cols[index], self.log_x[index], self.weight[index])
+    values: np.ndarray
 
 
-def _adagrad_step(
-    state: dict[str, np.ndarray], batch: _Pairs, scratch: np.ndarray, learning_rate: float,
-    grad_clip: float,
-) -> float:
-    """One AdaGrad step on a minibatch of nonzeros; returns the batch's summed loss.
+def _epoch_kernel(workers: int) -> Callable[..., float]:
+    """The compiled epoch: one thread, or ``workers`` Hogwild threads."""
+    try:
+        from . import glove_kernel
+    except ImportError as error:
+        raise TrainingError(f"GloVe needs numba ({error}); install it with "
+                            "`pip install numba`", where="embedder") from None
+    if workers == 1:
+        return glove_kernel.glove_epoch
 
-    The clip bounds the weighted residual f(X)(w.c + b + b~ - log X) of each pair (one
-    number per pair rather than one per coordinate: cheaper, and the same in practice since
-    vector coordinates stay well below 1).
-    """
-    import scipy.sparse
+    def hogwild(*args: Any) -> float:
+        return float(glove_kernel.glove_epoch_hogwild(*args, workers))
 
-    W, C = state["W"], state["C"]
-    i, j = batch.rows, batch.cols
-    diff = np.einsum("ij,ij->i", W.take(i, axis=0), C.take(j, axis=0))
-    diff += state["bw"][i] + state["bc"][j] - batch.log_x
-    fdiff = batch.weight * diff
-    loss = 0.5 * float(np.dot(fdiff, diff))
-    np.clip(fdiff, -grad_clip, grad_clip, out=fdiff)
-    n_words = W.shape[0]
-    # each (i, j) occurs once per epoch, so A has no duplicate entries to sum
-    residuals = scipy.sparse.csr_matrix((fdiff, (i, j)), shape=(n_words, n_words))
-    grad_w, grad_c = residuals @ C, residuals.T @ W
-    _adagrad(W, state["gW"], grad_w, scratch, learning_rate)
-    _adagrad(C, state["gC"], grad_c, scratch, learning_rate)
-    for name, index in (("bw", i), ("bc", j)):
-        grad = np.bincount(index, weights=fdiff, minlength=n_words).astype(np.float32)
-        _adagrad(state[name], state[f"g{name}"], grad, np.empty_like(grad), learning_rate)
-    return loss
-
-
-def _adagrad(
-    param: np.ndarray, accumulator: np.ndarray, grad: np.ndarray, scratch: np.ndarray,
-    learning_rate: float,
-) -> None:
-    """AdaGrad on every row at once; rows the batch did not touch have a zero gradient."""
-    grad = np.asarray(grad, dtype=np.float32)
-    np.multiply(grad, grad, out=scratch)
-    accumulator += scratch
-    np.sqrt(accumulator, out=scratch)
-    np.divide(grad, scratch, out=scratch)
-    scratch *= learning_rate
-    param -= scratch
+    return hogwild
 
 
 def glove_v1(
     vector_size: int = 100, window: int = 10, min_count: int = 5, max_vocab: int | None = None,
     symmetric: bool = True, weighting: str = "harmonic", x_max: float = 100.0,
-    alpha: float = 0.75, learning_rate: float = 0.2, epochs: int = 15, batch_size: int = 32768,
+    alpha: float = 0.75, learning_rate: float = 0.05, epochs: int = 15,
     grad_clip: float = 100.0, initial_accumulator: float = 1.0, output_vectors: str = "sum",
-    seed: int = 1, workers: int = 2,
+    seed: int = 1, workers: int = 1,
     memory_budget_mb: int = 512, checkpoint_dir: str | None = None, resume: bool = False,
     progress: bool = True,
 ) -> GloveEmbedder:
-    """GloVe (weighted least squares on log co-occurrences, AdaGrad), checkpointed per epoch."""
+    """GloVe as Stanford's C code trains it (per-pair AdaGrad), checkpointed per epoch."""
     return GloveEmbedder(GloveParams(
         vector_size=vector_size, window=window, min_count=min_count, max_vocab=max_vocab,
         symmetric=symmetric, weighting=weighting, x_max=x_max, alpha=alpha,
-        learning_rate=learning_rate, epochs=epochs, batch_size=batch_size, grad_clip=grad_clip,
+        learning_rate=learning_rate, epochs=epochs, grad_clip=grad_clip,
         initial_accumulator=initial_accumulator,
         output_vectors=output_vectors, seed=seed, workers=workers,
         memory_budget_mb=memory_budget_mb, checkpoint_dir=checkpoint_dir, resume=resume,
