@@ -64,6 +64,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--tune", action="store_true",
                         help="evaluate on splits carved from train, never on the dev sets")
     parser.add_argument("--seeds", type=int, default=1, help="mean over this many seeds")
+    parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--n-pretrain", type=int, default=None)
     parser.add_argument("--n-generated", type=int, default=None)
     parser.add_argument("--n-finetune", type=int, default=None)
@@ -284,7 +285,7 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             models = train_models(args, pretrain, finetune, seed)
             print(f"seed {seed} trained at {time.perf_counter() - started:.0f} s",
                   file=sys.stderr)
