@@ -311,3 +311,26 @@ def test_lexicon_is_filled_at_initialize_and_saved(trained, tmp_path) -> None:
     loaded = spacy.load(tmp_path / "pipe").get_pipe("lexiplug_die_dat")
     np.testing.assert_array_equal(loaded.model.layers[0].shims[0]._model.lexicon.numpy(),
                                   module.lexicon.numpy())
+
+
+def test_embeddings_start_from_lexiplug_vectors_through_the_misc_bridge(tmp_path) -> None:
+    from lexiplug.plugins.tasks.die_dat.instances import word_bucket
+    from lexiplug.vectors.io import save_vectors
+    from lexiplug.vectors.vectors import Vectors
+
+    matrix = np.arange(3 * 16, dtype=np.float32).reshape(3, 16) / 10
+    path = save_vectors(Vectors(["huis", "man", "fiets"], matrix), tmp_path / "nl.vec",
+                        format="word2vec-text")
+    pretrained = {"@misc": "lexiplug.vectors.v1", "name_or_path": str(path)}
+    nlp = _blank()
+    component = nlp.add_pipe("lexiplug_die_dat", config={
+        "model": {**TINY_MODEL, "n_word_buckets": 4096, "pretrained": pretrained}})
+    nlp.initialize(lambda: [Example(nlp.make_doc(d.text), d) for d in _gold_docs(nlp)])
+    table = component.model.layers[0].shims[0]._model.words.weight.detach().numpy()
+    np.testing.assert_allclose(table[word_bucket("man", 4096)], matrix[1], rtol=1e-6)
+    wrong = _blank()
+    wrong.add_pipe("lexiplug_die_dat", config={
+        "model": {**TINY_MODEL, "embed_width": 8, "pretrained": pretrained}})
+    with pytest.raises(ConfigError, match="embed_width"):
+        wrong.initialize(lambda: [Example(wrong.make_doc(d.text), d)
+                                  for d in _gold_docs(wrong)])
