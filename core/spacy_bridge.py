@@ -18,7 +18,7 @@ def lexiplug_vectors(name_or_path: str | None, oov: str = "zero") -> Any:
             return None
         from .vectors.io import load_vectors
 
-        return load_vectors(name_or_path, oov=oov)
+        return load_vectors(name_or_path, oov=oov)  # type: ignore[arg-type]
 
     return load
 
