@@ -72,11 +72,13 @@ def row_specs(quick: bool) -> dict[str, tuple[str, dict[str, Any]]]:
         "gensim_word2vec": ("gensim", sgns),
         "word2vec": ("lexiplug.word2vec.v1", sgns),
         "fasttext": ("lexiplug.fasttext.v1", sgns),
+        # glove.c's algorithm, one thread (deterministic); x_max 10 as glove's demo.sh passes it
         "glove": ("lexiplug.glove.v1", {"vector_size": 100, "window": 10, "min_count": 5,
-                                        "epochs": 5 if quick else 15, "workers": 2}),
+                                        "x_max": 10.0, "epochs": 5 if quick else 15,
+                                        "workers": 1}),
         "ppmi_svd": ("lexiplug.ppmi_svd.v1", {"vector_size": 100, "window": 5,
                                               "min_count": 5}),
-        "bitcipher": ("lexiplug.bitcipher.v1", {"bits": 100, "window": 5, "min_count": 5}),
+        "bitcipher": ("lexiplug.bitcipher.v1", {"bits": 100, "window": 6, "min_count": 5}),
     }
 
 

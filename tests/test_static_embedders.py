@@ -99,7 +99,7 @@ def test_bitcipher_sum_is_cooccurrence_times_cipher(encoded) -> None:  # type: i
 
     vectors = registry.embedders.get("lexiplug.bitcipher.v1")(
         bits=12, window=2, min_count=1, transform="none", standardize=False, progress=False,
-        weighting="flat",
+        weighting="flat", noise="none",
     ).fit(encoded)
     cipher = cipher_matrix(cipher_codes(len(encoded.vocab.words), 12))
     expected = np.zeros_like(vectors.matrix)
@@ -114,7 +114,7 @@ def test_bitcipher_sum_is_cooccurrence_times_cipher(encoded) -> None:  # type: i
 def test_bitcipher_concat_blocks_sum_to_the_sum_mode(encoded) -> None:  # type: ignore[no-untyped-def]
     factory = registry.embedders.get("lexiplug.bitcipher.v1")
     common = {"bits": 12, "window": 3, "min_count": 1, "transform": "none",
-              "standardize": False, "progress": False}
+              "standardize": False, "progress": False, "noise": "nf"}
     summed = factory(aggregation="sum", **common).fit(encoded)
     concat = factory(aggregation="concat", **common).fit(encoded)
     assert concat.dim == 2 * 3 * 12
@@ -129,6 +129,24 @@ def test_bitcipher_transforms_standardise(transform: str, encoded) -> None:  # t
     ).fit(encoded)
     np.testing.assert_allclose(vectors.matrix.mean(axis=0), 0.0, atol=1e-4)
     np.testing.assert_allclose(vectors.matrix.std(axis=0), 1.0, atol=1e-3)
+
+
+def test_bitcipher_noise_is_iaman_background_mixture() -> None:
+    from lexiplug.plugins.static.bitcipher import cipher_codes, cipher_matrix, noisy_cipher
+
+    cipher = cipher_matrix(cipher_codes(15, 4))
+    counts = np.array([50, 40, 30, 30, 20, 9, 9, 9, 5, 5, 4, 3, 2, 2, 1])
+    usage = counts @ cipher
+    background = (1 - usage / usage.sum()) / (1 - usage / usage.sum()).sum()
+    np.testing.assert_allclose(noisy_cipher(cipher, counts, "constant", 0.25),
+                               0.25 * cipher + 0.75 * background, rtol=1e-6)
+    nf = noisy_cipher(cipher, counts, "nf", 0.0)
+    np.testing.assert_allclose(nf[0], cipher[0], rtol=1e-6)  # a count only one type has
+    np.testing.assert_allclose(nf[5], cipher[5] / 3 + background * 2 / 3, rtol=1e-6)
+    np.testing.assert_allclose(nf.sum(axis=1), 1.0, rtol=1e-6)
+    assert noisy_cipher(cipher, counts, "none", 0.5) is cipher
+    # less-used bits get more of the background
+    assert background[np.argmin(usage)] == background.max()
 
 
 # -- GloVe -----------------------------------------------------------------------------------

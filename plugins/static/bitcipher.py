@@ -4,8 +4,10 @@ Step 1, the cipher, follows the authors' code (IaMaN ``Cipher``): words ranked b
 get b-bit codes level by level (level k = codes with k ones), each code l1-normalised.
 Step 2 aggregates the codes of each word's contexts: ``sum`` (one b-dim vector: F = C @ H with
 C the co-occurrence counts and H the cipher matrix) or ``concat`` (one b-dim block per
-context offset). The log transforms and the standardisation are our reading of the abstract
-("convergence towards log-co-occurrence matrix variants"); see docs/static.md.
+context offset). Optional smoothing follows IaMaN's noise: each context code becomes
+beta_t * eta_t + (1 - beta_t) * u with u = normalise(1 - normalise(sum_t count_t eta_t)).
+The log transforms and the standardisation are our reading of the abstract ("convergence
+towards log-co-occurrence matrix variants"); see docs/static.md.
 """
 
 from __future__ import annotations
@@ -78,17 +80,42 @@ def cipher_matrix(codes: np.ndarray) -> np.ndarray:
     return matrix / matrix.sum(axis=1, keepdims=True)
 
 
+def noisy_cipher(cipher: np.ndarray, counts: np.ndarray, noise: str, beta: float) -> np.ndarray:
+    """IaMaN's noised codes beta_t * eta_t + (1 - beta_t) * u; rows still sum to 1.
+
+    u = normalise(1 - f), f = normalise(sum_t count_t * eta_t): the background leans toward
+    the bits the corpus uses least. beta_t: ``f`` = count/(count+1), ``nf`` = 1/(number of
+    types with that count), ``constant`` = ``beta`` for every word.
+    """
+    if noise == "none":
+        return cipher
+    counts = np.asarray(counts, dtype=np.float64)
+    usage = counts @ cipher
+    background = 1.0 - usage / usage.sum()
+    background /= background.sum()
+    if noise == "f":
+        betas = counts / (counts + 1.0)
+    elif noise == "nf":
+        _, which, types_per_count = np.unique(counts, return_inverse=True, return_counts=True)
+        betas = 1.0 / types_per_count[which]
+    else:
+        betas = np.full(len(counts), beta)
+    return (betas[:, None] * cipher + (1.0 - betas[:, None]) * background).astype(np.float32)
+
+
 @dataclass
 class BitCipherParams:
     bits: int = 100
-    window: int = 5
+    window: int = 6
     min_count: int = 5
     max_vocab: int | None = None
     aggregation: str = "sum"
     weighting: str = "harmonic"
     transform: str = "log_prob"
     context_weights: str = "count"
-    smoothing: float = 0.1
+    smoothing: float = 0.05
+    noise: str = "constant"
+    noise_beta: float = 0.5
     standardize: bool = True
     memory_budget_mb: int = 512
     progress: bool = True
@@ -103,6 +130,9 @@ class BitCipherParams:
         require(self.context_weights == "count" or self.aggregation == "sum",
                 "context_weights", "'count' with aggregation = 'concat'", self.context_weights)
         require(self.smoothing > 0, "smoothing", "a positive number", self.smoothing)
+        require_choice(self.noise, "noise", ("none", "f", "nf", "constant"))
+        require(0.0 <= self.noise_beta <= 1.0, "noise_beta", "a number in [0, 1]",
+                self.noise_beta)
 
 
 def offset_pairs(encoded: EncodedCorpus, offset: int) -> tuple[np.ndarray, np.ndarray]:
@@ -181,7 +211,8 @@ class BitCipherEmbedder:
             logger.warning("bitcipher: 2^%d <= |V| = %d, so bits grow to %d (as the authors' "
                            "code does)", p.bits, n_words, bits)
         self.codes = cipher_codes(n_words, bits)
-        cipher = cipher_matrix(self.codes)
+        cipher = noisy_cipher(cipher_matrix(self.codes), np.asarray(encoded.vocab.counts),
+                              p.noise, p.noise_beta)
         if p.aggregation == "sum":
             from lexiplug.corpus.cooccurrence import cooccurrence_counts
 
@@ -204,15 +235,17 @@ class BitCipherEmbedder:
 
 
 def bitcipher_v1(
-    bits: int = 100, window: int = 5, min_count: int = 5, max_vocab: int | None = None,
+    bits: int = 100, window: int = 6, min_count: int = 5, max_vocab: int | None = None,
     aggregation: str = "sum", weighting: str = "harmonic", transform: str = "log_prob",
-    context_weights: str = "count", smoothing: float = 0.1, standardize: bool = True,
-    memory_budget_mb: int = 512, progress: bool = True,
+    context_weights: str = "count", smoothing: float = 0.05, noise: str = "constant",
+    noise_beta: float = 0.5, standardize: bool = True, memory_budget_mb: int = 512,
+    progress: bool = True,
 ) -> BitCipherEmbedder:
     """Bit-cipher vectors: frequency-ranked b-bit codes summed (or concatenated) over contexts."""
     return BitCipherEmbedder(BitCipherParams(
         bits=bits, window=window, min_count=min_count, max_vocab=max_vocab,
         aggregation=aggregation, weighting=weighting, transform=transform,
-        context_weights=context_weights, smoothing=smoothing,
-        standardize=standardize, memory_budget_mb=memory_budget_mb, progress=progress,
+        context_weights=context_weights, smoothing=smoothing, noise=noise,
+        noise_beta=noise_beta, standardize=standardize, memory_budget_mb=memory_budget_mb,
+        progress=progress,
     ))
