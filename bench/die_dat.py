@@ -16,6 +16,7 @@ SoNaR; see docs/die_dat.md for how that data differs.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -54,7 +55,7 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def prepare_corpora(workdir: Path, eval_files: dict[str, Path]) -> dict[str, Path]:
+def prepare_corpora(workdir: Path, eval_files: dict[str, Path]) -> dict[str, Any]:
     from lexiplug.data.resolver import resolve_data_path
     from lexiplug.plugins.tasks.die_dat.prepare import prepare
 
@@ -68,6 +69,9 @@ def prepare_corpora(workdir: Path, eval_files: dict[str, Path]) -> dict[str, Pat
                 dev_output=dev_dir / "lassy.spacy", dev_fraction=0.1, seed=0)
         prepare([resolve_data_path(p) for p in RAW_TEXT], train_dir / "raw.spacy",
                 dev_output=dev_dir / "raw.spacy", dev_fraction=0.1, seed=0)
+    # The article lexicon also reads every raw training sentence (the DocBins keep only the
+    # sentences with die/dat); the held-out dev sentences are in there too, test text never.
+    paths["lexicon_text"] = [resolve_data_path(p) for p in RAW_TEXT]
     for name, source in eval_files.items():
         target = workdir / "corpus" / f"eval_{name}.spacy"
         if not target.exists():
@@ -76,7 +80,7 @@ def prepare_corpora(workdir: Path, eval_files: dict[str, Path]) -> dict[str, Pat
     return paths
 
 
-def train(model: str, paths: dict[str, Path], workdir: Path, epochs: int,
+def train(model: str, paths: dict[str, Any], workdir: Path, epochs: int,
           overrides: list[str]) -> tuple[Path, float]:
     output = workdir / "runs" / model
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
@@ -85,6 +89,7 @@ def train(model: str, paths: dict[str, Path], workdir: Path, epochs: int,
         [sys.executable, "-m", "spacy", "train", str(REPO / "configs" / f"die_dat_{model}.cfg"),
          "--paths.train", str(paths["train"]), "--paths.dev", str(paths["dev"]),
          "--output", str(output), "--training.max_epochs", str(epochs),
+         "--paths.lexicon_text", json.dumps([str(path) for path in paths["lexicon_text"]]),
          *[part for item in overrides for part in ("--" + item.split("=", 1)[0],
                                                    item.split("=", 1)[1])]],
         capture_output=True, text=True, env=env,

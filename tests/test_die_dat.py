@@ -334,3 +334,19 @@ def test_embeddings_start_from_lexiplug_vectors_through_the_misc_bridge(tmp_path
     with pytest.raises(ConfigError, match="embed_width"):
         wrong.initialize(lambda: [Example(wrong.make_doc(d.text), d)
                                   for d in _gold_docs(wrong)])
+
+
+def test_lexicon_text_adds_raw_sentences_at_initialize(tmp_path) -> None:
+    from lexiplug.plugins.tasks.die_dat.instances import word_bucket
+
+    (tmp_path / "raw.txt").write_text("het fietsje\n\nhet fietsje is rood\n", encoding="utf-8")
+    nlp = _pipeline(multitask=False)
+    examples = [Example(nlp.make_doc(d.text), d) for d in _gold_docs(nlp)]
+    nlp.get_pipe("lexiplug_die_dat").initialize(lambda: examples, nlp=nlp,
+                                                lexicon_text=[str(tmp_path)])
+    module = nlp.get_pipe("lexiplug_die_dat").model.layers[0].shims[0]._model
+    row = module.lexicon[word_bucket("fietsje", 512)].numpy()
+    assert row[1] == pytest.approx(np.log1p(2)) and row[0] == 0
+    with pytest.raises(ConfigError, match="lexicon_text"):
+        nlp.get_pipe("lexiplug_die_dat").initialize(lambda: examples, nlp=nlp,
+                                                    lexicon_text=str(tmp_path / "none.txt"))

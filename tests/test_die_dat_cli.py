@@ -160,7 +160,9 @@ def test_spacy_train_tiny_config_end_to_end(tmp_path) -> None:
     command = [sys.executable, "-m", "spacy", "train", str(REPO / "configs/die_dat_multitask.cfg"),
                "--paths.train", str(tmp_path / "train.spacy"),
                "--paths.dev", str(tmp_path / "dev.spacy"), "--output", str(tmp_path / "out"),
-               "--training.max_epochs", "2", "--training.eval_frequency", "2"]
+               "--training.max_epochs", "2", "--training.eval_frequency", "2",
+               "--paths.lexicon_text", json.dumps([str(tmp_path / "lexicon.txt")])]
+    (tmp_path / "lexicon.txt").write_text("het boek\nde fiets\n", encoding="utf-8")
     for key, value in small.items():
         command += [f"--components.die_dat.model.{key}", str(value)]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}

@@ -10,7 +10,7 @@ as in raw text, masks the POS loss). Inference writes ``token._.die_dat`` and ex
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, cast
 
@@ -65,6 +65,23 @@ def gold_labels(examples: Iterable[Example]) -> tuple[np.ndarray, np.ndarray]:
             tag = pos[i] if pos is not None else None
             tags.append(POS_LABELS.index(tag) if tag in POS_LABELS else -1)
     return np.asarray(forms, dtype=np.int64), np.asarray(tags, dtype=np.int64)
+
+
+def _text_docs(sources: str | list[str], nlp: Language) -> Iterable[Doc]:
+    """Tokenised lines of plain-text files (folders: every file inside, sorted)."""
+    paths: list[Path] = []
+    for source in [sources] if isinstance(sources, str) else sources:
+        path = Path(source)
+        if path.is_dir():
+            paths.extend(sorted(p for p in path.rglob("*") if p.is_file()))
+        elif path.is_file():
+            paths.append(path)
+        else:
+            raise ConfigError(f"expected a text file or folder, found nothing at {path}",
+                              where="initialize.components.die_dat.lexicon_text")
+    for path in paths:
+        with open(path, encoding="utf-8") as handle:
+            yield from nlp.tokenizer.pipe(line.strip() for line in handle if line.strip())
 
 
 class DieDat(TrainablePipe):
@@ -197,9 +214,13 @@ class DieDat(TrainablePipe):
         return loss, ops.asarray2f(cast(Any, grad))
 
     def initialize(self, get_examples: Callable[[], Iterable[Example]], *,
-                   nlp: Language | None = None) -> None:
+                   nlp: Language | None = None,
+                   lexicon_text: str | list[str] | None = None) -> None:
         """Builds the network and, with ``lexicon_features``, fills its de/het article table
-        from the training text; with ``class_weighting = "balanced"`` weights each class by
+        from the training examples plus ``lexicon_text`` (plain-text files, one sentence a
+        line, or folders of them: ``[initialize.components.die_dat] lexicon_text``; the
+        prepared DocBins keep only sentences with die/dat, a tenth of raw text). Never point
+        it at evaluation text. With ``class_weighting = "balanced"`` weights each class by
         n / (2 * n_class) over the training examples' instances."""
         validate_get_examples(get_examples, f"{self.name}.initialize")
         if self.cfg["class_weighting"] == "balanced":
@@ -214,8 +235,16 @@ class DieDat(TrainablePipe):
             from .model import set_lexicon
 
             n_word_buckets = self.model.attrs["buckets"][0]
-            table = article_lexicon((eg.reference for eg in get_examples()), n_word_buckets)
+            docs: Iterable[Doc] = (eg.reference for eg in get_examples())
+            if lexicon_text:
+                docs = chain(docs, _text_docs(lexicon_text, nlp or self._tokenizer_nlp()))
+            table = article_lexicon(docs, n_word_buckets)
             set_lexicon(self.model.layers[0].shims[0]._model, table)
+
+    def _tokenizer_nlp(self) -> Language:
+        import spacy
+
+        return spacy.blank("nl", vocab=self.vocab)
 
     def add_label(self, label: str) -> int:
         raise NotImplementedError("die_dat has fixed labels (die, dat; PRON, DET, SCONJ)")
