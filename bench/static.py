@@ -7,7 +7,8 @@ once, not timed): ``seconds`` is the whole train call, reading and encoding incl
 ``peak_mb`` the child's max RSS, ``cpu_seconds`` the CPU time of the work (all threads;
 less sensitive than wall time to other load on a shared machine). Settings (issue 3):
 dim 100, window 5 (GloVe 10), min_count 5, 2 workers. The vectors are then scored with the
-registered evaluators on WS353, SimLex-999, MEN (Spearman) and the Google analogies
+registered evaluators on WS353, SimLex-999, MEN, RG65, MC30, WS353 sim/rel (Spearman, and
+their mean ``similarity_mean``) and the Google analogies
 (3CosAdd accuracy), each with its coverage. ``--quick`` uses the first quarter of the corpus
 and fewer epochs.
 """
@@ -33,9 +34,9 @@ from _harness import (
 )
 
 CORPUS = "corpora/gutenberg-nltk"
-SIMILARITY_SETS = ("ws353", "simlex999", "men")
+SIMILARITY_SETS = ("ws353", "simlex999", "men", "rg65", "mc30", "ws353_sim", "ws353_rel")
 ANALOGY_SET = "google_analogy"
-METRICS = ["seconds", "cpu_seconds", "peak_mb", "ws353", "simlex999", "men", "analogy"]
+METRICS = ["seconds", "cpu_seconds", "peak_mb", *SIMILARITY_SETS, "similarity_mean", "analogy"]
 
 _DUMP = """
 import numpy as _np
@@ -125,6 +126,7 @@ def score(dump: Path) -> dict[str, float | None]:
         result = similarity.evaluate(vectors, dataset)
         scores[dataset] = round(float(result.metrics[result.primary]), 4)
         scores[f"{dataset}_coverage"] = round(result.n_covered / result.n_items, 4)
+    scores["similarity_mean"] = round(float(np.mean([scores[d] for d in SIMILARITY_SETS])), 4)
     result = analogy.evaluate(vectors, ANALOGY_SET)
     scores["analogy"] = round(float(result.metrics[result.primary]), 4)
     scores["analogy_coverage"] = round(result.n_covered / result.n_items, 4)
