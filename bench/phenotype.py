@@ -327,7 +327,9 @@ def evaluate_file(path: Path, cfg: dict[str, Any], folder: Path) -> list[dict[st
         for task in tasks:
             rows.append({"name": model, "dataset": f"eval:{path.name}", "task": task,
                          "micro_f1": table[task]["micro_f"], "macro_f1": table[task]["macro_f"],
-                         "reports_per_s": speed, "n_folds": 1})
+                         "reports_per_s": speed, "n_folds": 1,
+                         "micro_f1_folds": [table[task]["micro_f"]],
+                         "macro_f1_folds": [table[task]["macro_f"]]})
     return rows
 
 
