@@ -43,7 +43,7 @@ MODELS = ("binary", "multitask")
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1 epoch each (about 3 minutes)")
+    parser.add_argument("--quick", action="store_true", help="2 epochs each (about 3 minutes)")
     parser.add_argument("--json", type=Path, default=None, help="write the rows as JSON here")
     parser.add_argument("--eval", type=Path, action="append", default=[],
                         help="another CoNLL-U file to evaluate on (repeatable)")
@@ -89,6 +89,8 @@ def train(model: str, paths: dict[str, Any], workdir: Path, epochs: int,
         [sys.executable, "-m", "spacy", "train", str(REPO / "configs" / f"die_dat_{model}.cfg"),
          "--paths.train", str(paths["train"]), "--paths.dev", str(paths["dev"]),
          "--output", str(output), "--training.max_epochs", str(epochs),
+         # evaluate twice an epoch at least, so short runs do not keep the step-0 checkpoint
+         "--training.eval_frequency", "50" if epochs <= 2 else "100",
          "--paths.lexicon_text", json.dumps([str(path) for path in paths["lexicon_text"]]),
          *[part for item in overrides for part in ("--" + item.split("=", 1)[0],
                                                    item.split("=", 1)[1])]],
@@ -153,7 +155,7 @@ def main() -> None:
     from lexiplug.data.resolver import resolve_data_path
     from lexiplug.plugins.tasks.die_dat.scorer import Outcomes
 
-    epochs = args.epochs or (1 if args.quick else 8)
+    epochs = args.epochs or (2 if args.quick else 8)
     eval_files = {"alpino_dev": resolve_data_path(ALPINO_DEV)}
     eval_files.update({path.stem: path for path in args.eval})
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="lexiplug_die_dat_"))
