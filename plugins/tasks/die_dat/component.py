@@ -81,7 +81,8 @@ def _text_docs(sources: str | list[str], nlp: Language) -> Iterable[Doc]:
                               where="initialize.components.die_dat.lexicon_text")
     for path in paths:
         with open(path, encoding="utf-8") as handle:
-            yield from nlp.tokenizer.pipe(line.strip() for line in handle if line.strip())
+            tokenizer: Any = nlp.tokenizer
+            yield from tokenizer.pipe(line.strip() for line in handle if line.strip())
 
 
 class DieDat(TrainablePipe):
