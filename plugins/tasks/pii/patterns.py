@@ -28,6 +28,13 @@ _NATIONAL_PHONE = re.compile(
     r"(?<![\w/.-])(?:\(\d{2,5}\)\s?\d{3,4}[\s.-]\d{3,4}|\d{3}[.-]\d{3}[.-]\d{4}"
     r"|0\d{1,3}[\s-]\d{6,8}|0\d{9})(?![\w/])"
 )
+# national numbers written in 2-4 digit groups (07700 063 966, 0490 75 40 81, 467-3395); space
+# groups need three or more, so a house number + street number ("370 3911 Fourth Ave") is not one
+_GROUPED_PHONE = re.compile(r"(?<![\w/.:+-])\(?\d{2,5}\)?(?P<sep>[ .-])\d{2,4}"
+                            r"(?:(?P=sep)\d{2,4}){0,3}(?![\w/:-]|[.-]\d)")
+_SSN_SHAPE = re.compile(r"\d{3}-\d{2}-\d{4}")
+_IP_SHAPE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+_DATE_SHAPE = re.compile(r"\d{4}[.-]\d{1,2}[.-]\d{1,2}|\d{1,2}[.-]\d{1,2}[.-]\d{4}")
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
 _CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
 _FULL_DATE = re.compile(
@@ -52,7 +59,7 @@ _DATE_LIKE = re.compile(
 )
 
 # Earlier entries win overlaps: a card number is not also a phone number.
-PATTERN_LABELS: tuple[str, ...] = ("EMAIL", "URL", "ID_NUMBER", "PHONE", "DATE", "USERNAME")
+PATTERN_LABELS: tuple[str, ...] = ("EMAIL", "URL", "ID_NUMBER", "DATE", "PHONE", "USERNAME")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +100,15 @@ def _phone_ok(candidate: str) -> bool:
     return 7 <= digit_count <= 15
 
 
+def _grouped_phone_ok(match: re.Match[str]) -> bool:
+    text = match.group()
+    if any(shape.fullmatch(text) for shape in (_SSN_SHAPE, _IP_SHAPE, _DATE_SHAPE)):
+        return False
+    if match.group("sep") == " " and text.count(" ") < 2:
+        return False
+    return 7 <= sum(ch.isdigit() for ch in text) <= 12
+
+
 def _date_ok(match: re.Match[str]) -> bool:
     """Day and month in range: either order for d/m/yyyy (US and European), ISO for y-m-d."""
     if match.group("m") is not None:
@@ -129,6 +145,9 @@ def _candidates(text: str) -> list[PatternHit]:
             end = _strip_trailing(text, match.start(), match.end())
             if _phone_ok(text[match.start():end]):
                 hits.append(PatternHit(match.start(), end, "PHONE", "phone"))
+    for match in _GROUPED_PHONE.finditer(text):
+        if _grouped_phone_ok(match):
+            hits.append(PatternHit(match.start(), match.end(), "PHONE", "phone"))
     for match in _FULL_DATE.finditer(text):
         if _date_ok(match):
             hits.append(PatternHit(match.start(), match.end(), "DATE", "date"))
