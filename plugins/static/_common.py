@@ -36,6 +36,20 @@ def require_choice(value: Any, key: str, choices: tuple[Any, ...]) -> Any:
     return value
 
 
+class ProgressFromParams:
+    """``progress`` mirrors ``params.progress``, so a study runner can silence any embedder."""
+
+    params: Any
+
+    @property
+    def progress(self) -> bool:
+        return bool(self.params.progress)
+
+    @progress.setter
+    def progress(self, value: bool) -> None:
+        self.params.progress = value
+
+
 def progress_enabled(progress: bool) -> bool:
     """Progress bars unless turned off by the caller or by ``TQDM_DISABLE`` (``--quiet``)."""
     return progress and os.environ.get("TQDM_DISABLE", "").lower() not in ("1", "true")

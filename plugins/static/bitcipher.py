@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._common import (
+    ProgressFromParams,
     as_encoded,
     logger,
     make_vectors,
@@ -182,7 +183,7 @@ def standardize_columns(features: np.ndarray) -> np.ndarray:
     return (features - mean) / std
 
 
-class BitCipherEmbedder:
+class BitCipherEmbedder(ProgressFromParams):
     """Context codes aggregated per word: a training-free, count-based embedding."""
 
     name = "lexiplug.bitcipher.v1"
@@ -191,14 +192,6 @@ class BitCipherEmbedder:
         params.validate()
         self.params = params
         self.codes: np.ndarray | None = None
-
-    @property
-    def progress(self) -> bool:
-        return self.params.progress
-
-    @progress.setter
-    def progress(self, value: bool) -> None:
-        self.params.progress = value
 
     def fit(self, corpus: Any) -> Vectors:
         p = self.params

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._common import require, require_positive_int
+from ._common import ProgressFromParams, require, require_positive_int
 from .gensim_engine import GensimParams, train_gensim, vectors_from_model
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ class FastTextParams(GensimParams):
         require_positive_int(self.bucket, "bucket")
 
 
-class FastTextEmbedder:
+class FastTextEmbedder(ProgressFromParams):
     """fastText skip-gram / CBOW with character n-grams; OOV words get subword vectors."""
 
     name = "lexiplug.fasttext.v1"
@@ -44,14 +44,6 @@ class FastTextEmbedder:
         self.params = params
         self.model: Any = None
         self.train_seconds = 0.0
-
-    @property
-    def progress(self) -> bool:
-        return self.params.progress
-
-    @progress.setter
-    def progress(self, value: bool) -> None:
-        self.params.progress = value
 
     def fit(self, corpus: Any) -> Vectors:
         from gensim.models import FastText

@@ -31,6 +31,7 @@ import numpy as np
 from lexiplug.errors import TrainingError
 
 from ._common import (
+    ProgressFromParams,
     as_encoded,
     logger,
     make_vectors,
@@ -92,7 +93,7 @@ class GloveParams:
         return {k: v for k, v in asdict(self).items() if k not in skip}
 
 
-class GloveEmbedder:
+class GloveEmbedder(ProgressFromParams):
     """GloVe trained by per-pair AdaGrad SGD over the shuffled co-occurrence nonzeros."""
 
     name = "lexiplug.glove.v1"
@@ -101,14 +102,6 @@ class GloveEmbedder:
         params.validate()
         self.params = params
         self.losses: list[float] = []
-
-    @property
-    def progress(self) -> bool:
-        return self.params.progress
-
-    @progress.setter
-    def progress(self, value: bool) -> None:
-        self.params.progress = value
 
     def configure_checkpoints(self, folder: str | Path | None, *, resume: bool = False) -> None:
         """Checkpoint into ``folder`` after every epoch; ``resume`` continues from it."""

@@ -15,6 +15,7 @@ import numpy as np
 from lexiplug.errors import TrainingError
 
 from ._common import (
+    ProgressFromParams,
     as_encoded,
     make_vectors,
     progress_enabled,
@@ -89,7 +90,7 @@ def truncated_svd(
     return randomized_svd(matrix, n_components=k, n_iter=n_iter, random_state=seed)
 
 
-class PpmiSvdEmbedder:
+class PpmiSvdEmbedder(ProgressFromParams):
     """Count-based vectors: shifted PPMI, then truncated SVD with eigenvalue weighting."""
 
     name = "lexiplug.ppmi_svd.v1"
@@ -97,14 +98,6 @@ class PpmiSvdEmbedder:
     def __init__(self, params: PpmiSvdParams) -> None:
         params.validate()
         self.params = params
-
-    @property
-    def progress(self) -> bool:
-        return self.params.progress
-
-    @progress.setter
-    def progress(self, value: bool) -> None:
-        self.params.progress = value
 
     def fit(self, corpus: Any) -> Vectors:
         from lexiplug.corpus.cooccurrence import cooccurrence_counts

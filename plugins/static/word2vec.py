@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from ._common import ProgressFromParams
 from .gensim_engine import GensimParams, train_gensim, vectors_from_model
 
 if TYPE_CHECKING:
     from lexiplug.vectors import Vectors
 
 
-class Word2VecEmbedder:
+class Word2VecEmbedder(ProgressFromParams):
     """Skip-gram / CBOW with negative sampling or hierarchical softmax (gensim engine)."""
 
     name = "lexiplug.word2vec.v1"
@@ -21,14 +22,6 @@ class Word2VecEmbedder:
         self.params = params
         self.model: Any = None
         self.train_seconds = 0.0
-
-    @property
-    def progress(self) -> bool:
-        return self.params.progress
-
-    @progress.setter
-    def progress(self, value: bool) -> None:
-        self.params.progress = value
 
     def fit(self, corpus: Any) -> Vectors:
         from gensim.models import Word2Vec
