@@ -209,3 +209,33 @@ def prepare_pii(output: str | Path, *, n_generated: int = 3000, test_fraction: f
     counts = {name: write_docbin(docs, output / name) for name, docs in outputs.items()}
     logger.info("wrote PII DocBins to %s: %s", output, counts)
     return counts
+
+
+def prepare(sources: Sequence[str | Path], output: str | Path, *, n_generated: int = 3000,
+            test_fraction: float = 0.2, seed: int = 0, spans_key: str = "pii",
+            **unknown: Any) -> dict[str, int]:
+    """Entry of ``lexiplug task prepare pii SOURCES -o FOLDER``.
+
+    SOURCES is ``default`` (the data resolver's folders) or data roots that hold ``pii/``
+    (searched before the resolver's own); OUTPUT is a folder of DocBins.
+    """
+    import os
+
+    from lexiplug.data.resolver import DATA_ENV
+    from lexiplug.errors import ConfigError
+
+    if unknown:
+        raise ConfigError(f"unknown option(s) {sorted(unknown)}; pii takes n_generated, "
+                          "test_fraction, seed, spans_key", where="task prepare pii --option")
+    roots = [str(Path(s)) for s in sources if str(s) != "default"]
+    previous = os.environ.get(DATA_ENV)
+    if roots:
+        os.environ[DATA_ENV] = os.pathsep.join([*roots, *([previous] if previous else [])])
+    try:
+        return prepare_pii(output, n_generated=n_generated, test_fraction=test_fraction,
+                           seed=seed, spans_key=spans_key)
+    finally:
+        if previous is None:
+            os.environ.pop(DATA_ENV, None)
+        else:
+            os.environ[DATA_ENV] = previous
