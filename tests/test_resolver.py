@@ -21,3 +21,13 @@ def test_missing_data_says_where_it_looked(tmp_path: Path, monkeypatch: pytest.M
     assert str(tmp_path / "nowhere" / "file.txt") in message
     assert DATA_ENV in message and "ws999" in message
     assert isinstance(info.value, LexiplugError)
+
+
+def test_extra_roots_are_searched_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for root in ("env", "extra"):
+        (tmp_path / root / "pii").mkdir(parents=True)
+        (tmp_path / root / "pii" / "a.txt").write_text(root)
+    monkeypatch.setenv(DATA_ENV, str(tmp_path / "env"))
+    assert resolve_data_path("pii/a.txt").read_text() == "env"
+    found = resolve_data_path("pii/a.txt", extra_roots=[tmp_path / "extra"])
+    assert found.read_text() == "extra"

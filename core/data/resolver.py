@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import DataNotFoundError
@@ -39,8 +40,10 @@ def gensim_data_dir() -> Path | None:
     return folder if folder.is_dir() else None
 
 
-def resolve_data_path(relative: str | Path, *, what: str | None = None) -> Path:
-    """The first existing ``root / relative`` over :func:`data_roots`.
+def resolve_data_path(
+    relative: str | Path, *, what: str | None = None, extra_roots: Sequence[str | Path] = ()
+) -> Path:
+    """The first existing ``root / relative`` over ``extra_roots``, then :func:`data_roots`.
 
     Raises :class:`DataNotFoundError` naming every place looked at and how to point
     lexiplug at the data.
@@ -51,7 +54,7 @@ def resolve_data_path(relative: str | Path, *, what: str | None = None) -> Path:
             return relative
         raise DataNotFoundError(f"{relative} does not exist", where=what)
     looked = []
-    for root in data_roots():
+    for root in [*(Path(r) for r in extra_roots), *data_roots()]:
         candidate = root / relative
         if candidate.exists():
             return candidate

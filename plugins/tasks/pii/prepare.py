@@ -175,10 +175,17 @@ def write_docbin(docs: Iterable[Doc], path: str | Path) -> int:
 
 
 def prepare_pii(output: str | Path, *, n_generated: int = 3000, test_fraction: float = 0.2,
-                seed: int = 0, spans_key: str = "pii") -> dict[str, int]:
-    """Write the pretraining and fine-tuning DocBins into ``output``; returns doc counts."""
+                seed: int = 0, spans_key: str = "pii",
+                data_roots: Sequence[str | Path] = ()) -> dict[str, int]:
+    """Write the pretraining and fine-tuning DocBins into ``output``; returns doc counts.
+
+    ``data_roots`` are searched for ``pii/`` before the data resolver's own folders."""
+    from functools import partial
+
     import spacy
-    from lexiplug.data.resolver import resolve_data_path
+    from lexiplug.data.resolver import resolve_data_path as resolve
+
+    resolve_data_path = partial(resolve, extra_roots=data_roots)
 
     nlp = spacy.blank("en")
     output = Path(output)
@@ -219,23 +226,11 @@ def prepare(sources: Sequence[str | Path], output: str | Path, *, n_generated: i
     SOURCES is ``default`` (the data resolver's folders) or data roots that hold ``pii/``
     (searched before the resolver's own); OUTPUT is a folder of DocBins.
     """
-    import os
-
-    from lexiplug.data.resolver import DATA_ENV
     from lexiplug.errors import ConfigError
 
     if unknown:
         raise ConfigError(f"unknown option(s) {sorted(unknown)}; pii takes n_generated, "
                           "test_fraction, seed, spans_key", where="task prepare pii --option")
-    roots = [str(Path(s)) for s in sources if str(s) != "default"]
-    previous = os.environ.get(DATA_ENV)
-    if roots:
-        os.environ[DATA_ENV] = os.pathsep.join([*roots, *([previous] if previous else [])])
-    try:
-        return prepare_pii(output, n_generated=n_generated, test_fraction=test_fraction,
-                           seed=seed, spans_key=spans_key)
-    finally:
-        if previous is None:
-            os.environ.pop(DATA_ENV, None)
-        else:
-            os.environ[DATA_ENV] = previous
+    roots = [Path(s) for s in sources if str(s) != "default"]
+    return prepare_pii(output, n_generated=n_generated, test_fraction=test_fraction,
+                       seed=seed, spans_key=spans_key, data_roots=roots)
