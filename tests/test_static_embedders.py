@@ -17,7 +17,7 @@ SMALL = {
                              "bucket": 20000},
     "lexiplug.glove.v1": {"vector_size": 16, "epochs": 25, "min_count": 1, "window": 5},
     "lexiplug.ppmi_svd.v1": {"vector_size": 8, "min_count": 1},
-    "lexiplug.bitcipher.v1": {"bits": 12, "min_count": 1},
+    "lexiplug.bitcipher.v1": {"bits": 12, "dim": None, "min_count": 1},
 }
 
 
@@ -98,8 +98,8 @@ def test_bitcipher_sum_is_cooccurrence_times_cipher(encoded) -> None:  # type: i
     from lexiplug.plugins.static.bitcipher import cipher_codes, cipher_matrix
 
     vectors = registry.embedders.get("lexiplug.bitcipher.v1")(
-        bits=12, window=2, min_count=1, transform="none", standardize=False, progress=False,
-        weighting="flat", noise="none",
+        bits=12, dim=None, window=2, min_count=1, transform="none", standardize=False,
+        progress=False, weighting="flat", noise="none",
     ).fit(encoded)
     cipher = cipher_matrix(cipher_codes(len(encoded.vocab.words), 12))
     expected = np.zeros_like(vectors.matrix)
@@ -113,7 +113,7 @@ def test_bitcipher_sum_is_cooccurrence_times_cipher(encoded) -> None:  # type: i
 
 def test_bitcipher_concat_blocks_sum_to_the_sum_mode(encoded) -> None:  # type: ignore[no-untyped-def]
     factory = registry.embedders.get("lexiplug.bitcipher.v1")
-    common = {"bits": 12, "window": 3, "min_count": 1, "transform": "none",
+    common = {"bits": 12, "dim": None, "window": 3, "min_count": 1, "transform": "none",
               "standardize": False, "progress": False, "noise": "nf"}
     summed = factory(aggregation="sum", **common).fit(encoded)
     concat = factory(aggregation="concat", **common).fit(encoded)
@@ -125,10 +125,53 @@ def test_bitcipher_concat_blocks_sum_to_the_sum_mode(encoded) -> None:  # type: 
 @pytest.mark.parametrize("transform", ["log1p", "log_prob"])
 def test_bitcipher_transforms_standardise(transform: str, encoded) -> None:  # type: ignore[no-untyped-def]
     vectors = registry.embedders.get("lexiplug.bitcipher.v1")(
-        bits=12, min_count=1, transform=transform, progress=False
+        bits=12, dim=None, min_count=1, transform=transform, progress=False
     ).fit(encoded)
     np.testing.assert_allclose(vectors.matrix.mean(axis=0), 0.0, atol=1e-4)
     np.testing.assert_allclose(vectors.matrix.std(axis=0), 1.0, atol=1e-3)
+
+
+def test_bitcipher_projection_is_the_top_singular_subspace(encoded) -> None:  # type: ignore[no-untyped-def]
+    factory = registry.embedders.get("lexiplug.bitcipher.v1")
+    full = factory(bits=12, dim=None, min_count=1, progress=False).fit(encoded)
+    projected = factory(bits=12, dim=4, min_count=1, progress=False).fit(encoded)
+    assert projected.dim == 4
+    assert projected.metadata["params"]["dim"] == 4
+    u, s, _ = np.linalg.svd(full.matrix.astype(np.float64), full_matrices=False)
+    # same 4-dim subspace as an exact SVD: the projection onto it loses nothing
+    inside = u[:, :4] @ (u[:, :4].T @ projected.matrix)
+    np.testing.assert_allclose(inside, projected.matrix, atol=1e-3)
+    np.testing.assert_allclose(np.linalg.norm(projected.matrix, axis=0), 1.0, atol=1e-4)
+    weighted = factory(bits=12, dim=4, eig=1.0, min_count=1, progress=False).fit(encoded)
+    np.testing.assert_allclose(np.linalg.norm(weighted.matrix, axis=0), s[:4], rtol=1e-3)
+    assert topic_separation(projected) > 0.3
+
+
+def test_bitcipher_projection_wider_than_the_features_is_a_config_error(encoded) -> None:  # type: ignore[no-untyped-def]
+    factory = registry.embedders.get("lexiplug.bitcipher.v1")
+    with pytest.raises(ConfigError, match=r"embedder\.dim"):
+        factory(bits=12, dim=12, min_count=1, progress=False).fit(encoded)
+    with pytest.raises(ConfigError, match=r"embedder\.dim"):
+        factory(bits=12, dim=0, min_count=1, progress=False)
+
+
+@pytest.mark.parametrize("noise", ["none", "f", "nf", "constant"])
+def test_bitcipher_sparse_aggregation_equals_the_dense_product(noise: str) -> None:
+    import scipy.sparse
+    from lexiplug.plugins.static.bitcipher import (
+        cipher_codes,
+        cipher_matrix,
+        noisy_cipher,
+        summed_context_codes,
+    )
+
+    rng = np.random.default_rng(3)
+    cipher = cipher_matrix(cipher_codes(40, 6))
+    counts = rng.integers(1, 30, size=40)
+    cooccurrence = scipy.sparse.random(40, 40, density=0.2, random_state=3, format="csr")
+    expected = cooccurrence @ noisy_cipher(cipher, counts, noise, 0.3)
+    np.testing.assert_allclose(summed_context_codes(cooccurrence, cipher, counts, noise, 0.3),
+                               expected, rtol=1e-5, atol=1e-6)
 
 
 def test_bitcipher_noise_is_iaman_background_mixture() -> None:

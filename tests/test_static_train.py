@@ -25,7 +25,7 @@ TINY = {
                  "embedder.bucket": 5000},
     "glove": {"embedder.vector_size": 8, "embedder.epochs": 2},
     "ppmi_svd": {"embedder.vector_size": 8},
-    "bitcipher": {"embedder.bits": 12},
+    "bitcipher": {"embedder.bits": 12, "embedder.dim": 4},
 }
 
 
@@ -71,7 +71,7 @@ def test_text_format_and_config_beside_it(corpus_file: Path, tmp_path: Path) -> 
     )
     assert written == output
     header = output.read_text(encoding="utf-8").splitlines()[0].split()
-    assert int(header[1]) == 12
+    assert int(header[1]) == 4  # 12 bits projected to dim 4
     assert (tmp_path / "bitcipher.txt.cfg").is_file()
 
 
@@ -162,7 +162,7 @@ def test_cli_train_quiet(corpus_file: Path, tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
     config = write_config(tmp_path, str(corpus_file), "lexiplug.bitcipher.v1",
-                          "bits = 8").read_text().replace("vector_size = 4\n", "")
+                          "bits = 8\ndim = 4").read_text().replace("vector_size = 4\n", "")
     (tmp_path / "cli.cfg").write_text(config, encoding="utf-8")
     output = tmp_path / "cli_vectors.txt"
     result = CliRunner().invoke(app, [
