@@ -35,6 +35,8 @@ from lexiplug.registry import Registries
 NAME = "lexiplug.cade.v1"
 WHERE = "embedders.cade"
 INIT_MODES = ("hidden", "both")
+COMPASS_BALANCES = ("none", "equal")  # = slices.COMPASS_BALANCES (no numpy-heavy import here)
+COMPASS_ORDERS = ("concatenated", "shuffled")
 logger = logging.getLogger(__name__)
 
 
@@ -53,6 +55,8 @@ class CadeParams:
     compass_epochs: int = 5
     slice_epochs: int = 5
     init_mode: str = "hidden"
+    compass_balance: str = "none"
+    compass_order: str = "concatenated"
     workers: int = 1
     seed: int = 1
 
@@ -69,6 +73,11 @@ class CadeParams:
         if self.init_mode not in INIT_MODES:
             raise ConfigError(f"expected one of {INIT_MODES}; found {self.init_mode!r}",
                               where=f"{WHERE}.init_mode")
+        for key, allowed in (("compass_balance", COMPASS_BALANCES),
+                             ("compass_order", COMPASS_ORDERS)):
+            if getattr(self, key) not in allowed:
+                raise ConfigError(f"expected one of {allowed}; found {getattr(self, key)!r}",
+                                  where=f"{WHERE}.{key}")
         if not self.alpha > 0 or not 0 <= self.sample < 1:
             raise ConfigError("expected alpha > 0 and 0 <= sample < 1", where=f"{WHERE}.alpha")
 
@@ -82,7 +91,7 @@ class CadeEmbedder:
     slices: dict[str, Any] = field(default_factory=dict)
 
     def fit(self, corpus: Mapping[str, Any]) -> dict[str, Any]:
-        from .slices import build_compass
+        from .slices import build_compass, compass_corpus
         from .w2v_trainer import (
             Word2VecSettings,
             initial_input_matrix,
@@ -101,10 +110,12 @@ class CadeEmbedder:
         n = len(data.words)
         compass_u = initial_input_matrix(n, p.vector_size, p.seed)
         context = np.zeros((n, p.vector_size), dtype=np.float32)
-        ids, offsets = data.concatenated()
+        ids, offsets = compass_corpus(data, balance=p.compass_balance, order=p.compass_order,
+                                      seed=p.seed)
+        compass_counts = np.bincount(ids, minlength=n)
         self.compass_seconds = train_word2vec(
-            ids, offsets, compass_u, context, neg_ids=np.arange(n), neg_counts=data.counts,
-            keep_prob=keep_probabilities(data.counts, p.sample), settings=settings,
+            ids, offsets, compass_u, context, neg_ids=np.arange(n), neg_counts=compass_counts,
+            keep_prob=keep_probabilities(compass_counts, p.sample), settings=settings,
             epochs=p.compass_epochs, learn_context=True, seed=p.seed)
         self.compass = self._vectors(data.words, compass_u, data.counts, "compass",
                                      len(ids))
@@ -154,12 +165,13 @@ def cade_v1(
     slice_min_count: int | None = None, sg: int = 0, negative: int = 10,
     ns_exponent: float = 0.75, sample: float = 1e-3, alpha: float = 0.025,
     min_alpha: float = 0.0001, compass_epochs: int = 5, slice_epochs: int = 5,
-    init_mode: str = "hidden", workers: int = 1, seed: int = 1,
+    init_mode: str = "hidden", compass_balance: str = "none",
+    compass_order: str = "concatenated", workers: int = 1, seed: int = 1,
 ) -> CadeEmbedder:
     """CADE with the paper's defaults (CBOW, 10 negatives, 5 + 5 epochs, frozen context)."""
     params = CadeParams(vector_size, window, min_count, slice_min_count, sg, negative,
                         ns_exponent, sample, alpha, min_alpha, compass_epochs, slice_epochs,
-                        init_mode, workers, seed)
+                        init_mode, compass_balance, compass_order, workers, seed)
     params.validate()
     return CadeEmbedder(params)
 
