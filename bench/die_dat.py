@@ -1,6 +1,7 @@
 """die/dat benchmark: majority baseline vs the binary and multitask BiLSTM components.
 
     python bench/die_dat.py [--quick] [--json PATH] [--eval FILE.conllu ...] [--epochs N]
+        [--silver-pos] [--word2vec] [--seed N] [--models binary,multitask]
 
 Trains both configs with the real ``python -m spacy train`` (subprocess, offline) on UD Dutch
 LassySmall v1.3 train plus the raw Dutch sentences (NTREX, FLORES, Tatoeba; self-supervised),
@@ -9,6 +10,11 @@ LassySmall v1.3 train plus the raw Dutch sentences (NTREX, FLORES, Tatoeba; self
 ``binary``, ``multitask`` per dataset, with accuracy, balanced accuracy, pronoun-only accuracy
 (SCONJ "dat" excluded), a bootstrap 95% CI of accuracy, words/s of the whole pipeline, and
 POS accuracy for the multitask model; a McNemar exact test compares binary and multitask.
+``holdout_accuracy`` is the early-stopping (training hold-out) score of the kept checkpoint:
+settings are chosen on it, never on Alpino. ``--silver-pos`` trains a UPOS tagger
+(configs/ud_tagger_nl.cfg) on LassySmall v1.3 train minus the held-out Docs and gives every
+raw-text instance a silver POS label; ``--word2vec`` initialises the word embeddings from
+word2vec (``lexiplug.word2vec.v1``) trained on the training text only.
 The paper (Allein et al. 2020) reports 84.56% (binary) and 88.63% (multitask) on Europarl and
 SoNaR; see docs/die_dat.md for how that data differs.
 """
@@ -49,26 +55,90 @@ def parse_args() -> argparse.Namespace:
                         help="another CoNLL-U file to evaluate on (repeatable)")
     parser.add_argument("--epochs", type=int, default=None, help="training epochs (default 8)")
     parser.add_argument("--workdir", type=Path, default=None, help="keep corpora/models here")
+    parser.add_argument("--silver-pos", action="store_true",
+                        help="silver POS for raw-text instances from a tagger trained here")
+    parser.add_argument("--word2vec", action="store_true",
+                        help="initialise embeddings from word2vec on the training text")
+    parser.add_argument("--seed", type=int, default=0, help="training seed (system.seed)")
+    parser.add_argument("--models", default=",".join(MODELS),
+                        help="comma-separated subset of binary,multitask")
     parser.add_argument("--override", action="append", default=[],
                         help="spacy train override SECTION.KEY=VALUE for both models "
                              "(repeatable), e.g. components.die_dat.model.lexicon_features=false")
     return parser.parse_args()
 
 
-def prepare_corpora(workdir: Path, eval_files: dict[str, Path]) -> dict[str, Any]:
+def train_tagger(workdir: Path) -> tuple[Path, dict[str, Any]]:
+    """The silver-POS tagger (trained once per workdir) and its accuracy on the die/dat
+    tokens of the held-out LassySmall Docs (its dev set, also the die/dat hold-out)."""
+    from lexiplug.data.resolver import resolve_data_path
+    from lexiplug.plugins.tasks.die_dat.silver import prepare_tagger_data, target_pos_accuracy
+    from spacy import blank
+    from spacy.tokens import DocBin
+
+    tagger_dir = workdir / "tagger"
+    model = tagger_dir / "run" / "model-best"
+    if not model.exists():
+        prepare_tagger_data(resolve_data_path(LASSY_TRAIN), tagger_dir / "train.spacy",
+                            tagger_dir / "dev.spacy", dev_fraction=0.1, seed=0)
+        env = {**os.environ, "OMP_NUM_THREADS": "1"}
+        result = subprocess.run(
+            [sys.executable, "-m", "spacy", "train", str(REPO / "configs" / "ud_tagger_nl.cfg"),
+             "--paths.train", str(tagger_dir / "train.spacy"),
+             "--paths.dev", str(tagger_dir / "dev.spacy"), "--output", str(tagger_dir / "run")],
+            capture_output=True, text=True, env=env)
+        if result.returncode != 0:
+            raise RuntimeError(f"spacy train ud_tagger_nl failed:\n{result.stderr[-3000:]}")
+    held_out = list(DocBin().from_disk(tagger_dir / "dev.spacy").get_docs(blank("nl").vocab))
+    accuracy = target_pos_accuracy(model, held_out)
+    print(f"silver tagger on held-out LassySmall die/dat tokens: {accuracy}")
+    return model, accuracy
+
+
+def train_word2vec(workdir: Path) -> Path:
+    """word2vec (lexiplug.word2vec.v1, 100 dims = embed_width) on LassySmall v1.3 train and
+    the raw training sentences, lower-cased spaCy tokens as the model reads them."""
+    target = workdir / "word2vec_nl"
+    if target.exists():
+        return target
+    import spacy
+    from lexiplug.corpus.encoded import encode_sentences
+    from lexiplug.data.resolver import resolve_data_path
+    from lexiplug.plugins.datasets.readers_conllu import read_conllu
+    from lexiplug.plugins.static.word2vec import word2vec_v1
+    from lexiplug.vectors.io import save_vectors
+
+    tokenizer = spacy.blank("nl").tokenizer
+    sentences = [[w.lower() for w in s.forms] for s in read_conllu(resolve_data_path(LASSY_TRAIN))]
+    for relative in RAW_TEXT:
+        lines = resolve_data_path(relative).read_text(encoding="utf-8").splitlines()
+        for doc in tokenizer.pipe(line.strip() for line in lines if line.strip()):
+            sentences.append([t.lower_ for t in doc if not t.is_space])
+    encoded = encode_sentences(sentences, min_count=2)
+    embedder = word2vec_v1(vector_size=100, min_count=2, epochs=10, workers=1, seed=1,
+                           progress=False)
+    save_vectors(embedder.fit(encoded), target, format="native")
+    print(f"word2vec: {len(encoded.vocab.words)} words, {encoded.n_tokens} tokens")
+    return target
+
+
+def prepare_corpora(workdir: Path, eval_files: dict[str, Path],
+                    tagger: Path | None = None) -> dict[str, Any]:
     from lexiplug.data.resolver import resolve_data_path
     from lexiplug.plugins.tasks.die_dat.prepare import prepare
 
-    train_dir = workdir / "corpus" / "train"
-    dev_dir = workdir / "corpus" / "dev"
-    paths = {"train": train_dir, "dev": dev_dir}
+    corpus = workdir / ("corpus_silver" if tagger is not None else "corpus")
+    train_dir = corpus / "train"
+    dev_dir = corpus / "dev"
+    paths: dict[str, Any] = {"train": train_dir, "dev": dev_dir}
     if not (train_dir / "raw.spacy").exists() or not (dev_dir / "raw.spacy").exists():
         # Early stopping on 10% of LassySmall v1.3 train alone (about 70 instances) picked
         # checkpoints by noise, so 10% of the raw-text Docs join the dev set.
         prepare([resolve_data_path(LASSY_TRAIN)], train_dir / "lassy.spacy",
                 dev_output=dev_dir / "lassy.spacy", dev_fraction=0.1, seed=0)
-        prepare([resolve_data_path(p) for p in RAW_TEXT], train_dir / "raw.spacy",
-                dev_output=dev_dir / "raw.spacy", dev_fraction=0.1, seed=0)
+        print(prepare([resolve_data_path(p) for p in RAW_TEXT], train_dir / "raw.spacy",
+                      dev_output=dev_dir / "raw.spacy", dev_fraction=0.1, seed=0,
+                      pos_tagger=tagger))
     # The article lexicon also reads every raw training sentence (the DocBins keep only the
     # sentences with die/dat); the held-out dev sentences are in there too, test text never.
     paths["lexicon_text"] = [resolve_data_path(p) for p in RAW_TEXT]
@@ -81,8 +151,8 @@ def prepare_corpora(workdir: Path, eval_files: dict[str, Path]) -> dict[str, Any
 
 
 def train(model: str, paths: dict[str, Any], workdir: Path, epochs: int,
-          overrides: list[str]) -> tuple[Path, float]:
-    output = workdir / "runs" / model
+          overrides: list[str], seed: int = 0, run_name: str = "") -> tuple[Path, float]:
+    output = workdir / "runs" / (run_name or model)
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     start = time.perf_counter()
     result = subprocess.run(
@@ -92,6 +162,8 @@ def train(model: str, paths: dict[str, Any], workdir: Path, epochs: int,
          # evaluate twice an epoch at least, so short runs do not keep the step-0 checkpoint
          "--training.eval_frequency", "50" if epochs <= 2 else "100",
          "--paths.lexicon_text", json.dumps([str(path) for path in paths["lexicon_text"]]),
+         "--paths.vectors", json.dumps(str(paths["vectors"]) if paths.get("vectors") else None),
+         "--system.seed", str(seed),
          *[part for item in overrides for part in ("--" + item.split("=", 1)[0],
                                                    item.split("=", 1)[1])]],
         capture_output=True, text=True, env=env,
@@ -116,6 +188,13 @@ def evaluate(nlp: Any, eval_path: Path) -> tuple[Any, float, int]:
     n_words = sum(len(doc) for doc in predicted)
     outcomes = collect_outcomes(Example(p, r) for p, r in zip(predicted, references, strict=True))
     return outcomes, n_words / seconds, n_words
+
+
+def holdout_accuracy(model_dir: Path) -> float | None:
+    """die/dat accuracy of the kept checkpoint on the training hold-out (early-stopping set)."""
+    meta = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
+    value = meta.get("performance", {}).get("die_dat_acc")
+    return float(value) if value is not None else None
 
 
 def row_from(name: str, dataset: str, outcomes: Any, words_per_s: float | None) -> dict[str, Any]:
@@ -155,11 +234,23 @@ def main() -> None:
     from lexiplug.data.resolver import resolve_data_path
     from lexiplug.plugins.tasks.die_dat.scorer import Outcomes
 
+    models = tuple(m for m in MODELS if m in args.models.split(","))
+    if not models:
+        raise SystemExit(f"--models: expected some of {MODELS}, found {args.models!r}")
     epochs = args.epochs or (2 if args.quick else 8)
     eval_files = {"alpino_dev": resolve_data_path(ALPINO_DEV)}
     eval_files.update({path.stem: path for path in args.eval})
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="lexiplug_die_dat_"))
-    paths = prepare_corpora(workdir, eval_files)
+    rows: list[dict[str, Any]] = []
+    tagger = None
+    if args.silver_pos:
+        tagger, tagger_accuracy = train_tagger(workdir)
+        rows.append({"name": "silver_tagger", "dataset": "lassysmall_v13_heldout",
+                     "n_instances": tagger_accuracy["n"],
+                     "pos_accuracy": tagger_accuracy["accuracy"]})
+    paths = prepare_corpora(workdir, eval_files, tagger)
+    if args.word2vec:
+        paths["vectors"] = train_word2vec(workdir)
 
     from lexiplug.plugins.tasks.die_dat.instances import TARGET_HASHES
     from spacy.attrs import LOWER
@@ -175,37 +266,44 @@ def main() -> None:
     print(f"training instances: die {counts[0]}, dat {counts[1]}; majority = "
           f"{('die', 'dat')[majority]}")
 
-    rows: list[dict[str, Any]] = []
     correct: dict[tuple[str, str], np.ndarray] = {}
     trained: dict[str, Path] = {}
     train_seconds: dict[str, float] = {}
-    for model in MODELS:
-        trained[model], train_seconds[model] = train(model, paths, workdir, epochs,
-                                                     args.override)
-        print(f"trained {model} in {train_seconds[model]:.0f} s ({epochs} epochs)")
+    tag = ("_silver" if args.silver_pos else "") + ("_w2v" if args.word2vec else "")
+    for model in models:
+        trained[model], train_seconds[model] = train(
+            model, paths, workdir, epochs, args.override, seed=args.seed,
+            run_name=f"{model}{tag}_seed{args.seed}")
+        print(f"trained {model} in {train_seconds[model]:.0f} s ({epochs} epochs); "
+              f"hold-out accuracy {holdout_accuracy(trained[model])}")
     for dataset in eval_files:
         eval_path = paths[f"eval_{dataset}"]
         outcomes = None
-        for model in MODELS:
+        for model in models:
             nlp = spacy.load(trained[model])
             outcomes, words_per_s, _ = evaluate(nlp, eval_path)
             row = row_from(model, dataset, outcomes, words_per_s)
             row["train_seconds"] = round(train_seconds[model], 1)
+            row["holdout_accuracy"] = holdout_accuracy(trained[model])
+            row["seed"] = args.seed
             rows.append(row)
             correct[(model, dataset)] = outcomes.correct
         assert outcomes is not None
         base = Outcomes(outcomes.gold, np.full_like(outcomes.gold, majority), outcomes.gold_pos,
                         np.full(outcomes.gold.shape[0], "", dtype=str))
-        rows.insert(len(rows) - len(MODELS), row_from("majority", dataset, base, None))
-        test = mcnemar(correct[("binary", dataset)], correct[("multitask", dataset)])
-        print(f"{dataset}: McNemar binary vs multitask: {test}")
-        rows.append({"name": "mcnemar_binary_vs_multitask", "dataset": dataset, **test})
+        rows.insert(len(rows) - len(models), row_from("majority", dataset, base, None))
+        if len(models) == 2:
+            test = mcnemar(correct[("binary", dataset)], correct[("multitask", dataset)])
+            print(f"{dataset}: McNemar binary vs multitask: {test}")
+            rows.append({"name": "mcnemar_binary_vs_multitask", "dataset": dataset, **test})
 
-    print(f"\n{machine_note()}; {epochs} epochs; overrides {args.override}; workdir {workdir}")
-    metrics = ["dataset", "n_instances", "accuracy", "balanced_accuracy", "pronoun_accuracy",
-               "accuracy_ci_low", "accuracy_ci_high", "pos_accuracy", "words_per_s",
-               "train_seconds"]
-    print_table([r for r in rows if "accuracy" in r], metrics)
+    print(f"\n{machine_note()}; {epochs} epochs; seed {args.seed}; silver POS "
+          f"{args.silver_pos}; word2vec {args.word2vec}; overrides {args.override}; "
+          f"workdir {workdir}")
+    metrics = ["dataset", "n_instances", "holdout_accuracy", "accuracy", "balanced_accuracy",
+               "pronoun_accuracy", "accuracy_ci_low", "accuracy_ci_high", "pos_accuracy",
+               "words_per_s", "train_seconds"]
+    print_table([r for r in rows if "accuracy" in r or "pos_accuracy" in r], metrics)
     print("paper (Europarl/SoNaR, not comparable data): binary 0.8456, multitask 0.8863 "
           "(POS 0.8773)")
     write_json(rows, args.json)

@@ -90,7 +90,9 @@ def build_die_dat_bilstm(
             torch.set_num_threads(torch_threads)
         module = DieDatNet(**settings)
         if pretrained is not None and not model.attrs.get("skip_pretrained", False):
-            initialise_embeddings(module, pretrained(), n_word_buckets)
+            vectors = pretrained()  # None when the loader's path is null (pretraining off)
+            if vectors is not None:
+                initialise_embeddings(module, vectors, n_word_buckets)
         model.layers.append(PyTorchWrapper_v3(
             module, convert_inputs=convert_inputs, serialize_model=serialize_module,
             deserialize_model=deserialize_module,

@@ -67,6 +67,26 @@ def gold_labels(examples: Iterable[Example]) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(forms, dtype=np.int64), np.asarray(tags, dtype=np.int64)
 
 
+def silver_flags(examples: Iterable[Example]) -> np.ndarray:
+    """True for every instance (in :func:`gold_labels` order) whose reference POS is a silver
+    label: the aligned reference token lies in ``doc.spans["die_dat_silver_pos"]``."""
+    from .silver import SILVER_SPANS
+
+    flags: list[bool] = []
+    for eg in examples:
+        positions = np.flatnonzero(target_mask(eg.predicted))
+        if positions.size == 0:
+            continue
+        reference = eg.reference
+        if SILVER_SPANS not in reference.spans or not len(reference.spans[SILVER_SPANS]):
+            flags.extend([False] * positions.size)
+            continue
+        silver = {span.start for span in reference.spans[SILVER_SPANS]}
+        x2y = eg.alignment.x2y
+        flags.extend(bool(set(x2y[int(i)].tolist()) & silver) for i in positions)
+    return np.asarray(flags, dtype=bool)
+
+
 def _text_docs(sources: str | list[str], nlp: Language) -> Iterable[Doc]:
     """Tokenised lines of plain-text files (folders: every file inside, sorted)."""
     paths: list[Path] = []
@@ -97,6 +117,7 @@ class DieDat(TrainablePipe):
         threshold: float = 0.8,
         pos_loss_weight: float = 1.0,
         class_weighting: str = "balanced",
+        silver_pos_weight: float = 1.0,
         scorer: Callable | None = None,
     ) -> None:
         if class_weighting not in CLASS_WEIGHTING:
@@ -108,6 +129,9 @@ class DieDat(TrainablePipe):
         if pos_loss_weight < 0:
             raise ConfigError(f"expected a weight >= 0, found {pos_loss_weight!r}",
                               where=f"components.{name}.pos_loss_weight")
+        if not 0.0 <= silver_pos_weight <= 1.0:
+            raise ConfigError(f"expected a weight in [0, 1], found {silver_pos_weight!r}",
+                              where=f"components.{name}.silver_pos_weight")
         ensure_extensions()
         self.vocab = vocab
         self.model = model
@@ -116,6 +140,7 @@ class DieDat(TrainablePipe):
         self.cfg: dict[str, Any] = {
             "threshold": threshold, "pos_loss_weight": pos_loss_weight,
             "class_weighting": class_weighting, "class_weights": [1.0, 1.0],
+            "silver_pos_weight": silver_pos_weight,
         }
 
     @property
@@ -171,7 +196,8 @@ class DieDat(TrainablePipe):
             return losses
         set_dropout_rate(self.model, drop)
         logits, backprop = self.model.begin_update([eg.predicted for eg in examples])
-        loss, d_logits = self.loss_and_gradient(logits, forms, tags)
+        loss, d_logits = self.loss_and_gradient(logits, forms, tags,
+                                                self._pos_weights(examples))
         backprop(d_logits)
         if sgd is not None:
             self.finish_update(sgd)
@@ -179,13 +205,22 @@ class DieDat(TrainablePipe):
         return losses
 
     def get_loss(self, examples: Iterable[Example], scores: Any) -> tuple[float, Any]:
+        examples = list(examples)
         forms, tags = gold_labels(examples)
-        return self.loss_and_gradient(scores, forms, tags)
+        return self.loss_and_gradient(scores, forms, tags, self._pos_weights(examples))
 
-    def loss_and_gradient(self, logits: Any, forms: np.ndarray, tags: np.ndarray
-                          ) -> tuple[float, Any]:
+    def _pos_weights(self, examples: list[Example]) -> np.ndarray | None:
+        """Per-instance POS loss weights: ``silver_pos_weight`` for silver labels, else 1."""
+        weight = float(self.cfg.get("silver_pos_weight", 1.0))
+        if self.n_pos == 0 or weight == 1.0:
+            return None
+        return np.where(silver_flags(examples), weight, 1.0).astype(np.float32)
+
+    def loss_and_gradient(self, logits: Any, forms: np.ndarray, tags: np.ndarray,
+                          pos_weights: np.ndarray | None = None) -> tuple[float, Any]:
         """Weighted cross-entropy on die/dat (mean over the batch's instances) plus
-        ``pos_loss_weight`` x POS cross-entropy (mean over the instances with a POS label);
+        ``pos_loss_weight`` x POS cross-entropy (mean over the instances with a POS label,
+        each weighted by ``pos_weights``, e.g. silver labels down-weighted);
         returns (loss, d_logits)."""
         ops = self.model.ops
         host = np.asarray(ops.to_numpy(logits), dtype=np.float32)
@@ -206,6 +241,8 @@ class DieDat(TrainablePipe):
             # mean over the instances that have a POS label (raw text has none), so the POS
             # signal keeps its weight when gold-POS instances are a small share of a batch
             pos_denominator = max(float(has_pos.sum()), 1.0)
+            if pos_weights is not None:
+                has_pos = has_pos * pos_weights
             pos_probs = softmax(host[:, 2:])
             pos_onehot = np.eye(host.shape[1] - 2, dtype=np.float32)[np.maximum(tags, 0)]
             grad[:, 2:] = lam * (pos_probs - pos_onehot) * has_pos[:, None] / pos_denominator

@@ -20,6 +20,7 @@ DEFAULT_MODEL: dict[str, Any] = {"@architectures": "lexiplug.DieDatBiLSTM.v1", "
         "threshold": 0.8,
         "pos_loss_weight": 1.0,
         "class_weighting": "balanced",
+        "silver_pos_weight": 1.0,
         "scorer": {"@scorers": "lexiplug.die_dat_scorer.v1"},
     },
     default_score_weights={
@@ -34,14 +35,16 @@ def make_die_dat(
     threshold: float,
     pos_loss_weight: float,
     class_weighting: str,
+    silver_pos_weight: float,
     scorer: Callable | None,
 ) -> Any:
     """die/dat classifier: ``token._.die_dat`` for every die/dat token and
     ``doc._.die_dat_issues`` (written form disagrees with a prediction of at least
     ``threshold`` probability). Trained with ``spacy train`` on DocBins from
-    ``lexiplug task prepare die_dat``."""
+    ``lexiplug task prepare die_dat``. ``silver_pos_weight`` scales the POS loss of
+    tagger-made labels (``prepare(..., pos_tagger=...)``)."""
     from .component import DieDat
 
     return DieDat(nlp.vocab, model, name, threshold=threshold,
                   pos_loss_weight=pos_loss_weight, class_weighting=class_weighting,
-                  scorer=scorer)
+                  silver_pos_weight=silver_pos_weight, scorer=scorer)

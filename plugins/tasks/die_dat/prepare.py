@@ -47,7 +47,10 @@ def _text_sentences(path: Path, tokenizer: Any) -> Iterator[Sentence]:
             yield words, spaces, None
 
 
-def _docs_of(path: Path, nlp: Any, sentences_per_doc: int) -> Iterator[Any]:
+def _docs_of(path: Path, nlp: Any, sentences_per_doc: int, *,
+             keep_all: bool = False) -> Iterator[Any]:
+    """Docs of ``sentences_per_doc`` consecutive sentences; only those with a die/dat unless
+    ``keep_all`` (the tagger's training data needs every sentence)."""
     from spacy.tokens import Doc
 
     is_conllu = path.suffix.lower() == ".conllu"
@@ -56,7 +59,7 @@ def _docs_of(path: Path, nlp: Any, sentences_per_doc: int) -> Iterator[Any]:
 
     def flush() -> Any:
         words = [w for s in group for w in s[0]]
-        if not any(_HAS_TARGET.fullmatch(w) for w in words):
+        if not keep_all and not any(_HAS_TARGET.fullmatch(w) for w in words):
             return None
         spaces = [sp for s in group for sp in [*s[1][:-1], True]]
         spaces[-1] = False
@@ -78,6 +81,18 @@ def _docs_of(path: Path, nlp: Any, sentences_per_doc: int) -> Iterator[Any]:
         doc = flush()
         if doc is not None:
             yield doc
+
+
+def has_target(doc: Any) -> bool:
+    return any(_HAS_TARGET.fullmatch(token.text) for token in doc)
+
+
+def dev_indices(n_docs: int, dev_fraction: float, seed: int) -> set[int]:
+    """Which of ``n_docs`` die/dat Docs the seeded split holds out (shared with the tagger's
+    data, so the silver tagger never trains on the die/dat early-stopping set)."""
+    order = np.random.default_rng(seed).permutation(n_docs)
+    n_dev = max(1, round(dev_fraction * n_docs)) if n_docs else 0
+    return set(order[:n_dev].tolist())
 
 
 def count_instances(docs: Sequence[Any]) -> dict[str, int]:
@@ -105,14 +120,20 @@ def prepare(
     dev_fraction: float = 0.1,
     seed: int = 0,
     sentences_per_doc: int = 2,
+    pos_tagger: str | Path | None = None,
     **unknown: Any,
 ) -> dict[str, Any]:
-    """Write the die/dat DocBin(s); returns counts per output file."""
+    """Write the die/dat DocBin(s); returns counts per output file.
+
+    ``pos_tagger``: a spaCy pipeline (e.g. trained with configs/ud_tagger_nl.cfg) that fills
+    the POS of die/dat targets that have none (raw text) with its prediction: silver labels,
+    marked in the span group ``die_dat_silver_pos`` so training can down-weight them."""
     import spacy
 
     if unknown:
         raise ConfigError(f"unknown option(s) {sorted(unknown)}; die_dat takes dev_output, "
-                          "dev_fraction, seed, sentences_per_doc", where="task prepare die_dat")
+                          "dev_fraction, seed, sentences_per_doc, pos_tagger",
+                          where="task prepare die_dat")
     if sentences_per_doc < 1:
         raise ConfigError(f"expected >= 1, found {sentences_per_doc}", where="sentences_per_doc")
     if dev_output is not None and not 0.0 < dev_fraction < 1.0:
@@ -128,10 +149,12 @@ def prepare(
             raise FormatError("source file not found", path=path)
         docs.extend(_docs_of(path, nlp, sentences_per_doc))
     splits: dict[Path, list[Any]] = {Path(output): docs}
+    if pos_tagger is not None:
+        from .silver import add_silver_pos
+
+        docs = add_silver_pos(docs, pos_tagger)
     if dev_output is not None:
-        order = np.random.default_rng(seed).permutation(len(docs))
-        n_dev = max(1, round(dev_fraction * len(docs))) if docs else 0
-        dev_ids = set(order[:n_dev].tolist())
+        dev_ids = dev_indices(len(docs), dev_fraction, seed)
         splits = {
             Path(output): [d for i, d in enumerate(docs) if i not in dev_ids],
             Path(dev_output): [d for i, d in enumerate(docs) if i in dev_ids],
@@ -140,4 +163,8 @@ def prepare(
     for path, split_docs in splits.items():
         _write(split_docs, path)
         summary[str(path)] = {"docs": len(split_docs), **count_instances(split_docs)}
+        if pos_tagger is not None:
+            from .silver import count_silver
+
+            summary[str(path)]["silver_pos"] = count_silver(split_docs)
     return summary
