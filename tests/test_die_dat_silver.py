@@ -95,7 +95,7 @@ def test_bad_tagger_paths_name_the_problem(tmp_path) -> None:
         prepare([text], tmp_path / "out.spacy", pos_tagger=tmp_path / "missing")
     no_tagger = tmp_path / "blank"
     spacy.blank("nl").to_disk(no_tagger)
-    with pytest.raises(FormatError, match="token.pos"):
+    with pytest.raises(FormatError, match=r"token\.pos"):
         prepare([text], tmp_path / "out.spacy", pos_tagger=no_tagger)
 
 
@@ -182,3 +182,19 @@ def test_null_pretrained_path_leaves_embeddings_random() -> None:
     doc = Doc(nlp.vocab, words="Die fiets is rood .".split())
     nlp.initialize(lambda: [Example(nlp.make_doc(doc.text), doc)])
     assert nlp("Die fiets is rood .")[0]._.die_dat["form"] in ("die", "dat")
+
+
+def test_task_prepare_cli_takes_pos_tagger(tiny_tagger, tmp_path) -> None:
+    import json
+
+    from lexiplug.plugins.tasks.cli import task_app
+    from typer.testing import CliRunner
+
+    text = tmp_path / "raw.txt"
+    text.write_text("Hij zegt dat het regent.\n", encoding="utf-8")
+    output = tmp_path / "out.spacy"
+    result = CliRunner().invoke(task_app, ["prepare", "die_dat", str(text), "-o", str(output),
+                                           "--pos-tagger", str(tiny_tagger)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)[str(output)]["silver_pos"] == 1
+    assert _docs(output)[0][2].pos_ == "SCONJ"

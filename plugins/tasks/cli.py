@@ -68,9 +68,14 @@ def prepare(
     seed: int = typer.Option(0, "--seed", help="Seed of the dev split."),
     option: list[str] = typer.Option([], "--option",
                                      help="Task-specific KEY=VALUE (repeatable)."),
+    pos_tagger: Path | None = typer.Option(
+        None, "--pos-tagger", help="die_dat: spaCy pipeline that gives raw-text targets a "
+        "silver POS label (same as --option pos_tagger=PATH)."),
 ) -> None:
     """Turn raw sources into a task's training file(s) (spaCy DocBin)."""
     options = parse_options(option)
+    if pos_tagger is not None:
+        options["pos_tagger"] = pos_tagger
     if dev_output is not None:
         options.update(dev_output=dev_output, dev_fraction=dev_fraction, seed=seed)
     summary = run_preparer(task, list(sources), output, **options)
