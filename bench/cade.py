@@ -21,7 +21,15 @@ Same hyper-parameters for both: CBOW, dim 100, window 5, 10 negatives, min_count
 ``workers`` threads. Each row's work runs in its own subprocess (peak RSS = that work only);
 numba's compiled kernels are loaded (from its cache) before the timer starts.
 
-    python bench/cade.py [--quick] [--json PATH]
+``--variants`` adds CADE rows for its design options (balanced or shuffled compass corpus,
+20 slice epochs). Diagnostics on the aligned rows: ``stable_median_cos_centred`` (each slice's
+mean vector removed first), ``cos_ranks_1_200`` / ``cos_ranks_501_1000`` (the median over the
+most and least frequent of the 1,000 words), ``cone_ranks_501_1000`` (median cosine of those
+less frequent words to their slice's mean direction: how much a shared frequency direction,
+which one rotation aligns, carries the score), ``self_retrieval_at_1`` (share of the 1,000
+words whose nearest of the 1,000 in the other slice is the word itself).
+
+    python bench/cade.py [--quick] [--variants] [--json PATH]
 """
 
 from __future__ import annotations
@@ -51,20 +59,51 @@ SEED_STEP = {seed_step}
 def mean_pair_cos(vectors):
     return float(np.mean([median_shared_cosine(vectors[a], vectors[b])
                           for a, b in itertools.combinations(vectors, 2)]))
+
+def centred(v):
+    return v.with_matrix((v.matrix - v.matrix.mean(axis=0)).astype(np.float32), note="centred")
+
+def diagnostics(vectors):
+    # Where the stability comes from: the same 1,000 words per slice pair, split by
+    # frequency rank; the same median after removing each slice's mean vector (the common
+    # direction all word2vec vectors share); and how tightly the ranks 501-1,000 crowd
+    # around that common direction (median cosine to the slice's mean unit vector);
+    # self_retrieval_at_1: share of the 1,000 words whose nearest word in the other slice
+    # (among the 1,000) is itself, an alignment score that a shared direction cannot inflate.
+    top, tail, cone, found = [], [], [], []
+    for a, b in itertools.combinations(vectors, 2):
+        words = shared_words(vectors[a], vectors[b], 1000)
+        cos = word_cosines(vectors[a], vectors[b], words)
+        x = vectors[a].unit_matrix[[vectors[a].key_to_index[w] for w in words]]
+        y = vectors[b].unit_matrix[[vectors[b].key_to_index[w] for w in words]]
+        found.append(np.mean(np.argmax(x @ y.T, axis=1) == np.arange(len(words))))
+        top.append(np.median(cos[:200]))
+        tail.append(np.median(cos[500:]))
+        for v in (vectors[a], vectors[b]):
+            unit = v.unit_matrix
+            mean = unit.mean(axis=0) / np.linalg.norm(unit.mean(axis=0))
+            cone.append(np.median(unit[[v.key_to_index[w] for w in words[500:]]] @ mean))
+    centred_all = {{k: centred(v) for k, v in vectors.items()}}
+    return {{"stable_median_cos_centred": mean_pair_cos(centred_all),
+            "cos_ranks_1_200": float(np.mean(top)), "cos_ranks_501_1000": float(np.mean(tail)),
+            "cone_ranks_501_1000": float(np.mean(cone)),
+            "self_retrieval_at_1": float(np.mean(found))}}
 """
 
 CADE_SETUP = f"""
 warm = registry.embedders.get("lexiplug.cade.v1")(min_count=1, compass_epochs=1,
                                                   slice_epochs=1, workers=WORKERS)
 warm.fit({{"a": [["x", "y", "z"]] * 20, "b": [["x", "z", "y"]] * 20}})  # load compiled kernels
-cade = registry.embedders.get("lexiplug.cade.v1")({PARAMS}, sg=0, compass_epochs=5,
-                                                  slice_epochs=5, workers=WORKERS, seed=1)
+settings = dict(sg=0, compass_epochs=5, slice_epochs=5, workers=WORKERS, seed=1)
+settings.update(VARIANT)
+cade = registry.embedders.get("lexiplug.cade.v1")({PARAMS}, **settings)
 """
 
 CADE_EXTRA = """dict(
     compass_seconds=cade.compass_seconds,
     seconds=cade.compass_seconds + sum(cade.slice_seconds.values()),
     stable_median_cos=mean_pair_cos(out),
+    **diagnostics(out),
     **{f"seconds_{k}": v for k, v in cade.slice_seconds.items()},
     **{f"men_{k}": similarity(v, "men") for k, v in out.items()},
     **{f"vocab_{k}": len(v) for k, v in out.items()},
@@ -99,7 +138,7 @@ def aligned_cos(models):
         aligned[name] = procrustes.apply(models[name], target=models[names[0]])
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "stable_median_cos": mean_pair_cos(aligned),
-            "stable_median_cos_heldout": heldout_cos(models)}
+            "stable_median_cos_heldout": heldout_cos(models), **diagnostics(aligned)}
 
 def heldout_cos(models, folds=5):
     # Procrustes scored on words it was not fitted on: the 1,000 evaluation words of each
@@ -122,15 +161,30 @@ def heldout_cos(models, folds=5):
 """
 
 
+# --variants: CADE design options (not defaults; bench/results/cade.md gives why).
+VARIANTS = {"cade_compass_equal": {"compass_balance": "equal"},
+            "cade_compass_shuffled": {"compass_order": "shuffled"},
+            "cade_slice_epochs_20": {"slice_epochs": 20}}
+DIAGNOSTICS = ["stable_median_cos_centred", "cos_ranks_1_200", "cos_ranks_501_1000",
+               "cone_ranks_501_1000", "self_retrieval_at_1"]
+
+
+def run_cade(name: str, setup: str, variant: dict, repeat: int) -> dict:
+    return measure_in_subprocess(name, setup=setup + f"VARIANT = {variant!r}\n" + CADE_SETUP,
+                                 work="out = cade.fit(slices)", extra=CADE_EXTRA,
+                                 repeat=repeat)
+
+
 def main() -> None:
-    args = parse_args("CADE vs gensim word2vec + Procrustes on Gutenberg slices")
+    with_variants = "--variants" in sys.argv
+    args = parse_args("CADE vs gensim word2vec + Procrustes on Gutenberg slices "
+                      "(--variants adds CADE option rows)",
+                      [a for a in sys.argv[1:] if a != "--variants"])
     slices = SLICES_QUICK if args.quick else SLICES_FULL
     folder = str(Path(__file__).resolve().parent)
     setup = SETUP.format(bench=folder, slices=slices, workers=2, seed_step=0)
     independent = SETUP.format(bench=folder, slices=slices, workers=2, seed_step=1)
-    cade = measure_in_subprocess("cade", setup=setup + CADE_SETUP,
-                                 work="out = cade.fit(slices)", extra=CADE_EXTRA,
-                                 repeat=args.repeat)
+    cade = run_cade("cade", setup, {}, args.repeat)
     gensim = measure_in_subprocess("gensim_word2vec", setup=setup + ALIGN, work=GENSIM_WORK,
                                    extra=GENSIM_EXTRA, repeat=args.repeat)
     aligned = gensim.pop("procrustes")
@@ -139,8 +193,10 @@ def main() -> None:
                   "seconds": gensim["seconds"] + aligned["seconds"],
                   "align_seconds": aligned["seconds"],
                   "stable_median_cos": aligned["stable_median_cos"],
-                  "stable_median_cos_heldout": aligned["stable_median_cos_heldout"]}
-    heldout = {**procrustes, "name": "procrustes_heldout_anchors",
+                  "stable_median_cos_heldout": aligned["stable_median_cos_heldout"],
+                  **{k: aligned[k] for k in DIAGNOSTICS}}
+    heldout = {**{k: v for k, v in procrustes.items() if k not in DIAGNOSTICS},
+               "name": "procrustes_heldout_anchors",
                "stable_median_cos": aligned["stable_median_cos_heldout"]}
     # gensim seeds each word's start vector from hash(word + seed): with one seed, every
     # slice starts from the same vectors and little-trained words stay close to them, which
@@ -152,8 +208,11 @@ def main() -> None:
     independent_row = {**other, "name": "procrustes_independent_seeds",
                        "seconds": other["seconds"] + other_aligned["seconds"],
                        "stable_median_cos": other_aligned["stable_median_cos"],
-                       "stable_median_cos_heldout": other_aligned["stable_median_cos_heldout"]}
-    rows = [cade, procrustes, heldout, independent_row, gensim]
+                       "stable_median_cos_heldout": other_aligned["stable_median_cos_heldout"],
+                       **{k: other_aligned[k] for k in DIAGNOSTICS}}
+    variants = [run_cade(name, setup, variant, args.repeat)
+                for name, variant in VARIANTS.items()] if with_variants else []
+    rows = [cade, *variants, procrustes, heldout, independent_row, gensim]
     names = list(slices)
     for name in names:
         cade[f"time_ratio_{name}"] = cade[f"seconds_{name}"] / gensim[f"seconds_{name}"]
@@ -162,6 +221,8 @@ def main() -> None:
     print(machine_note())
     print_table(rows, ["seconds", "stable_median_cos", *[f"men_{n}" for n in names],
                        *[f"seconds_{n}" for n in names], "peak_mb"])
+    print()
+    print_table([r for r in rows if "cos_ranks_1_200" in r], ["stable_median_cos", *DIAGNOSTICS])
     print()
     print("CADE per-slice time / gensim per-slice time: " + ", ".join(
         f"{n} {cade[f'time_ratio_{n}']:.2f}x" for n in names) + " (goal <= 3x)")
