@@ -13,7 +13,10 @@ negatives, negatives and subsampling from the slice's own counts. One deliberate
 the original's trim rule keeps every compass word a slice holds, however rare in that slice;
 we keep those the slice holds ``slice_min_count`` times (default: ``min_count``), so a
 slice's vocabulary matches a plain word2vec run on it. ``slice_min_count=1`` reproduces the
-original (bench/results/cade.md gives its effect).
+original (bench/results/cade.md gives its effect). The compass trains on every
+compass-vocabulary token of every slice, as the original's concatenated file; options
+``compass_balance="equal"`` (each slice resampled to the largest's size) and
+``compass_order="shuffled"`` exist for study, off by default (neither helped; see the bench).
 
 Stock gensim cannot freeze the output matrix, so the trainer is ours (``w2v_kernels.py``,
 numba). ``fit`` takes a dict of slice name -> corpus (a study's ``corpus = [...]`` list) and
