@@ -270,6 +270,11 @@ def main() -> None:
     trained: dict[str, Path] = {}
     train_seconds: dict[str, float] = {}
     tag = ("_silver" if args.silver_pos else "") + ("_w2v" if args.word2vec else "")
+    tag += f"_e{epochs}" if args.epochs else ""
+    if args.override:  # distinct run folders for distinct settings in one workdir
+        import hashlib
+
+        tag += "_" + hashlib.sha1("\n".join(args.override).encode()).hexdigest()[:8]
     for model in models:
         trained[model], train_seconds[model] = train(
             model, paths, workdir, epochs, args.override, seed=args.seed,
