@@ -52,7 +52,8 @@ MODELS = ("binary", "multitask")
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="2 epochs each (about 3 minutes)")
+    parser.add_argument("--quick", action="store_true",
+                        help="2 epochs each, tagger included (about 3-4 minutes from scratch)")
     parser.add_argument("--json", type=Path, default=None, help="write the rows as JSON here")
     parser.add_argument("--eval", type=Path, action="append", default=[],
                         help="another CoNLL-U file to evaluate on (repeatable)")
@@ -72,16 +73,18 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def train_tagger(workdir: Path) -> tuple[Path, dict[str, Any]]:
-    """The silver-POS tagger (trained once per workdir) and its accuracy on the die/dat
-    tokens of the held-out LassySmall Docs (its dev set, also the die/dat hold-out)."""
+def train_tagger(workdir: Path, epochs: int | None = None) -> tuple[Path, dict[str, Any]]:
+    """The silver-POS tagger (trained once per workdir; ``epochs`` overrides the config's 6,
+    e.g. 2 in quick mode) and its accuracy on the die/dat tokens of the held-out LassySmall
+    Docs (its dev set, also the die/dat hold-out)."""
     from lexiplug.data.resolver import resolve_data_path
     from lexiplug.plugins.tasks.die_dat.silver import prepare_tagger_data, target_pos_accuracy
     from spacy import blank
     from spacy.tokens import DocBin
 
     tagger_dir = workdir / "tagger"
-    model = tagger_dir / "run" / "model-best"
+    run = tagger_dir / ("run" if epochs is None else f"run_e{epochs}")
+    model = run / "model-best"
     if not model.exists():
         prepare_tagger_data(resolve_data_path(LASSY_TRAIN), tagger_dir / "train.spacy",
                             tagger_dir / "dev.spacy", dev_fraction=0.1, seed=0)
@@ -89,7 +92,8 @@ def train_tagger(workdir: Path) -> tuple[Path, dict[str, Any]]:
         result = subprocess.run(
             [sys.executable, "-m", "spacy", "train", str(REPO / "configs" / "ud_tagger_nl.cfg"),
              "--paths.train", str(tagger_dir / "train.spacy"),
-             "--paths.dev", str(tagger_dir / "dev.spacy"), "--output", str(tagger_dir / "run")],
+             "--paths.dev", str(tagger_dir / "dev.spacy"), "--output", str(run),
+             *(["--training.max_epochs", str(epochs)] if epochs is not None else [])],
             capture_output=True, text=True, env=env)
         if result.returncode != 0:
             raise RuntimeError(f"spacy train ud_tagger_nl failed:\n{result.stderr[-3000:]}")
@@ -112,7 +116,7 @@ def train_word2vec(workdir: Path) -> Path:
     from lexiplug.plugins.static.word2vec import word2vec_v1
     from lexiplug.vectors.io import save_vectors
 
-    tokenizer = spacy.blank("nl").tokenizer
+    tokenizer: Any = spacy.blank("nl").tokenizer
     sentences = [[w.lower() for w in s.forms] for s in read_conllu(resolve_data_path(LASSY_TRAIN))]
     for relative in RAW_TEXT:
         lines = resolve_data_path(relative).read_text(encoding="utf-8").splitlines()
@@ -131,7 +135,10 @@ def prepare_corpora(workdir: Path, eval_files: dict[str, Path],
     from lexiplug.data.resolver import resolve_data_path
     from lexiplug.plugins.tasks.die_dat.prepare import prepare
 
-    corpus = workdir / ("corpus_silver" if tagger is not None else "corpus")
+    corpus = workdir / "corpus"
+    if tagger is not None:  # one silver corpus per tagger run (run, run_e2 in quick mode)
+        run_name = tagger.parent.name
+        corpus = workdir / ("corpus_silver" if run_name == "run" else f"corpus_silver_{run_name}")
     train_dir = corpus / "train"
     dev_dir = corpus / "dev"
     paths: dict[str, Any] = {"train": train_dir, "dev": dev_dir}
@@ -254,7 +261,7 @@ def main() -> None:
     if word2vec_models - set(MODELS):
         raise SystemExit(f"--word2vec: expected some of {MODELS} or none, found {args.word2vec!r}")
     if silver_pos:
-        tagger, tagger_accuracy = train_tagger(workdir)
+        tagger, tagger_accuracy = train_tagger(workdir, 2 if args.quick else None)
         rows.append({"name": "silver_tagger", "dataset": "lassysmall_v13_heldout",
                      "n_instances": tagger_accuracy["n"],
                      "pos_accuracy": tagger_accuracy["accuracy"]})
