@@ -84,6 +84,7 @@ def _docs_of(path: Path, nlp: Any, sentences_per_doc: int, *,
 
 
 def has_target(doc: Any) -> bool:
+    """Whether ``doc`` holds a die/dat (the filter :func:`_docs_of` applies)."""
     return any(_HAS_TARGET.fullmatch(token.text) for token in doc)
 
 
@@ -148,11 +149,11 @@ def prepare(
         if not path.is_file():
             raise FormatError("source file not found", path=path)
         docs.extend(_docs_of(path, nlp, sentences_per_doc))
-    splits: dict[Path, list[Any]] = {Path(output): docs}
     if pos_tagger is not None:
         from .silver import add_silver_pos
 
         docs = add_silver_pos(docs, pos_tagger)
+    splits: dict[Path, list[Any]] = {Path(output): docs}
     if dev_output is not None:
         dev_ids = dev_indices(len(docs), dev_fraction, seed)
         splits = {
