@@ -164,7 +164,10 @@ def heldout_cos(models, folds=5):
 # --variants: CADE design options (not defaults; bench/results/cade.md gives why).
 VARIANTS = {"cade_compass_equal": {"compass_balance": "equal"},
             "cade_compass_shuffled": {"compass_order": "shuffled"},
-            "cade_slice_epochs_20": {"slice_epochs": 20}}
+            "cade_slice_epochs_20": {"slice_epochs": 20},
+            # the original's init_mode="both": slices start from the compass's word vectors
+            # (the issue asks for fresh ones by default)
+            "cade_init_both": {"init_mode": "both"}}
 DIAGNOSTICS = ["stable_median_cos_centred", "cos_ranks_1_200", "cos_ranks_501_1000",
                "cone_ranks_501_1000", "self_retrieval_at_1"]
 
