@@ -135,9 +135,11 @@ def score(dump: Path) -> dict[str, float | None]:
     scores: dict[str, float | None] = {}
     for dataset in SIMILARITY_SETS:
         result = similarity.evaluate(vectors, dataset)
-        scores[dataset] = round(float(result.metrics[result.primary]), 4)
+        value = result.metrics[result.primary]  # None when too few pairs are covered
+        scores[dataset] = None if value is None else round(float(value), 4)
         scores[f"{dataset}_coverage"] = round(result.n_covered / result.n_items, 4)
-    scores["similarity_mean"] = round(float(np.mean([scores[d] for d in SIMILARITY_SETS])), 4)
+    scored = [v for d in SIMILARITY_SETS if (v := scores[d]) is not None]
+    scores["similarity_mean"] = round(float(np.mean(scored)), 4) if scored else None
     result = analogy.evaluate(vectors, ANALOGY_SET)
     scores["analogy"] = round(float(result.metrics[result.primary]), 4)
     scores["analogy_coverage"] = round(result.n_covered / result.n_items, 4)
