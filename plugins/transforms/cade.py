@@ -35,11 +35,11 @@ import numpy as np
 from lexiplug.errors import ConfigError
 from lexiplug.registry import Registries
 
+from .slices import COMPASS_BALANCES, COMPASS_ORDERS
+
 NAME = "lexiplug.cade.v1"
 WHERE = "embedders.cade"
 INIT_MODES = ("hidden", "both")
-COMPASS_BALANCES = ("none", "equal")  # = slices.COMPASS_BALANCES (no numpy-heavy import here)
-COMPASS_ORDERS = ("concatenated", "shuffled")
 logger = logging.getLogger(__name__)
 
 

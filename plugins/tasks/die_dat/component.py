@@ -22,6 +22,7 @@ from spacy.tokens import Doc, Token
 from spacy.training import Example, validate_get_examples
 from thinc.api import Model, Optimizer, set_dropout_rate
 
+from ..loading import BuildsBeforeLoading
 from .instances import POS_LABELS, TARGETS, target_mask, target_positions
 
 TOKEN_EXTENSION = "die_dat"
@@ -105,8 +106,10 @@ def _text_docs(sources: str | list[str], nlp: Language) -> Iterable[Doc]:
             yield from tokenizer.pipe(line.strip() for line in handle if line.strip())
 
 
-class DieDat(TrainablePipe):
+class DieDat(BuildsBeforeLoading, TrainablePipe):
     """die/dat classifier over masked context windows (see the module docstring)."""
+
+    build_flag = "skip_pretrained"  # the architecture skips that work when loading
 
     def __init__(
         self,
@@ -290,18 +293,3 @@ class DieDat(TrainablePipe):
     @property
     def labels(self) -> tuple[str, ...]:
         return TARGETS
-
-    # -- serialisation: build the torch layer before loading weights into it -----------------
-
-    def _ensure_built(self) -> None:
-        if not self.model.layers:
-            self.model.attrs["skip_pretrained"] = True
-            self.model.initialize()
-
-    def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = tuple()) -> DieDat:
-        self._ensure_built()
-        return super().from_bytes(bytes_data, exclude=exclude)
-
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = tuple()) -> DieDat:
-        self._ensure_built()
-        return super().from_disk(path, exclude=exclude)

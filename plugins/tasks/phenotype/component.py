@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,6 +21,7 @@ from spacy.tokens import Doc
 from spacy.training import Example, validate_examples, validate_get_examples
 from thinc.api import Model, Optimizer, set_dropout_rate
 
+from ..loading import BuildsBeforeLoading
 from .scorer import SEPARATOR, gold_label, split_label
 
 DOC_EXTENSION = "phenotype"
@@ -64,8 +64,10 @@ def masked_cross_entropy(logits: np.ndarray, gold: np.ndarray, sizes: Sequence[i
     return loss, grad
 
 
-class Phenotyper(TrainablePipe):
+class Phenotyper(BuildsBeforeLoading, TrainablePipe):
     """Multitask report classifier (see the module docstring)."""
+
+    build_flag = "placeholder"  # the architecture skips that work when loading
 
     def __init__(self, vocab: Any, model: Model, name: str = "phenotype", *,
                  tasks: Sequence[str] = (), min_count: int = 2,
@@ -211,18 +213,3 @@ class Phenotyper(TrainablePipe):
 
     def add_label(self, label: str) -> int:
         raise NotImplementedError("labels are read from the training data at initialize")
-
-    # -- serialisation: build the torch layer before loading weights into it ----------------
-
-    def _ensure_built(self) -> None:
-        if not self.model.layers:
-            self.model.attrs["placeholder"] = True
-            self.model.initialize()
-
-    def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = tuple()) -> Phenotyper:
-        self._ensure_built()
-        return super().from_bytes(bytes_data, exclude=exclude)
-
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = tuple()) -> Phenotyper:
-        self._ensure_built()
-        return super().from_disk(path, exclude=exclude)
