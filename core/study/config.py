@@ -9,8 +9,9 @@ split off; :mod:`lexiplug.study.plan` resolves the blocks through the registry.
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,9 @@ from typing import Any
 from ..errors import ConfigError
 
 STEP_SECTIONS = ("corpora", "embedders", "transforms", "evaluate")
-KNOWN_SECTIONS = (*STEP_SECTIONS, "report", "study")
+KNOWN_SECTIONS = (*STEP_SECTIONS, "report", "study", "output")
+STUDY_KEYS = ("name", "seed", "cache")
+OUTPUT_KEYS = ("path", "format", "checkpoint_dir")
 REGISTRY_KEY = {
     "corpora": "@corpora",
     "embedders": "@embedders",
@@ -57,6 +60,7 @@ class StudyConfig:
     report: dict[str, Any]
     study: dict[str, Any]
     raw: dict[str, Any]
+    output: dict[str, Any] = field(default_factory=dict)  # ``lexiplug train``'s [output]
 
     def blocks(self) -> list[Block]:
         return [
@@ -79,6 +83,8 @@ def load_study_config(path: str | Path, overrides: Mapping[str, Any] | None = No
         raise ConfigError(f"study config is not UTF-8 text ({error})", where=str(path)) from None
     text = _with_parent_sections(text)
     overrides = dict(overrides or {})
+    if overrides:
+        _check_override_sections(text, overrides, path)
     try:
         raw = Config().from_str(text, interpolate=True, overrides=overrides)
     except ConfigValidationError as error:
@@ -93,10 +99,15 @@ def split_study_config(raw: dict[str, Any], path: Path) -> StudyConfig:
     unknown = sorted(set(raw) - set(KNOWN_SECTIONS))
     if unknown:
         raise ConfigError(
-            f"unknown section(s) {', '.join(unknown)}; a study config has "
-            f"{', '.join(f'[{s}]' for s in KNOWN_SECTIONS)}", where=unknown[0],
+            f"unknown section(s) {', '.join(unknown)};{did_you_mean(unknown[0], KNOWN_SECTIONS)}"
+            f" a study config has {', '.join(f'[{s}]' for s in KNOWN_SECTIONS)}",
+            where=unknown[0],
         )
     study = dict(raw.get("study") or {})
+    _check_keys(study, STUDY_KEYS, "study")
+    _check_cache(study.get("cache"))
+    output = dict(raw.get("output") or {})
+    _check_keys(output, OUTPUT_KEYS, "output")
     seed = study.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ConfigError(f"seed must be an integer, found {seed!r}", where="study.seed")
@@ -114,8 +125,69 @@ def split_study_config(raw: dict[str, Any], path: Path) -> StudyConfig:
         path=path, name=name, seed=seed,
         corpora=blocks["corpora"], embedders=blocks["embedders"],
         transforms=blocks["transforms"], evaluate=blocks["evaluate"],
-        report=report, study=study, raw=raw,
+        report=report, study=study, raw=raw, output=output,
     )
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """`` did you mean 'x'?`` for the closest of ``known``, or an empty string."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" did you mean {close[0]!r}?" if close else ""
+
+
+def _check_keys(section: Mapping[str, Any], known: tuple[str, ...], where: str) -> None:
+    """Unknown keys are errors: a misspelt ``sed = 3`` would otherwise be silently ignored."""
+    for key in section:
+        if key not in known:
+            raise ConfigError(
+                f"unknown option {key!r};{did_you_mean(key, known)} [{where}] takes "
+                f"{', '.join(known)}", where=f"{where}.{key}",
+            )
+
+
+def _check_cache(cache: Any) -> None:
+    """``cache`` is true, false or a folder; anything else would fail only after training."""
+    if cache is None or isinstance(cache, bool):
+        return
+    if isinstance(cache, str) and (cache == "" or (cache.isprintable() and cache.strip())):
+        return
+    raise ConfigError(
+        f"expected true, false or a folder path (a string), found {cache!r}",
+        where="study.cache",
+    )
+
+
+def _check_override_sections(text: str, overrides: Mapping[str, Any], path: Path) -> None:
+    """An override must name an existing section; a misspelt one gets a did-you-mean.
+
+    confection's own message ("not a section value that can be overridden") names neither
+    the close match nor what exists; keys inside an existing section are checked against the
+    factory's arguments later, by :mod:`lexiplug.study.plan`.
+    """
+    from confection import Config
+
+    try:
+        sections = _section_paths(dict(Config().from_str(text, interpolate=False)))
+    except Exception:  # a broken config is reported by the full parse that follows
+        return
+    for key in overrides:
+        section = key.rpartition(".")[0]
+        if section and section not in sections:
+            raise ConfigError(
+                f"override --{key}: the config has no section [{section}];"
+                f"{did_you_mean(section, sections)} sections: {', '.join(sorted(sections))}",
+                where=f"--{key}",
+            )
+
+
+def _section_paths(config: Mapping[str, Any], prefix: str = "") -> list[str]:
+    paths: list[str] = []
+    for name, value in config.items():
+        if isinstance(value, Mapping):
+            full = f"{prefix}{name}"
+            paths.append(full)
+            paths.extend(_section_paths(value, f"{full}."))
+    return paths
 
 
 def _check_report(report: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ registry's error), arguments a factory rejects, missing datasets, and reference 
 
 from __future__ import annotations
 
+import copy
 import inspect
 import re
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from typing import Any
 
 from ..errors import ConfigError, LexiplugError, RegistryError
 from ..registry import registry
-from .config import REGISTRY_KEY, Block, StudyConfig
+from .config import REGISTRY_KEY, Block, StudyConfig, did_you_mean
 
 _SLICE = re.compile(r"^(?P<base>[\w\-]+)\[(?P<slice>[^\]]+)\]$")
 _REGISTRY_SECTION = {"corpora": "corpora", "embedders": "embedders",
@@ -37,6 +38,7 @@ class PlannedStep:
     block: Block
     obj: Any
     filled: dict[str, Any]
+    arguments: frozenset[str] = frozenset()  # the factory's parameter names
     corpora: list[str] = field(default_factory=list)  # embedders
     corpus_is_list: bool = False
     input: RowRef | None = None  # transforms
@@ -55,6 +57,7 @@ class PlannedEvaluation:
     filled: dict[str, Any]
     datasets: list[tuple[str | None, Any]]  # (name, DatasetSpec); (None, None) = no dataset
     rows: list[RowRef] | None
+    arguments: frozenset[str] = frozenset()
 
     @property
     def name(self) -> str:
@@ -91,6 +94,12 @@ def build_plan(config: StudyConfig, *, quiet: bool = False) -> StudyPlan:
         block.refs = {"corpus": corpus} if corpus is not None else {}
         step = _planned(Block(block.section, name, block.function, settings), config.seed, quiet)
         step.block = block
+        if corpus is None and _needs_corpus(step.obj):
+            raise ConfigError(
+                f'{block.function} trains on a corpus: expected corpus = "NAME"; corpora: '
+                f"{', '.join(sorted(config.corpora)) or '(none: add a [corpora.NAME] section)'}",
+                where=f"{block.where}.corpus",
+            )
         step.corpora = names
         step.corpus_is_list = isinstance(corpus, list)
         embedders[name] = step
@@ -219,7 +228,9 @@ def _plan_evaluation(block: Block, seed: int, known_nodes: list[str],
     names = taken.get("datasets", taken.get("dataset"))
     if isinstance(names, str):
         names = [names]
-    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+    if names is not None and (
+        not isinstance(names, list) or not all(isinstance(n, str) for n in names)
+    ):
         raise ConfigError(f"datasets must be a list of dataset names, found {names!r}",
                           where=f"{block.where}.datasets")
     step = _planned(Block(block.section, block.name, block.function, settings), seed, quiet)
@@ -234,7 +245,8 @@ def _plan_evaluation(block: Block, seed: int, known_nodes: list[str],
             rows = [rows]
         row_refs = [parse_row_ref(r, f"{block.where}.rows", known_nodes) for r in rows]
     block.refs = dict(taken)
-    return PlannedEvaluation(block, step.obj, step.filled, datasets or [(None, None)], row_refs)
+    return PlannedEvaluation(block, step.obj, step.filled, datasets or [(None, None)], row_refs,
+                             step.arguments)
 
 
 def _dataset_spec(name: str, where: str) -> Any:
@@ -291,24 +303,59 @@ def _planned(block: Block, seed: int, quiet: bool = False) -> PlannedStep:
         filled = reg.fill(config, validate=True)
         resolved = reg.resolve(filled, validate=True)
     except ConfigValidationError as error:
-        raise ConfigError(_validation_message(error), where=block.where) from None
-    except ConfigError as error:
-        inner = f"{block.where}.{error.where}" if error.where else block.where
-        raise type(error)(error.message, where=inner) from None
-    except LexiplugError:
-        raise
+        raise _validation_error(error, block, accepted) from None
+    except LexiplugError as error:
+        raise located(error, block.where, accepted) from None
     except (TypeError, ValueError) as error:
         raise ConfigError(f"{block.function} rejected its settings: {error}",
                           where=block.where) from None
-    return PlannedStep(block=block, obj=resolved["step"], filled=dict(filled["step"]))
+    return PlannedStep(block=block, obj=resolved["step"], filled=dict(filled["step"]),
+                       arguments=frozenset(accepted))
 
 
-def _validation_message(error: Exception) -> str:
+def located(error: LexiplugError, block_where: str, arguments: set[str] | frozenset[str]
+            ) -> LexiplugError:
+    """``error`` with the block path added: ``window`` becomes ``embedders.glove.window``.
+
+    A factory (and the object it builds) names only its own argument; the block path is known
+    only here. Errors located in a file (``corpus.txt:3``) or already carrying a full path
+    keep their ``where``; one without a location gets the block's.
+    """
+    where = error.where
+    if where is None:
+        where = block_where
+    elif where.split(".", 1)[0] in arguments:
+        where = f"{block_where}.{where}"
+    else:
+        return error
+    moved = copy.copy(error)
+    moved.where = where
+    moved.args = (f"[{error.code}] {where}: {error.message}",)
+    return moved
+
+
+def _needs_corpus(obj: Any) -> bool:
+    """Whether ``obj.fit`` has a corpus parameter without a default (pretrained rows do not)."""
+    try:
+        parameters = list(inspect.signature(obj.fit).parameters.values())
+    except (AttributeError, TypeError, ValueError):
+        return False
+    return bool(parameters) and parameters[0].default is inspect.Parameter.empty
+
+
+def _validation_error(error: Exception, block: Block, accepted: set[str]) -> ConfigError:
+    """confection's error, located at the first offending argument, with a did-you-mean."""
     errors = getattr(error, "errors", None) or []
-    if errors:
-        parts = []
-        for item in errors:
-            loc = ".".join(str(p) for p in item.get("loc", [])[1:])
-            parts.append(f"{loc}: {item.get('msg')}" if loc else str(item.get("msg")))
-        return "; ".join(parts)
-    return " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+    if not errors:
+        message = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+        return ConfigError(message, where=block.where)
+    parts = []
+    for item in errors:
+        loc = ".".join(str(p) for p in item.get("loc", [])[1:])
+        message = str(item.get("msg"))
+        if loc and loc not in accepted and "unexpected argument" in message:
+            message += (f";{did_you_mean(loc, accepted)} {block.function} takes "
+                        f"{', '.join(sorted(accepted))}")
+        parts.append(f"{loc}: {message}" if loc else message)
+    first = ".".join(str(p) for p in errors[0].get("loc", [])[1:])
+    return ConfigError("; ".join(parts), where=f"{block.where}.{first}" if first else block.where)

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..errors import ConfigError, TrainingError
+from ..errors import ConfigError, LexiplugError, TrainingError
 from ..evaluation.result import Result
 from ..vectors import Vectors
 from .cache import StepCache, VectorsOutput, step_key
 from .config import StudyConfig, load_study_config
-from .plan import PlannedEvaluation, PlannedStep, RowRef, StudyPlan, build_plan
+from .plan import PlannedEvaluation, PlannedStep, RowRef, StudyPlan, build_plan, located
 
 logger = logging.getLogger(__name__)
 
@@ -209,7 +209,10 @@ class _Runner:
             argument = corpora
         else:
             argument = next(iter(corpora.values()))
-        output = step.obj.fit(argument)
+        try:
+            output = step.obj.fit(argument)
+        except LexiplugError as error:
+            raise located(error, step.block.where, step.arguments) from None
         return _checked_output(output, step.block.where)
 
     def _add_rows(self, node: str, key: str, output: VectorsOutput, lineage: list[str]) -> None:
@@ -263,7 +266,11 @@ class _Runner:
             output = self.cache.load_vectors(key)
             cached = output is not None
             if output is None:
-                output = step.obj.apply(source.vectors, **{k: r.vectors for k, r in refs.items()})
+                try:
+                    output = step.obj.apply(source.vectors,
+                                            **{k: r.vectors for k, r in refs.items()})
+                except LexiplugError as error:
+                    raise located(error, step.block.where, step.arguments) from None
                 output = _checked_output(output, step.block.where)
                 if isinstance(output, dict):
                     raise TrainingError(
@@ -306,7 +313,11 @@ class _Runner:
                 results = self.cache.load_results(key)
                 cached = results is not None
                 if results is None:
-                    answer = _call_evaluator(evaluation.obj, row.vectors, dataset_name)
+                    try:
+                        answer = _call_evaluator(evaluation.obj, row.vectors, dataset_name)
+                    except LexiplugError as error:
+                        raise located(error, evaluation.block.where,
+                                      evaluation.arguments) from None
                     results = _as_results(answer, evaluation.block.where)
                     for result in results:
                         if result.dataset_checksum is None:
