@@ -1,5 +1,9 @@
 """What every static embedder shares: turning its input into an EncodedCorpus, checking
-arguments with errors that name the config key, and building the output :class:`Vectors`."""
+arguments with errors that name the argument, and building the output :class:`Vectors`.
+
+Errors name only the argument (``where="window"``): the study runner or ``lexiplug train``
+adds the block path, so users read ``embedders.glove.window``.
+"""
 
 from __future__ import annotations
 
@@ -16,19 +20,43 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("lexiplug.static")
 
-SECTION = "embedder"  # the config section the training configs use for the embedder
+# Wider windows change nothing on real sentences but overflow gensim's C int or ask the
+# co-occurrence counter and Bit-cipher's per-offset blocks for absurd memory.
+MAX_WINDOW = 1000
 
 
 def require(condition: bool, key: str, expected: str, found: Any) -> None:
-    """Raise a ConfigError naming ``embedder.<key>`` unless ``condition`` holds."""
+    """Raise a ConfigError naming the argument ``key`` unless ``condition`` holds."""
     if not condition:
-        raise ConfigError(f"expected {expected}, got {found!r}", where=f"{SECTION}.{key}")
+        raise ConfigError(f"expected {expected}, got {found!r}", where=key)
 
 
 def require_positive_int(value: Any, key: str) -> int:
     require(isinstance(value, int) and not isinstance(value, bool) and value > 0, key,
             "a positive integer", value)
     return int(value)
+
+
+def require_vocabulary(min_count: Any, max_vocab: Any) -> None:
+    require_positive_int(min_count, "min_count")
+    if max_vocab is not None:
+        require_positive_int(max_vocab, "max_vocab")
+
+
+def require_window(value: Any) -> int:
+    require(isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_WINDOW,
+            "window", f"a context window of 1 to {MAX_WINDOW} words", value)
+    return int(value)
+
+
+class CheckedSettings:
+    """A settings dataclass checks itself once, when it is made (``validate`` says how)."""
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        raise NotImplementedError
 
 
 def require_choice(value: Any, key: str, choices: tuple[Any, ...]) -> Any:
@@ -66,10 +94,8 @@ def as_encoded(
 
     An already-encoded corpus is re-thresholded when ``min_count`` asks for more than its
     vocabulary holds, so a shared cache built at min_count 1 serves every embedder.
+    ``min_count`` and ``max_vocab`` were checked by the embedder's settings.
     """
-    require_positive_int(min_count, "min_count")
-    if max_vocab is not None:
-        require_positive_int(max_vocab, "max_vocab")
     if is_encoded(corpus):
         encoded = corpus
         counts = np.asarray(encoded.vocab.counts)
@@ -86,7 +112,7 @@ def as_encoded(
     if len(encoded.vocab.words) == 0 or encoded.n_tokens == 0:
         raise TrainingError(
             f"no word occurs at least min_count={min_count} times in the corpus "
-            f"({getattr(encoded, 'raw_token_count', 0)} tokens read)", where=f"{SECTION}.min_count"
+            f"({getattr(encoded, 'raw_token_count', 0)} tokens read)", where="min_count"
         )
     return encoded
 

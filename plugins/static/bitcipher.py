@@ -19,8 +19,10 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from lexiplug.plugin_tools import settings_factory
 
 from ._common import (
+    CheckedSettings,
     ProgressFromParams,
     as_encoded,
     logger,
@@ -29,6 +31,8 @@ from ._common import (
     require,
     require_choice,
     require_positive_int,
+    require_vocabulary,
+    require_window,
 )
 
 if TYPE_CHECKING:
@@ -138,7 +142,14 @@ def summed_context_codes(cooccurrence: Any, cipher: np.ndarray, counts: np.ndarr
 
 
 @dataclass
-class BitCipherParams:
+class BitCipherParams(CheckedSettings):
+    """Bit-cipher vectors: frequency-ranked b-bit codes summed (or concatenated) over contexts.
+
+    ``dim`` projects the b-dim features to that width by truncated SVD (``eig`` weights the
+    singular values, 0 keeps the bare singular vectors); ``dim = None`` returns the b bits as
+    the paper builds them.
+    """
+
     bits: int = 1000
     dim: int | None = 100
     eig: float = 0.0
@@ -161,7 +172,9 @@ class BitCipherParams:
         if self.dim is not None:
             require_positive_int(self.dim, "dim")
         require(0.0 <= self.eig <= 1.0, "eig", "a number in [0, 1]", self.eig)
-        require_positive_int(self.window, "window")
+        require_window(self.window)
+        require_vocabulary(self.min_count, self.max_vocab)
+        require_positive_int(self.memory_budget_mb, "memory_budget_mb")
         require_choice(self.aggregation, "aggregation", ("sum", "concat"))
         require_choice(self.weighting, "weighting", ("flat", "harmonic"))
         require_choice(self.transform, "transform", ("none", "log1p", "log_prob"))
@@ -246,13 +259,11 @@ class BitCipherEmbedder(ProgressFromParams):
     name = "lexiplug.bitcipher.v1"
 
     def __init__(self, params: BitCipherParams) -> None:
-        params.validate()
         self.params = params
         self.codes: np.ndarray | None = None
 
     def fit(self, corpus: Any) -> Vectors:
         p = self.params
-        p.validate()
         encoded = as_encoded(corpus, min_count=p.min_count, max_vocab=p.max_vocab,
                              progress=p.progress)
         n_words = len(encoded.vocab.words)
@@ -293,24 +304,4 @@ class BitCipherEmbedder(ProgressFromParams):
                             params={**asdict(p), "bits_used": bits})
 
 
-def bitcipher_v1(
-    bits: int = 1000, dim: int | None = 100, eig: float = 0.0, window: int = 6,
-    min_count: int = 5, max_vocab: int | None = None, aggregation: str = "sum",
-    weighting: str = "harmonic", transform: str = "log_prob",
-    context_weights: str = "count", smoothing: float = 0.05, noise: str = "constant",
-    noise_beta: float = 0.5, standardize: bool = True, memory_budget_mb: int = 512,
-    progress: bool = True,
-) -> BitCipherEmbedder:
-    """Bit-cipher vectors: frequency-ranked b-bit codes summed (or concatenated) over contexts.
-
-    ``dim`` projects the b-dim features to that width by truncated SVD (``eig`` weights the
-    singular values, 0 keeps the bare singular vectors); ``dim = None`` returns the b bits as
-    the paper builds them.
-    """
-    return BitCipherEmbedder(BitCipherParams(
-        bits=bits, dim=dim, eig=eig, window=window, min_count=min_count,
-        max_vocab=max_vocab, aggregation=aggregation, weighting=weighting, transform=transform,
-        context_weights=context_weights, smoothing=smoothing, noise=noise,
-        noise_beta=noise_beta, standardize=standardize, memory_budget_mb=memory_budget_mb,
-        progress=progress,
-    ))
+bitcipher_v1 = settings_factory(BitCipherEmbedder, BitCipherParams, name="bitcipher_v1")

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lexiplug.plugin_tools import settings_factory
+
 from ._common import ProgressFromParams, require, require_positive_int
 from .gensim_engine import GensimParams, train_gensim, vectors_from_model
 
@@ -40,7 +42,6 @@ class FastTextEmbedder(ProgressFromParams):
     name = "lexiplug.fasttext.v1"
 
     def __init__(self, params: FastTextParams) -> None:
-        params.validate()
         self.params = params
         self.model: Any = None
         self.train_seconds = 0.0
@@ -48,11 +49,7 @@ class FastTextEmbedder(ProgressFromParams):
     def fit(self, corpus: Any) -> Vectors:
         from gensim.models import FastText
 
-        extra = {"min_n": self.params.min_n, "max_n": self.params.max_n,
-                 "bucket": self.params.bucket}
-        self.model, encoded, self.train_seconds = train_gensim(
-            FastText, corpus, self.params, extra
-        )
+        self.model, encoded, self.train_seconds = train_gensim(FastText, corpus, self.params)
         return vectors_from_model(
             self.model, encoded, method=self.name, params=asdict(self.params),
             oov="subword", oov_provider=self.model.wv.get_vector,
@@ -72,17 +69,7 @@ class FastTextEmbedder(ProgressFromParams):
         return target
 
 
-def fasttext_v1(
-    vector_size: int = 100, window: int = 5, min_count: int = 5, max_vocab: int | None = None,
-    sg: int = 1, hs: int = 0, negative: int = 5, ns_exponent: float = 0.75,
-    sample: float = 1e-3, alpha: float = 0.025, min_alpha: float = 0.0001, epochs: int = 5,
-    workers: int = 2, seed: int = 1, deterministic: bool = False, progress: bool = True,
-    min_n: int = 3, max_n: int = 6, bucket: int = 2_000_000,
-) -> FastTextEmbedder:
-    """fastText (gensim engine) on lexiplug's corpus pipeline, subword model kept."""
-    return FastTextEmbedder(FastTextParams(
-        vector_size=vector_size, window=window, min_count=min_count, max_vocab=max_vocab,
-        sg=sg, hs=hs, negative=negative, ns_exponent=ns_exponent, sample=sample, alpha=alpha,
-        min_alpha=min_alpha, epochs=epochs, workers=workers, seed=seed,
-        deterministic=deterministic, progress=progress, min_n=min_n, max_n=max_n, bucket=bucket,
-    ))
+fasttext_v1 = settings_factory(
+    FastTextEmbedder, FastTextParams, name="fasttext_v1",
+    doc="fastText (gensim engine) on lexiplug's corpus pipeline, subword model kept.",
+)

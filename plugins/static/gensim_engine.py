@@ -15,19 +15,22 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._common import (
+    CheckedSettings,
     as_encoded,
     logger,
     make_vectors,
     require,
     require_choice,
     require_positive_int,
+    require_vocabulary,
+    require_window,
 )
 
 if TYPE_CHECKING:
@@ -35,8 +38,12 @@ if TYPE_CHECKING:
     from lexiplug.vectors import Vectors
 
 
+# Settings that are ours, not gensim's: the vocabulary is thresholded before gensim sees it.
+_NOT_GENSIM = ("min_count", "max_vocab", "deterministic", "progress")
+
+
 @dataclass
-class GensimParams:
+class GensimParams(CheckedSettings):
     """gensim's main training parameters (names as in gensim 4)."""
 
     vector_size: int = 100
@@ -58,7 +65,8 @@ class GensimParams:
 
     def validate(self) -> None:
         require_positive_int(self.vector_size, "vector_size")
-        require_positive_int(self.window, "window")
+        require_window(self.window)
+        require_vocabulary(self.min_count, self.max_vocab)
         require_positive_int(self.epochs, "epochs")
         require_positive_int(self.workers, "workers")
         require_choice(self.sg, "sg", (0, 1))
@@ -71,14 +79,12 @@ class GensimParams:
         require(self.alpha > 0, "alpha", "a positive learning rate", self.alpha)
 
     def gensim_kwargs(self) -> dict[str, Any]:
-        workers = 1 if self.deterministic else self.workers
-        return {
-            "vector_size": self.vector_size, "window": self.window, "min_count": 1,
-            "sg": self.sg, "hs": self.hs, "negative": self.negative,
-            "ns_exponent": self.ns_exponent, "sample": self.sample, "alpha": self.alpha,
-            "min_alpha": self.min_alpha, "epochs": self.epochs, "workers": workers,
-            "seed": self.seed,
-        }
+        """Every setting gensim takes (a subclass's fields too), under gensim's own name."""
+        kwargs = {k: v for k, v in asdict(self).items() if k not in _NOT_GENSIM}
+        kwargs["min_count"] = 1  # our vocabulary is already thresholded
+        if self.deterministic:
+            kwargs["workers"] = 1
+        return kwargs
 
 
 def check_determinism(params: GensimParams) -> None:
@@ -91,10 +97,9 @@ def check_determinism(params: GensimParams) -> None:
 
 
 def train_gensim(
-    model_class: Any, corpus: Any, params: GensimParams, extra: dict[str, Any]
+    model_class: Any, corpus: Any, params: GensimParams
 ) -> tuple[Any, EncodedCorpus, float]:
     """Encode (or reuse) the corpus, write it once, and train ``model_class`` on the file."""
-    params.validate()
     check_determinism(params)
     encoded = as_encoded(corpus, min_count=params.min_count, max_vocab=params.max_vocab,
                          progress=params.progress)
@@ -102,7 +107,7 @@ def train_gensim(
         corpus_file = Path(folder) / "corpus.txt"
         encoded.write_text(corpus_file)
         start = time.perf_counter()
-        model = model_class(corpus_file=str(corpus_file), **params.gensim_kwargs(), **extra)
+        model = model_class(corpus_file=str(corpus_file), **params.gensim_kwargs())
         seconds = time.perf_counter() - start
     return model, encoded, seconds
 

@@ -29,8 +29,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from lexiplug.errors import TrainingError
+from lexiplug.plugin_tools import settings_factory
 
 from ._common import (
+    CheckedSettings,
     ProgressFromParams,
     as_encoded,
     logger,
@@ -39,6 +41,8 @@ from ._common import (
     require,
     require_choice,
     require_positive_int,
+    require_vocabulary,
+    require_window,
 )
 
 if TYPE_CHECKING:
@@ -51,7 +55,9 @@ _PARAM_NAMES = ("W", "C", "bw", "bc")
 
 
 @dataclass
-class GloveParams:
+class GloveParams(CheckedSettings):
+    """GloVe as Stanford's C code trains it (per-pair AdaGrad), checkpointed per epoch."""
+
     vector_size: int = 100
     window: int = 10
     min_count: int = 5
@@ -74,9 +80,11 @@ class GloveParams:
 
     def validate(self) -> None:
         require_positive_int(self.vector_size, "vector_size")
-        require_positive_int(self.window, "window")
+        require_window(self.window)
+        require_vocabulary(self.min_count, self.max_vocab)
         require_positive_int(self.epochs, "epochs")
         require_positive_int(self.workers, "workers")
+        require_positive_int(self.memory_budget_mb, "memory_budget_mb")
         require_choice(self.weighting, "weighting", ("harmonic", "flat"))
         require_choice(self.output_vectors, "output_vectors", ("sum", "word", "concat"))
         require(self.x_max > 0, "x_max", "a positive number", self.x_max)
@@ -99,7 +107,6 @@ class GloveEmbedder(ProgressFromParams):
     name = "lexiplug.glove.v1"
 
     def __init__(self, params: GloveParams) -> None:
-        params.validate()
         self.params = params
         self.losses: list[float] = []
 
@@ -112,7 +119,6 @@ class GloveEmbedder(ProgressFromParams):
         from lexiplug.corpus.cooccurrence import cooccurrence_counts
 
         p = self.params
-        p.validate()
         encoded = as_encoded(corpus, min_count=p.min_count, max_vocab=p.max_vocab,
                              progress=p.progress)
         counts = cooccurrence_counts(
@@ -122,7 +128,7 @@ class GloveEmbedder(ProgressFromParams):
         if counts.nnz == 0:
             raise TrainingError(
                 "the co-occurrence matrix is empty: every sentence has a single in-vocabulary "
-                f"word (window={p.window}, min_count={p.min_count})", where="embedder.window"
+                f"word (window={p.window}, min_count={p.min_count})", where="window"
             )
         matrix = self._train(encoded, counts)
         return make_vectors(encoded, matrix, method=self.name,
@@ -194,7 +200,7 @@ class GloveEmbedder(ProgressFromParams):
             if not (np.isfinite(total) and finite):
                 raise TrainingError(
                     f"GloVe diverged at epoch {epoch + 1} (loss {total}); lower "
-                    f"learning_rate ({p.learning_rate})", where="embedder.learning_rate",
+                    f"learning_rate ({p.learning_rate})", where="learning_rate",
                 )
             self.losses.append(total / nnz)
             logger.info("GloVe epoch %d/%d: loss %.5f (%.1fs)", epoch + 1, p.epochs,
@@ -267,7 +273,7 @@ def _epoch_kernel(workers: int) -> Callable[..., float]:
         from . import glove_kernel
     except ImportError as error:
         raise TrainingError(f"GloVe needs numba ({error}); install it with "
-                            "`pip install numba`", where="embedder") from None
+                            "`pip install numba`") from None
     if workers == 1:
         return glove_kernel.glove_epoch
 
@@ -277,22 +283,4 @@ def _epoch_kernel(workers: int) -> Callable[..., float]:
     return hogwild
 
 
-def glove_v1(
-    vector_size: int = 100, window: int = 10, min_count: int = 5, max_vocab: int | None = None,
-    symmetric: bool = True, weighting: str = "harmonic", x_max: float = 100.0,
-    alpha: float = 0.75, learning_rate: float = 0.05, epochs: int = 15,
-    grad_clip: float = 100.0, initial_accumulator: float = 1.0, output_vectors: str = "sum",
-    seed: int = 1, workers: int = 1,
-    memory_budget_mb: int = 512, checkpoint_dir: str | None = None, resume: bool = False,
-    progress: bool = True,
-) -> GloveEmbedder:
-    """GloVe as Stanford's C code trains it (per-pair AdaGrad), checkpointed per epoch."""
-    return GloveEmbedder(GloveParams(
-        vector_size=vector_size, window=window, min_count=min_count, max_vocab=max_vocab,
-        symmetric=symmetric, weighting=weighting, x_max=x_max, alpha=alpha,
-        learning_rate=learning_rate, epochs=epochs, grad_clip=grad_clip,
-        initial_accumulator=initial_accumulator,
-        output_vectors=output_vectors, seed=seed, workers=workers,
-        memory_budget_mb=memory_budget_mb, checkpoint_dir=checkpoint_dir, resume=resume,
-        progress=progress,
-    ))
+glove_v1 = settings_factory(GloveEmbedder, GloveParams, name="glove_v1")

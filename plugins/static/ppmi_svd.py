@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from lexiplug.errors import TrainingError
+from lexiplug.plugin_tools import settings_factory
 
 from ._common import (
+    CheckedSettings,
     ProgressFromParams,
     as_encoded,
     make_vectors,
@@ -22,6 +24,8 @@ from ._common import (
     require,
     require_choice,
     require_positive_int,
+    require_vocabulary,
+    require_window,
 )
 
 if TYPE_CHECKING:
@@ -30,7 +34,9 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class PpmiSvdParams:
+class PpmiSvdParams(CheckedSettings):
+    """Shifted PPMI with context-distribution smoothing, truncated SVD, eigenvalue weighting."""
+
     vector_size: int = 100
     window: int = 5
     min_count: int = 5
@@ -49,7 +55,9 @@ class PpmiSvdParams:
 
     def validate(self) -> None:
         require_positive_int(self.vector_size, "vector_size")
-        require_positive_int(self.window, "window")
+        require_window(self.window)
+        require_vocabulary(self.min_count, self.max_vocab)
+        require_positive_int(self.memory_budget_mb, "memory_budget_mb")
         require_choice(self.weighting, "weighting", ("harmonic", "flat"))
         require_choice(self.eig, "eig", (0, 0.5, 1, 0.0, 1.0))
         require_choice(self.solver, "solver", ("randomized", "arpack"))
@@ -96,14 +104,12 @@ class PpmiSvdEmbedder(ProgressFromParams):
     name = "lexiplug.ppmi_svd.v1"
 
     def __init__(self, params: PpmiSvdParams) -> None:
-        params.validate()
         self.params = params
 
     def fit(self, corpus: Any) -> Vectors:
         from lexiplug.corpus.cooccurrence import cooccurrence_counts
 
         p = self.params
-        p.validate()
         encoded = as_encoded(corpus, min_count=p.min_count, max_vocab=p.max_vocab,
                              progress=p.progress)
         n_words = len(encoded.vocab.words)
@@ -118,7 +124,7 @@ class PpmiSvdEmbedder(ProgressFromParams):
             raise TrainingError(
                 f"vector_size={k} needs a vocabulary larger than {k} words with nonzero PPMI "
                 f"(found {n_words} words, {sppmi.nnz} positive cells); lower vector_size or "
-                "min_count", where="embedder.vector_size",
+                "min_count", where="vector_size",
             )
         u, s, vt = truncated_svd(sppmi, k, p.solver, p.n_iter, p.seed)
         scale = s ** float(p.eig)
@@ -129,16 +135,4 @@ class PpmiSvdEmbedder(ProgressFromParams):
                             params={**asdict(p), "singular_values": s[:10].tolist()})
 
 
-def ppmi_svd_v1(
-    vector_size: int = 100, window: int = 5, min_count: int = 5, max_vocab: int | None = None,
-    weighting: str = "flat", dynamic_window: bool = False, cds: float = 0.75, neg: float = 1.0,
-    eig: float = 0.5, add_context: bool = False, solver: str = "randomized", n_iter: int = 5,
-    seed: int = 1, memory_budget_mb: int = 512, progress: bool = True,
-) -> PpmiSvdEmbedder:
-    """Shifted PPMI with context-distribution smoothing, truncated SVD, eigenvalue weighting."""
-    return PpmiSvdEmbedder(PpmiSvdParams(
-        vector_size=vector_size, window=window, min_count=min_count, max_vocab=max_vocab,
-        weighting=weighting, dynamic_window=dynamic_window, cds=cds, neg=neg, eig=eig,
-        add_context=add_context, solver=solver, n_iter=n_iter, seed=seed,
-        memory_budget_mb=memory_budget_mb, progress=progress,
-    ))
+ppmi_svd_v1 = settings_factory(PpmiSvdEmbedder, PpmiSvdParams, name="ppmi_svd_v1")
