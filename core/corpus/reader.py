@@ -35,15 +35,15 @@ class Corpus:
     ) -> None:
         if format not in FORMATS:
             raise ConfigError(
-                f"expected one of {', '.join(FORMATS)}; found {format!r}", where="corpus.format"
+                f"expected one of {', '.join(FORMATS)}; found {format!r}", where="format"
             )
         if not files:
-            raise DataNotFoundError("the corpus names no file", where="corpus.paths")
+            raise DataNotFoundError("the corpus names no file", where="paths")
         if pretokenized and tokenizer != "whitespace":
             raise ConfigError(
                 f"pretokenized text is split on whitespace; tokenizer {tokenizer!r} would be "
                 "ignored. Set pretokenized = false to tokenise, or tokenizer = 'whitespace'.",
-                where="corpus.tokenizer",
+                where="tokenizer",
             )
         self.files: tuple[Path, ...] = tuple(files)
         self.format: CorpusFormat = format
@@ -170,8 +170,21 @@ def _conllu_forms(path: Path) -> Iterator[list[str]]:
         yield tokens
 
 
-def locate(paths: PathLike | Sequence[PathLike], *, pattern: str = "*") -> list[Path]:
-    """Expand ``paths``; relative paths that do not exist here are looked up in the data roots."""
+def locate(
+    paths: PathLike | Sequence[PathLike], *, pattern: str = "*", argument: str = "paths"
+) -> list[Path]:
+    """Expand ``paths``; relative paths that do not exist here are looked up in the data roots.
+
+    A path found nowhere is reported at the factory's ``argument`` (the block path is added
+    by whoever resolves the block).
+    """
+    try:
+        return _locate(paths, pattern)
+    except DataNotFoundError as error:
+        raise DataNotFoundError(error.message, where=argument) from None
+
+
+def _locate(paths: PathLike | Sequence[PathLike], pattern: str) -> list[Path]:
     from ..data.resolver import resolve_data_path
 
     entries = [paths] if isinstance(paths, (str, Path)) else list(paths)
@@ -219,12 +232,12 @@ def text_file_corpus(
     name: str | None = None,
 ) -> Corpus:
     """One plain-text file (``.gz``/``.bz2`` allowed), one sentence or document a line."""
-    files = locate(path)
+    files = locate(path, argument="path")
     if len(files) != 1 or Path(str(path)).is_dir():
         raise ConfigError(
             f"expected one file; {path!r} names {len(files)} files. "
             "Use lexiplug.text_files.v1 for folders and globs.",
-            where="corpus.path",
+            where="path",
         )
     return Corpus(
         files, tokenizer=tokenizer, lowercase=lowercase, pretokenized=pretokenized, name=name
@@ -306,8 +319,8 @@ def gensim_corpus(
     if not path.is_file():
         available = sorted(p.name for p in folder.glob("*.cor"))
         raise DataNotFoundError(
-            f"gensim's test data has no {filename!r}; text corpora there: {', '.join(available)}",
-            where=str(folder),
+            f"gensim's test data ({folder}) has no {filename!r}; text corpora there: "
+            f"{', '.join(available)}", where="filename",
         )
     return Corpus(
         [path], tokenizer=tokenizer, lowercase=lowercase, name=name or Path(filename).stem

@@ -29,7 +29,7 @@ def _spacy_tokenizer(lang: str) -> BatchTokenizer:
         raise ConfigError(
             f"expected a spaCy language code such as 'en' or 'nl'; spaCy has no language "
             f"{lang!r} ({error})",
-            where="corpus.tokenizer",
+            where="tokenizer",
         ) from error
     tokenizer: Any = nlp.tokenizer
 
@@ -52,7 +52,7 @@ def make_tokenizer(spec: str, *, lowercase: bool = False) -> BatchTokenizer:
     else:
         raise ConfigError(
             f"expected 'whitespace' or 'spacy:<lang>' (e.g. 'spacy:en'); found {spec!r}",
-            where="corpus.tokenizer",
+            where="tokenizer",
         )
     if not lowercase:
         return base

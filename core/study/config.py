@@ -25,6 +25,7 @@ OUTPUT_KEYS = ("path", "format", "checkpoint_dir")
 REGISTRY_KEY = {
     "corpora": "@corpora",
     "embedders": "@embedders",
+    "encoders": "@encoders",  # not a study section: resolved by the spaCy bridge
     "transforms": "@transforms",
     "evaluate": "@evaluators",
 }

@@ -18,7 +18,7 @@ from ..registry import registry
 from .config import REGISTRY_KEY, Block, StudyConfig, did_you_mean
 
 _SLICE = re.compile(r"^(?P<base>[\w\-]+)\[(?P<slice>[^\]]+)\]$")
-_REGISTRY_SECTION = {"corpora": "corpora", "embedders": "embedders",
+_REGISTRY_SECTION = {"corpora": "corpora", "embedders": "embedders", "encoders": "encoders",
                      "transforms": "transforms", "evaluate": "evaluators"}
 _EVALUATE_KEYS = ("datasets", "dataset", "rows")
 
@@ -84,7 +84,7 @@ def build_plan(config: StudyConfig, *, quiet: bool = False) -> StudyPlan:
             f"{duplicate[0]!r} names both an embedder and a transform; row names must be unique",
             where=f"transforms.{duplicate[0]}",
         )
-    corpora = {name: _planned(block, config.seed, quiet)
+    corpora = {name: resolve_block(block, config.seed, quiet)
                for name, block in config.corpora.items()}
     embedders: dict[str, PlannedStep] = {}
     for name, block in config.embedders.items():
@@ -92,7 +92,8 @@ def build_plan(config: StudyConfig, *, quiet: bool = False) -> StudyPlan:
         corpus = settings.pop("corpus", None)
         names = _corpus_names(corpus, block, list(config.corpora))
         block.refs = {"corpus": corpus} if corpus is not None else {}
-        step = _planned(Block(block.section, name, block.function, settings), config.seed, quiet)
+        step = resolve_block(Block(block.section, name, block.function, settings), config.seed,
+                             quiet)
         step.block = block
         if corpus is None and _needs_corpus(step.obj):
             raise ConfigError(
@@ -101,6 +102,7 @@ def build_plan(config: StudyConfig, *, quiet: bool = False) -> StudyPlan:
                 where=f"{block.where}.corpus",
             )
         step.corpora = names
+        step.arguments = step.arguments | {"corpus"}
         step.corpus_is_list = isinstance(corpus, list)
         embedders[name] = step
     known_nodes = [*config.embedders, *config.transforms]
@@ -172,10 +174,12 @@ def _plan_transforms(
         }
         block.refs = {"input": block.settings["input"], **{k: v for k, v in {
             **implicit, **explicit}.items()}}
-        step = _planned(Block(block.section, name, block.function, settings), config.seed, quiet)
+        step = resolve_block(Block(block.section, name, block.function, settings), config.seed,
+                             quiet)
         step.block = block
         step.input = input_ref
         step.refs = refs
+        step.arguments = step.arguments | set(block.refs)
         planned[name] = step
     _assign_labels(planned)
     return {name: planned[name] for name in _transform_order(planned)}
@@ -233,7 +237,7 @@ def _plan_evaluation(block: Block, seed: int, known_nodes: list[str],
     ):
         raise ConfigError(f"datasets must be a list of dataset names, found {names!r}",
                           where=f"{block.where}.datasets")
-    step = _planned(Block(block.section, block.name, block.function, settings), seed, quiet)
+    step = resolve_block(Block(block.section, block.name, block.function, settings), seed, quiet)
     if names is None:  # the evaluator's own default list, when it has one
         default = getattr(step.obj, "datasets", None)
         names = list(default) if isinstance(default, (list, tuple)) else []
@@ -246,7 +250,7 @@ def _plan_evaluation(block: Block, seed: int, known_nodes: list[str],
         row_refs = [parse_row_ref(r, f"{block.where}.rows", known_nodes) for r in rows]
     block.refs = dict(taken)
     return PlannedEvaluation(block, step.obj, step.filled, datasets or [(None, None)], row_refs,
-                             step.arguments)
+                             step.arguments | set(_EVALUATE_KEYS))
 
 
 def _dataset_spec(name: str, where: str) -> Any:
@@ -284,8 +288,11 @@ def _parameters(factory: Any) -> tuple[set[str], bool]:
     return names, any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
-def _planned(block: Block, seed: int, quiet: bool = False) -> PlannedStep:
-    """Build the block's object through confection, with the study seed where it takes one."""
+def resolve_block(block: Block, seed: int, quiet: bool = False) -> PlannedStep:
+    """Build the block's object through confection, with the study seed where it takes one.
+
+    Every error comes out located at ``<section>.<name>.<argument>`` (see :func:`located`).
+    """
     from confection import Config, ConfigValidationError
 
     from ..registry import config_registry

@@ -33,18 +33,20 @@ from typing import Any
 
 import numpy as np
 from lexiplug.errors import ConfigError
+from lexiplug.plugin_tools import settings_factory
 from lexiplug.registry import Registries
 
 from .slices import COMPASS_BALANCES, COMPASS_ORDERS
 
 NAME = "lexiplug.cade.v1"
-WHERE = "embedders.cade"
 INIT_MODES = ("hidden", "both")
 logger = logging.getLogger(__name__)
 
 
 @dataclass
 class CadeParams:
+    """CADE with the paper's defaults (CBOW, 10 negatives, 5 + 5 epochs, frozen context)."""
+
     vector_size: int = 100
     window: int = 5
     min_count: int = 5
@@ -63,26 +65,35 @@ class CadeParams:
     workers: int = 1
     seed: int = 1
 
-    def validate(self) -> None:
-        for key in ("vector_size", "window", "min_count", "negative", "compass_epochs",
-                    "slice_epochs", "workers"):
+    def __post_init__(self) -> None:
+        """Checked once, when the settings are made; errors name only the argument."""
+        positive = ["vector_size", "window", "min_count", "negative", "compass_epochs",
+                    "slice_epochs", "workers"]
+        if self.slice_min_count is not None:
+            positive.append("slice_min_count")
+        for key in positive:
             value = getattr(self, key)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ConfigError(f"expected a positive integer; found {value!r}",
-                                  where=f"{WHERE}.{key}")
+                raise ConfigError(f"expected a positive integer; found {value!r}", where=key)
+        if self.window > 1000:
+            raise ConfigError(f"expected a context window of 1 to 1000 words; found "
+                              f"{self.window}", where="window")
         if self.sg not in (0, 1):
             raise ConfigError(f"expected 0 (CBOW) or 1 (skip-gram); found {self.sg!r}",
-                              where=f"{WHERE}.sg")
+                              where="sg")
         if self.init_mode not in INIT_MODES:
             raise ConfigError(f"expected one of {INIT_MODES}; found {self.init_mode!r}",
-                              where=f"{WHERE}.init_mode")
+                              where="init_mode")
         for key, allowed in (("compass_balance", COMPASS_BALANCES),
                              ("compass_order", COMPASS_ORDERS)):
             if getattr(self, key) not in allowed:
                 raise ConfigError(f"expected one of {allowed}; found {getattr(self, key)!r}",
-                                  where=f"{WHERE}.{key}")
-        if not self.alpha > 0 or not 0 <= self.sample < 1:
-            raise ConfigError("expected alpha > 0 and 0 <= sample < 1", where=f"{WHERE}.alpha")
+                                  where=key)
+        if not self.alpha > 0:
+            raise ConfigError(f"expected alpha > 0; found {self.alpha!r}", where="alpha")
+        if not 0 <= self.sample < 1:
+            raise ConfigError(f"expected 0 <= sample < 1; found {self.sample!r}",
+                              where="sample")
 
 
 @dataclass
@@ -104,7 +115,7 @@ class CadeEmbedder:
 
         if not isinstance(corpus, Mapping):
             raise ConfigError("CADE needs its slices as a list of corpora: "
-                              'corpus = ["slice_a", "slice_b"]', where=f"{WHERE}.corpus")
+                              'corpus = ["slice_a", "slice_b"]', where="corpus")
         p = self.params
         data = build_compass(corpus, min_count=p.min_count,
                              slice_min_count=p.slice_min_count or p.min_count)
@@ -158,25 +169,11 @@ class CadeEmbedder:
         from .shift import shift_report
 
         if not self.slices:
-            raise ConfigError("fit the CADE embedder before asking for its analysis",
-                              where=WHERE)
+            raise ConfigError("fit the CADE embedder before asking for its analysis")
         return shift_report(self.slices, top_n=top_n, words=words or [])
 
 
-def cade_v1(
-    vector_size: int = 100, window: int = 5, min_count: int = 5,
-    slice_min_count: int | None = None, sg: int = 0, negative: int = 10,
-    ns_exponent: float = 0.75, sample: float = 1e-3, alpha: float = 0.025,
-    min_alpha: float = 0.0001, compass_epochs: int = 5, slice_epochs: int = 5,
-    init_mode: str = "hidden", compass_balance: str = "none",
-    compass_order: str = "concatenated", workers: int = 1, seed: int = 1,
-) -> CadeEmbedder:
-    """CADE with the paper's defaults (CBOW, 10 negatives, 5 + 5 epochs, frozen context)."""
-    params = CadeParams(vector_size, window, min_count, slice_min_count, sg, negative,
-                        ns_exponent, sample, alpha, min_alpha, compass_epochs, slice_epochs,
-                        init_mode, compass_balance, compass_order, workers, seed)
-    params.validate()
-    return CadeEmbedder(params)
+cade_v1 = settings_factory(CadeEmbedder, CadeParams, name="cade_v1")
 
 
 def register(registry: Registries) -> None:

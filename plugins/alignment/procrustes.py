@@ -21,7 +21,6 @@ from lexiplug.vectors.vectors import Vectors, unit_rows
 from lexiplug.words import preview
 
 NAME = "lexiplug.procrustes.v1"
-WHERE = "transforms.procrustes"
 logger = logging.getLogger(__name__)
 
 
@@ -54,10 +53,10 @@ class Procrustes:
     def apply(self, vectors: Vectors, target: Vectors | None = None, **refs: Any) -> Vectors:
         if target is None:
             raise ConfigError('Procrustes needs the row to align onto: target = "ROW"',
-                              where=f"{WHERE}.target")
+                              where="target")
         if vectors.dim != target.dim:
             raise TrainingError(f"cannot rotate {vectors.dim}-d vectors onto {target.dim}-d "
-                                "ones; Procrustes needs equal dimensions", where=WHERE)
+                                "ones; Procrustes needs equal dimensions")
         used, missing = shared_anchors(vectors, target, self.anchors, self.max_anchors)
         if missing:
             logger.warning("procrustes: %d anchors not in both rows: %s", len(missing),
@@ -67,7 +66,7 @@ class Procrustes:
                 f"the two rows share {len(used)} anchor words ({len(vectors)} and "
                 f"{len(target)} words; e.g. {preview(vectors.keys[:5])} vs "
                 f"{preview(target.keys[:5])}); alignment needs shared vocabulary",
-                where=f"{WHERE}.anchors")
+                where="anchors")
         matrix = unit_rows(vectors.matrix) if self.normalize else np.asarray(vectors.matrix)
         goal = unit_rows(target.matrix) if self.normalize else np.asarray(target.matrix)
         x = matrix[[vectors.key_to_index[w] for w in used]]
@@ -93,10 +92,10 @@ def procrustes_v1(
     """Orthogonal alignment onto the row named by ``target`` (a reference, not a setting)."""
     if max_anchors is not None and (not isinstance(max_anchors, int) or max_anchors < 2):
         raise ConfigError(f"expected an integer >= 2; found {max_anchors!r}",
-                          where=f"{WHERE}.max_anchors")
+                          where="max_anchors")
     if anchors is not None and len(anchors) == 0:
         raise ConfigError("expected a non-empty anchor list, or none to use shared words",
-                          where=f"{WHERE}.anchors")
+                          where="anchors")
     return Procrustes(None if anchors is None else list(anchors), max_anchors, normalize, center)
 
 

@@ -61,7 +61,7 @@ def encode_slice(corpus: Any, name: str) -> Any:
         return encode_corpus(corpus, min_count=1, progress=False)
     if isinstance(corpus, (str, bytes)):
         raise ConfigError(f"slice {name!r}: expected a corpus or token lists, found a string",
-                          where="embedders.cade.corpus")
+                          where="corpus")
     return encode_sentences(iter(corpus), min_count=1)
 
 
@@ -78,7 +78,7 @@ def build_compass(slices: Mapping[str, Any], *, min_count: int, slice_min_count:
                   ) -> CompassData:
     if len(slices) < 2:
         raise ConfigError(f"CADE needs two or more slices; found {len(slices)} "
-                          f"({', '.join(slices) or 'none'})", where="embedders.cade.corpus")
+                          f"({', '.join(slices) or 'none'})", where="corpus")
     encoded = {name: encode_slice(corpus, name) for name, corpus in slices.items()}
     totals: dict[str, int] = {}
     for enc in encoded.values():
@@ -89,7 +89,7 @@ def build_compass(slices: Mapping[str, Any], *, min_count: int, slice_min_count:
     words.sort(key=lambda w: -totals[w])  # stable: ties keep first-seen order
     if not words:
         raise TrainingError(f"no word occurs {min_count}+ times over all slices",
-                            where="embedders.cade.min_count")
+                            where="min_count")
     row_of = {w: i for i, w in enumerate(words)}
     streams: dict[str, SliceStream] = {}
     for name, enc in encoded.items():
@@ -103,7 +103,7 @@ def build_compass(slices: Mapping[str, Any], *, min_count: int, slice_min_count:
         if len(ids) == 0:
             raise TrainingError(
                 f"slice {name!r} keeps no token: none of its words is in the compass "
-                f"vocabulary {slice_min_count}+ times", where="embedders.cade.corpus")
+                f"vocabulary {slice_min_count}+ times", where="corpus")
         order = np.argsort(-local_counts[kept], kind="stable")
         streams[name] = SliceStream(name, ids, offsets, to_compass[kept][order],
                                     local_counts[kept][order], len(enc.ids), compass_ids,
@@ -123,7 +123,7 @@ def check_shared_vocabulary(streams: Mapping[str, SliceStream]) -> None:
             raise TrainingError(
                 f"slice {name!r} shares no vocabulary with the other slices "
                 f"({', '.join(o for o in streams if o != name)}); CADE can only align slices "
-                "through shared words", where="embedders.cade.corpus")
+                "through shared words", where="corpus")
 
 
 COMPASS_BALANCES = ("none", "equal")

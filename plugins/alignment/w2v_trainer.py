@@ -79,7 +79,7 @@ def train_word2vec(
         from lexiplug.errors import TrainingError
 
         raise TrainingError(f"CADE's trainer needs numba ({error}); install it with "
-                            "pip install 'lexiplug[cade]'", where="embedders.cade") from None
+                            "pip install 'lexiplug[cade]'") from None
 
     ids = np.ascontiguousarray(ids, dtype=np.int32)
     offsets = np.ascontiguousarray(offsets, dtype=np.int64)

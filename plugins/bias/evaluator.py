@@ -72,7 +72,7 @@ class BiasEvaluator:
     def evaluate(self, model: Any, dataset: Any = "weat", reference: Any = None) -> Result:
         """Score ``model``; ``reference`` (the original Vectors of a debiased ``model``) sets
         the direction and neighbour labels of the debiaswe measures."""
-        loaded = load_dataset(dataset, (WeatSets, DebiasLists), where="evaluate.bias.datasets")
+        loaded = load_dataset(dataset, (WeatSets, DebiasLists), where="datasets")
         if isinstance(loaded.data, WeatSets):
             result = self._weat(model, loaded.data, loaded.name)
         else:
@@ -193,7 +193,7 @@ class BiasEvaluator:
                                      case_fallback=self.case_fallback)
             if len(found.pairs_used) < 2:
                 raise ConfigError(f"the reference vectors hold {len(found.pairs_used)} "
-                                  "definitional pairs; 2+ are needed", where="evaluate.bias")
+                                  "definitional pairs; 2+ are needed")
             return found.vector, "reference", None
         metadata = getattr(model, "metadata", None) or {}
         recorded = metadata.get("bias_reference") if self.use_recorded_reference else None
@@ -271,21 +271,26 @@ def make_bias_evaluator(
     ``neighbour_check`` adds Gonen & Goldberg's neighbour-cluster scores."""
     if alternative not in ("greater", "two-sided"):
         raise ConfigError(f"alternative must be 'greater' or 'two-sided', got {alternative!r}",
-                          where="evaluate.bias.alternative")
-    if n_permutations < 1 or exact_limit < 0:
-        raise ConfigError("n_permutations must be >= 1 and exact_limit >= 0",
-                          where="evaluate.bias.n_permutations")
+                          where="alternative")
+    if n_permutations < 1:
+        raise ConfigError(f"n_permutations must be >= 1, got {n_permutations}",
+                          where="n_permutations")
+    if exact_limit < 0:
+        raise ConfigError(f"exact_limit must be >= 0, got {exact_limit}", where="exact_limit")
     if not 0 <= lost_vocabulary_threshold < 1:
         raise ConfigError(
             f"lost_vocabulary_threshold must be in [0, 1), got {lost_vocabulary_threshold}",
-            where="evaluate.bias.lost_vocabulary_threshold",
+            where="lost_vocabulary_threshold",
         )
     for key, value in (("neighbour_k", neighbour_k), ("neighbour_n_per_side",
                                                       neighbour_n_per_side),
                        ("neighbour_restrict_vocab", neighbour_restrict_vocab)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ConfigError(f"expected a positive integer; found {value!r}",
-                              where=f"evaluate.bias.{key}")
+                              where=key)
+    if not all(isinstance(p, (list, tuple)) and len(p) == 2 for p in indirect_pairs):
+        raise ConfigError(f"expected a list of [word, word] pairs, found {indirect_pairs!r}",
+                          where="indirect_pairs")
     pairs = tuple((str(p[0]), str(p[1])) for p in indirect_pairs)
     return BiasEvaluator(tuple(datasets), exact_limit, n_permutations, seed,
                          alternative, lost_vocabulary_threshold, case_fallback,  # type: ignore[arg-type]

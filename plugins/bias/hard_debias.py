@@ -30,7 +30,6 @@ from .direction import gender_direction
 from .word_lists import checked_pairs, debiaswe_lists, gender_specific_words
 
 NAME = "lexiplug.hard_debias.v1"
-WHERE = "transforms.hard_debias"
 logger = logging.getLogger(__name__)
 
 
@@ -50,7 +49,7 @@ class HardDebias:
             raise TrainingError(
                 f"none of the {len(self.definitional_pairs)} definitional pairs has both words "
                 f"in the vectors; missing: {preview(found.missing)}",
-                where=f"{WHERE}.definitional_pairs",
+                where="definitional_pairs",
             )
         return found.vector, {"definitional_pairs_used": [list(p) for p in found.keys_used],
                               "missing_definitional": found.missing,
@@ -131,11 +130,11 @@ def hard_debias_v1(
                   else None)
     definitional = checked_pairs(
         lists.definitional_pairs if definitional_pairs is None else list(definitional_pairs),
-        f"{WHERE}.definitional_pairs")
+        "definitional_pairs")
     equalize = (lists.equalize_pairs if equalize_pairs is None else
                 ([] if len(equalize_pairs) == 0 else
-                 checked_pairs(list(equalize_pairs), f"{WHERE}.equalize_pairs")))
-    specific = gender_specific_words(gender_specific, f"{WHERE}.gender_specific")
+                 checked_pairs(list(equalize_pairs), "equalize_pairs")))
+    specific = gender_specific_words(gender_specific, "gender_specific")
     # The definitional words are gender-specific by definition, whatever the list says.
     specific = list(dict.fromkeys([*specific, *(w for p in definitional for w in p)]))
     return HardDebias(definitional, list(equalize), specific, lower_fallback,

@@ -70,7 +70,7 @@ def bias_direction(vectors: Vectors, pairs: Sequence[Sequence[str]]) -> np.ndarr
     found = gender_direction(vectors, pairs)
     if not found.pairs_used:
         raise TrainingError(f"no definitional pair is in the vectors; missing "
-                            f"{preview(found.missing)}", where="neighbour_bias.pairs")
+                            f"{preview(found.missing)}", where="pairs")
     return found.vector
 
 
@@ -116,7 +116,7 @@ def neighbour_check(model: Vectors, reference: BiasReference, *, professions: Se
     keep = [i for i, w in enumerate(reference.words) if w in model.key_to_index]
     if len(keep) < 4:
         raise TrainingError(f"only {len(keep)} of the {len(reference.words)} biased words are "
-                            "in the vectors under test", where="neighbour_bias")
+                            "in the vectors under test")
     words = [reference.words[i] for i in keep]
     labels = np.asarray(reference.labels, dtype=np.int64)[keep]
     unit = unit_rows(model[words])

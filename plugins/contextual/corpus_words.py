@@ -72,6 +72,6 @@ def corpus_vocabulary(
         raise TrainingError(
             f"no word occurs at least min_count={min_count} times "
             f"(most frequent: {top[0] if top else 'none, the corpus is empty'})",
-            where="embedder.min_count",
+            where="min_count",
         )
     return [w for w, _ in items], np.array([c for _, c in items], dtype=np.int64)

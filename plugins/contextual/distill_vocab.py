@@ -67,15 +67,15 @@ class DistillVocab:
         if weighting not in ("zipf", "counts", "none"):
             raise ConfigError(
                 f"weighting must be zipf, counts or none, got {weighting!r}",
-                where="embedder.weighting",
+                where="weighting",
             )
         if weighting == "counts" and vocabulary != "corpus":
             raise ConfigError(
                 "weighting='counts' needs vocabulary='corpus' (counts come from the corpus)",
-                where="embedder.weighting",
+                where="weighting",
             )
         if dim is not None and dim < 1:
-            raise ConfigError(f"dim must be >= 1 or null, got {dim}", where="embedder.dim")
+            raise ConfigError(f"dim must be >= 1 or null, got {dim}", where="dim")
         self.model = str(model)
         self.vocabulary = vocabulary
         self.dim = dim
@@ -109,7 +109,7 @@ class DistillVocab:
             raise ConfigError(
                 f"dim={self.dim} exceeds what PCA can give ({min(raw.shape)}: min of "
                 f"{len(keys)} items and model width {raw.shape[1]})",
-                where="embedder.dim",
+                where="dim",
             )
         matrix = pca_reduce(raw, self.dim)
         if self.weighting != "none":
@@ -137,7 +137,7 @@ class DistillVocab:
             raise ConfigError(
                 f"vocabulary must be 'tokenizer', 'corpus' or a word-list file, got "
                 f"{self.vocabulary!r} (no such file)",
-                where="embedder.vocabulary",
+                where="vocabulary",
             )
         words = list(
             dict.fromkeys(

@@ -28,7 +28,11 @@ _MODEL_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.ind
 def resolve_device(device: str) -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+    try:
+        return torch.device(device)
+    except (RuntimeError, TypeError) as error:
+        raise ConfigError(f"expected 'auto', 'cpu', 'cuda' or 'cuda:N', found {device!r} "
+                          f"({error})", where="device") from None
 
 
 def resolve_dtype(dtype: str, device: torch.device) -> torch.dtype:
@@ -41,7 +45,7 @@ def resolve_dtype(dtype: str, device: torch.device) -> torch.dtype:
     if dtype not in choices:
         raise ConfigError(
             f"dtype must be 'auto' or one of {sorted(choices)}, got {dtype!r}",
-            where="encoder.dtype",
+            where="dtype",
         )
     return choices[dtype]
 
@@ -60,13 +64,13 @@ def resolve_model_path(model_path: str | Path) -> Path:
     except ImportError as error:
         raise DataNotFoundError(
             f"{text!r} names package {name!r}, which is not installed ({error})",
-            where="encoder.model_path",
+            where="model_path",
         ) from None
     getter = getattr(module, "get_model_path", None)
     if getter is None:
         raise ConfigError(
             f"package {name!r} has no get_model_path(); give the model folder's path instead",
-            where="encoder.model_path",
+            where="model_path",
         )
     return Path(str(getter()))
 
@@ -78,7 +82,7 @@ def check_model_dir(model_path: str | Path) -> Path:
         raise DataNotFoundError(
             f"expected a folder holding a Hugging Face model (config.json, tokenizer files, "
             f"weights), found {'a file' if path.exists() else 'nothing'} at {path}",
-            where="encoder.model_path",
+            where="model_path",
         )
     missing = [] if (path / "config.json").is_file() else ["config.json"]
     if not any((path / name).is_file() for name in _MODEL_FILES):
@@ -127,24 +131,24 @@ class TransformerEncoder:
         if pooling not in SENTENCE_POOLINGS:
             raise ConfigError(
                 f"pooling must be one of {SENTENCE_POOLINGS}, got {pooling!r}",
-                where="encoder.pooling",
+                where="pooling",
             )
         if token_pooling not in TOKEN_POOLINGS:
             raise ConfigError(
                 f"token_pooling must be one of {TOKEN_POOLINGS}, got {token_pooling!r}",
-                where="encoder.token_pooling",
+                where="token_pooling",
             )
         if batch_size < 1:
             raise ConfigError(
-                f"batch_size must be >= 1, got {batch_size}", where="encoder.batch_size"
+                f"batch_size must be >= 1, got {batch_size}", where="batch_size"
             )
         if not layers:
-            raise ConfigError("layers must name at least one layer", where="encoder.layers")
+            raise ConfigError("layers must name at least one layer", where="layers")
         if layer_weights is not None and len(layer_weights) != len(layers):
             raise ConfigError(
                 f"layer_weights needs one weight per layer ({len(layers)}), "
                 f"got {len(layer_weights)}",
-                where="encoder.layer_weights",
+                where="layer_weights",
             )
         self.model_path = check_model_dir(model_path)
         self.pooling: SentencePooling = pooling
@@ -166,7 +170,7 @@ class TransformerEncoder:
             raise ConfigError(
                 f"layers {bad} out of range for a model with {n_layers} hidden "
                 f"states (embeddings + {n_layers - 1} layers)",
-                where="encoder.layers",
+                where="layers",
             )
 
     def _load(self) -> tuple[Any, Any]:
@@ -304,7 +308,7 @@ class TransformerEncoder:
             raise ConfigError(
                 f"{self.model_path} has no fast tokenizer (tokenizer.json); token alignment needs "
                 "its character offsets",
-                where="encoder.model_path",
+                where="model_path",
             )
         if not texts:
             return []

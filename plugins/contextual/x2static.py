@@ -63,9 +63,10 @@ class X2Static:
             ("checkpoint_every", checkpoint_every),
         ):
             if value < 1:
-                raise ConfigError(f"{name} must be >= 1, got {value}", where=f"embedder.{name}")
-        if lr <= 0 or subsample <= 0:
-            raise ConfigError("lr and subsample must be > 0", where="embedder.lr")
+                raise ConfigError(f"{name} must be >= 1, got {value}", where=name)
+        for name, value in (("lr", lr), ("subsample", subsample)):
+            if value <= 0:
+                raise ConfigError(f"{name} must be > 0, got {value}", where=name)
         self.model = str(model)
         self.epochs, self.batch_size, self.negatives, self.lr = epochs, batch_size, negatives, lr
         self.subsample, self.min_count, self.max_vocab = subsample, min_count, max_vocab
@@ -268,7 +269,7 @@ class X2Static:
             raise ConfigError(
                 f"checkpoint in {self.checkpoint_dir} was made with other settings "
                 f"({record.get('settings')}); use another checkpoint_dir or the same settings",
-                where="embedder.checkpoint_dir",
+                where="checkpoint_dir",
             )
         tensors = load_file(str(self.checkpoint_dir / _WEIGHTS))
         device = student.weight.device

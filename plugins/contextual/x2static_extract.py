@@ -35,7 +35,7 @@ class _CorpusVocabulary:
     def __init__(self, *, min_count: int, max_vocab: int | None, lowercase: bool) -> None:
         if min_count < 1:
             raise ConfigError(
-                f"min_count must be >= 1, got {min_count}", where="embedder.min_count"
+                f"min_count must be >= 1, got {min_count}", where="min_count"
             )
         self.min_count = min_count
         self.max_vocab = max_vocab
@@ -71,7 +71,7 @@ class X2StaticDecontextualized(_CorpusVocabulary):
         if pooling not in DECONTEXTUALIZED_POOLINGS:
             raise ConfigError(
                 f"pooling must be one of {DECONTEXTUALIZED_POOLINGS}, got {pooling!r}",
-                where="embedder.pooling",
+                where="pooling",
             )
         self.model, self.pooling = str(model), pooling
         self.batch_size, self.device, self.dtype = batch_size, device, dtype
@@ -119,11 +119,11 @@ class X2StaticAggregate(_CorpusVocabulary):
         if pooling not in AGGREGATE_POOLINGS:
             raise ConfigError(
                 f"pooling must be one of {AGGREGATE_POOLINGS}, got {pooling!r}",
-                where="embedder.pooling",
+                where="pooling",
             )
         if max_per_word < 1:
             raise ConfigError(
-                f"max_per_word must be >= 1, got {max_per_word}", where="embedder.max_per_word"
+                f"max_per_word must be >= 1, got {max_per_word}", where="max_per_word"
             )
         self.model, self.pooling, self.max_per_word = str(model), pooling, max_per_word
         self.max_sentences, self.chunk_sentences = max_sentences, chunk_sentences
@@ -159,7 +159,7 @@ class X2StaticAggregate(_CorpusVocabulary):
         if not found.any():
             raise TrainingError(
                 "no vocabulary word was found in the corpus sentences read",
-                where="embedder.max_sentences",
+                where="max_sentences",
             )
         if not found.all():
             logger.warning(

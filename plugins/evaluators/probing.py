@@ -239,9 +239,11 @@ def make_probing_evaluator(
     threads: int = 1,
 ) -> ProbingEvaluator:
     """UPOS probe; ``datasets`` are test treebanks, ``train_for`` maps each to its train set."""
-    if max_train_tokens < 1 or c <= 0:
-        raise ConfigError("max_train_tokens must be >= 1 and c > 0",
-                          where="evaluate.probing.max_train_tokens")
+    if max_train_tokens < 1:
+        raise ConfigError(f"max_train_tokens must be >= 1, got {max_train_tokens}",
+                          where="max_train_tokens")
+    if c <= 0:
+        raise ConfigError(f"c must be > 0, got {c}", where="c")
     mapping = dict(DEFAULT_TRAIN_FOR if train_for is None else train_for)
     return ProbingEvaluator(tuple(datasets), mapping, max_train_tokens, c, max_iter,
                             case_fallback, seed, n_resamples, threads)

@@ -91,7 +91,7 @@ class RetrievalEvaluator:
         return f"recall@{self.ks[0]}"
 
     def evaluate(self, model: Any, dataset: Any = "limit_small") -> Result:
-        loaded = load_dataset(dataset, RetrievalSet, where="evaluate.retrieval.datasets")
+        loaded = load_dataset(dataset, RetrievalSet, where="datasets")
         data: RetrievalSet = loaded.data
         relevance = relevance_matrix(data)
         extra: dict[str, Any] = {"pooling": self.pooling if is_static(model) else "encoder"}
@@ -170,10 +170,10 @@ def make_retrieval_evaluator(
     """Recall@k (first k is the headline) and nDCG@10, with a BM25 baseline."""
     if pooling not in ("mean", "sif"):
         raise ConfigError(f"pooling must be 'mean' or 'sif', got {pooling!r}",
-                          where="evaluate.retrieval.pooling")
+                          where="pooling")
     if not ks or any(int(k) < 1 for k in ks):
         raise ConfigError(f"ks must be positive integers, got {list(ks)}",
-                          where="evaluate.retrieval.ks")
+                          where="ks")
     return RetrievalEvaluator(tuple(datasets), tuple(int(k) for k in ks), pooling,  # type: ignore[arg-type]
                               sif_a, bm25, bm25_k1, bm25_b, n_resamples, seed)
 

@@ -49,18 +49,21 @@ class GroundingConfig:
     def validate(self) -> None:
         if self.output not in OUTPUT_MODES:
             raise ConfigError(f"output must be one of {OUTPUT_MODES}, got {self.output!r}",
-                              where="visual_grounding.output")
+                              where="output")
         for name in ("epochs", "structure_sample", "checkpoint_every"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}",
-                                  where=f"visual_grounding.{name}")
+                                  where=name)
         for name in ("alignment_dim", "hidden_dim"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}",
-                                  where=f"visual_grounding.{name}")
-        if self.structure_weight < 0 or self.learning_rate <= 0:
-            raise ConfigError("structure_weight must be >= 0 and learning_rate > 0",
-                              where="visual_grounding")
+                                  where=name)
+        if self.structure_weight < 0:
+            raise ConfigError(f"structure_weight must be >= 0, got {self.structure_weight}",
+                              where="structure_weight")
+        if self.learning_rate <= 0:
+            raise ConfigError(f"learning_rate must be > 0, got {self.learning_rate}",
+                              where="learning_rate")
 
 
 class VisualGrounding:
@@ -77,7 +80,7 @@ class VisualGrounding:
             raise ConfigError(
                 "visual grounding needs a visual feature table: give the transform a ref "
                 "`visual = \"<row name>\"` naming a visual-features row",
-                where="visual_grounding.visual",
+                where="visual",
             )
         mapping, head = self.fit(vectors, visual)
         return self.ground(vectors, mapping, head)
@@ -216,7 +219,7 @@ class VisualGrounding:
             raise ConfigError(
                 f"checkpoint in {folder} was made with another config; remove it or restore "
                 f"the config (differs in {differing})",
-                where="visual_grounding.checkpoint_dir",
+                where="checkpoint_dir",
             )
         tensors = load_file(str(folder / "state.safetensors"))
         modules.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})

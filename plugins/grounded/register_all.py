@@ -14,15 +14,17 @@ class VisualFeatures:
                  batch_size: int, device: str) -> None:
         from lexiplug.errors import ConfigError
 
-        if (table is None) == (images is None):
+        if table is None and images is None:
             raise ConfigError(
-                "give exactly one visual source: `table` (a word -> vector file) or `images` "
+                "give one visual source: `table` (a word -> vector file) or `images` "
                 "(a folder of concept sub-folders) with `model` (a local vision model folder)",
-                where="visual_features",
+                where="table",
             )
+        if table is not None and images is not None:
+            raise ConfigError("give `table` or `images`, not both", where="images")
         if images is not None and model is None:
             raise ConfigError("`images` needs `model`, the path of a local vision model",
-                              where="visual_features.model")
+                              where="model")
         self.table, self.images, self.model = table, images, model
         self.batch_size, self.device = batch_size, device
 

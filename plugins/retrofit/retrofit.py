@@ -24,7 +24,6 @@ from lexiplug.vectors.vectors import Vectors, unit_rows
 from lexiplug.words import match_words, preview
 
 NAME = "lexiplug.retrofit.v1"
-WHERE = "transforms.retrofit"
 ORDERS = ("jacobi", "in_place")
 BETAS = ("inverse_degree", "weight")
 logger = logging.getLogger(__name__)
@@ -40,16 +39,16 @@ def load_graph(graph: str | Path | WordGraph, graph_format: str = "auto") -> Wor
         loaded = registry.datasets.get(graph)().load()
         if not isinstance(loaded, WordGraph):
             raise ConfigError(f"dataset {graph!r} is a {type(loaded).__name__}, not a graph",
-                              where=f"{WHERE}.graph")
+                              where="graph")
         return loaded
     from lexiplug.data.resolver import resolve_data_path
 
-    path = resolve_data_path(graph, what=f"{WHERE}.graph")
+    path = resolve_data_path(graph, what="graph")
     if graph_format == "auto":
         graph_format = "tsv" if _looks_tabbed(path) else "lexicon"
     if graph_format not in ("tsv", "lexicon"):
         raise ConfigError(f"expected 'auto', 'tsv' or 'lexicon'; found {graph_format!r}",
-                          where=f"{WHERE}.graph_format")
+                          where="graph_format")
     return read_edge_list(path) if graph_format == "tsv" else read_lexicon(path)
 
 
@@ -121,7 +120,7 @@ class Retrofit:
             raise TrainingError(
                 f"no edge of graph {graph.name!r} joins two words of the vectors; "
                 f"{len(on.missing)} of {on.n_nodes} graph words are missing, e.g. "
-                f"{preview(on.missing)}", where=f"{WHERE}.graph")
+                f"{preview(on.missing)}", where="graph")
         base = unit_rows(vectors.matrix) if self.normalize else np.asarray(vectors.matrix)
         original = base[on.rows].astype(np.float64)
         moved = self._iterate(original, on.beta)
@@ -171,14 +170,14 @@ def retrofit_v1(
 ) -> Retrofit:
     """Retrofit to ``graph``: a graph dataset name or an edge-list / lexicon file."""
     if order not in ORDERS:
-        raise ConfigError(f"expected one of {ORDERS}; found {order!r}", where=f"{WHERE}.order")
+        raise ConfigError(f"expected one of {ORDERS}; found {order!r}", where="order")
     if beta not in BETAS:
-        raise ConfigError(f"expected one of {BETAS}; found {beta!r}", where=f"{WHERE}.beta")
+        raise ConfigError(f"expected one of {BETAS}; found {beta!r}", where="beta")
     if not alpha > 0:
-        raise ConfigError(f"expected alpha > 0; found {alpha!r}", where=f"{WHERE}.alpha")
+        raise ConfigError(f"expected alpha > 0; found {alpha!r}", where="alpha")
     if not isinstance(iterations, int) or iterations < 1:
         raise ConfigError(f"expected a positive integer; found {iterations!r}",
-                          where=f"{WHERE}.iterations")
+                          where="iterations")
     return Retrofit(graph, float(alpha), iterations, order, beta,  # type: ignore[arg-type]
                     undirected, normalize, lower_fallback, graph_format)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lexiplug.errors import ConfigError
+from lexiplug.errors import ConfigError, DataNotFoundError
 from lexiplug.registry import Registries
 
 NAME = "lexiplug.pretrained.v1"
@@ -51,7 +51,10 @@ def pretrained_v1(
     from lexiplug.data.resolver import resolve_data_path
 
     candidate = Path(path).expanduser()
-    resolved = candidate if candidate.exists() else resolve_data_path(path, what="vectors")
+    try:
+        resolved = candidate if candidate.exists() else resolve_data_path(path)
+    except DataNotFoundError as error:
+        raise DataNotFoundError(error.message, where="path") from None
     if limit is not None and limit <= 0:
         raise ConfigError(f"limit must be a positive number of rows, got {limit}", where="limit")
     return PretrainedVectors(resolved, format, limit, oov)
