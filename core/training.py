@@ -1,11 +1,13 @@
 """Train one embedder from a config file and save its vectors (``lexiplug train``).
 
-A training config has a ``[corpus]`` section (``@corpora = ...``), an ``[embedder]`` section
-(``@embedders = ...``) and an optional ``[output]`` section (``path``, ``format``) and
-``[training]`` section (``checkpoint_dir``). Everything is resolved and validated before
-training starts, and the vectors are written atomically at the end, so a bad input writes
-nothing. The resolved config travels with the vectors (``meta.json`` of the native format,
-or ``<output>.cfg`` beside a single-file format) so the run can be repeated.
+A training config is a study config (docs/studies.md) with one ``[embedders.NAME]`` section,
+the ``[corpora.NAME]`` it reads, and an ``[output]`` section (``path``, ``format``,
+``checkpoint_dir``). It is read and validated by the same code as ``lexiplug run``
+(:mod:`lexiplug.study.config`, :mod:`lexiplug.study.plan`), so there is one way to write a
+config and one set of errors. Everything is checked before training starts, and the vectors
+are written atomically at the end, so a bad input writes nothing. The config travels with the
+vectors (``meta.json`` of the native format, or ``<output>.cfg`` beside a single-file format)
+so the run can be repeated.
 """
 
 from __future__ import annotations
@@ -19,53 +21,29 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import atomic_open
-from .errors import ConfigError, DataNotFoundError, TrainingError
+from .errors import ConfigError, TrainingError
 
 logger = logging.getLogger(__name__)
 
-REQUIRED_SECTIONS = ("corpus", "embedder")
-
 
 def load_training_config(config_path: str | Path, overrides: dict[str, Any] | None = None) -> Any:
-    """The confection Config of ``config_path`` with ``section.key`` overrides applied."""
-    from confection import Config, ConfigValidationError
+    """The study config of ``config_path``, checked to hold one embedder and nothing else."""
+    from .study.config import load_study_config
 
-    path = Path(config_path)
-    if not path.is_file():
-        raise DataNotFoundError(f"config file {path} does not exist", where=str(path))
-    try:
-        config = Config().from_disk(path, overrides=dict(overrides or {}))
-    except ConfigValidationError as error:
-        raise ConfigError(_validation_message(error), where=str(path)) from None
-    except Exception as error:  # confection raises several plain errors for bad syntax
-        raise ConfigError(f"cannot parse the config: {error}", where=str(path)) from None
-    missing = [name for name in REQUIRED_SECTIONS if name not in config]
-    if missing:
+    config = load_study_config(config_path, overrides)
+    if len(config.embedders) != 1:
         raise ConfigError(
-            f"expected sections [{'], ['.join(REQUIRED_SECTIONS)}]; missing "
-            f"[{'], ['.join(missing)}]", where=str(path),
+            f"lexiplug train trains one embedder; the config has {len(config.embedders)} "
+            f"({', '.join(config.embedders)}): use lexiplug run to compare several",
+            where="embedders",
         )
+    for section in ("transforms", "evaluate"):
+        if getattr(config, section):
+            raise ConfigError(
+                f"lexiplug train trains and saves one embedder; [{section}.*] sections belong "
+                "to a study: use lexiplug run", where=section,
+            )
     return config
-
-
-def resolve_training_objects(config: Any, where: str) -> tuple[Any, Any]:
-    """Build the corpus and the embedder through the lexiplug registries."""
-    from confection import ConfigValidationError
-
-    from .registry import config_registry
-
-    registry: Any = config_registry()
-    try:
-        resolved = registry.resolve({name: config[name] for name in REQUIRED_SECTIONS})
-    except ConfigValidationError as error:
-        raise ConfigError(_validation_message(error), where=where) from None
-    embedder = resolved["embedder"]
-    if not callable(getattr(embedder, "fit", None)):
-        raise ConfigError(
-            f"expected an embedder with fit(corpus); {type(embedder).__name__} has none",
-            where="embedder.@embedders",
-        )
-    return resolved["corpus"], embedder
 
 
 def train_from_config(
@@ -80,39 +58,45 @@ def train_from_config(
 
     ``output`` and ``format`` override ``[output] path`` / ``format`` (default ``native``).
     ``resume`` continues from the last checkpoint for embedders that checkpoint (GloVe);
-    checkpoints live in ``[training] checkpoint_dir`` (default: ``.<output name>.checkpoints``
+    checkpoints live in ``[output] checkpoint_dir`` (default: ``.<output name>.checkpoints``
     beside the output) and are removed once the vectors are saved.
     """
+    from .study.plan import build_plan
+    from .study.runner import fit_embedder
+
     config = load_training_config(config_path, overrides)
-    output_section = dict(config.get("output", {}))
-    target = output if output is not None else output_section.get("path")
+    target = output if output is not None else config.output.get("path")
     if not target:
         raise ConfigError("expected an output path: pass --output or set [output] path",
                           where="output.path")
     target = Path(target)
-    fmt = format or output_section.get("format") or "native"
-    training_section = dict(config.get("training", {}))
+    fmt = format or config.output.get("format") or "native"
     checkpoint_dir = Path(
-        training_section.get("checkpoint_dir")
-        or target.parent / f".{target.name}.checkpoints"
+        config.output.get("checkpoint_dir") or target.parent / f".{target.name}.checkpoints"
     )
     with _quiet_progress(quiet):
-        corpus, embedder = resolve_training_objects(config, where=str(config_path))
-        if hasattr(embedder, "progress"):
-            embedder.progress = not quiet
+        plan = build_plan(config, quiet=quiet)
+        step = next(iter(plan.embedders.values()))
+        embedder = step.obj
         if hasattr(embedder, "configure_checkpoints"):
             embedder.configure_checkpoints(checkpoint_dir, resume=resume)
         elif resume:
             logger.warning("%s does not checkpoint; --resume trains from the start",
                            type(embedder).__name__)
-        fitted = embedder.fit(corpus)
-    written = _save(fitted, embedder, target, fmt, config)
+        fitted = fit_embedder(plan, step)
+    written = _save(fitted, embedder, target, fmt, _config_text(config.raw))
     if hasattr(embedder, "configure_checkpoints") and checkpoint_dir.exists():
         shutil.rmtree(checkpoint_dir, ignore_errors=True)
     return written
 
 
-def _save(fitted: Any, embedder: Any, target: Path, fmt: str, config: Any) -> Path:
+def _config_text(raw: dict[str, Any]) -> str:
+    from confection import Config
+
+    return Config(raw).to_str()
+
+
+def _save(fitted: Any, embedder: Any, target: Path, fmt: str, config: str) -> Path:
     from .vectors import Vectors
     from .vectors.io import save_vectors
 
@@ -122,11 +106,11 @@ def _save(fitted: Any, embedder: Any, target: Path, fmt: str, config: Any) -> Pa
         return target
     if not isinstance(fitted, Vectors):
         raise TrainingError(f"expected fit() to return Vectors; got {type(fitted).__name__}")
-    fitted.metadata["config"] = config.to_str()
+    fitted.metadata["config"] = config
     written = Path(save_vectors(fitted, target, format=fmt))
     if fmt != "native":
         with atomic_open(written.with_name(written.name + ".cfg"), "w", encoding="utf-8") as fh:
-            fh.write(config.to_str())
+            fh.write(config)
     if embedder is not None and hasattr(embedder, "save_model"):
         model_path = written / "model.bin" if written.is_dir() else written.with_name(
             written.name + ".bin"
@@ -153,14 +137,4 @@ def _quiet_progress(quiet: bool) -> Iterator[None]:
             os.environ["TQDM_DISABLE"] = previous
 
 
-def _validation_message(error: Exception) -> str:
-    errors = getattr(error, "errors", None) or []
-    parts = []
-    for item in errors:
-        location = ".".join(str(part) for part in item.get("loc", ()))
-        parts.append(f"{location}: {item.get('msg', '')}")
-    title = getattr(error, "title", None) or "invalid config"
-    return f"{title}: {'; '.join(parts)}" if parts else str(error)
-
-
-__all__ = ["load_training_config", "resolve_training_objects", "train_from_config"]
+__all__ = ["load_training_config", "train_from_config"]

@@ -181,7 +181,8 @@ def locate(
     try:
         return _locate(paths, pattern)
     except DataNotFoundError as error:
-        raise DataNotFoundError(error.message, where=argument) from None
+        found_at = f" ({error.where})" if error.where else ""
+        raise DataNotFoundError(error.message + found_at, where=argument) from None
 
 
 def _locate(paths: PathLike | Sequence[PathLike], pattern: str) -> list[Path]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, DataNotFoundError
 
 STEP_SECTIONS = ("corpora", "embedders", "transforms", "evaluate")
 KNOWN_SECTIONS = (*STEP_SECTIONS, "report", "study", "output")
@@ -76,8 +76,8 @@ def load_study_config(path: str | Path, overrides: Mapping[str, Any] | None = No
 
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"study config {str(path)!r} does not exist or is not a file",
-                          where="CONFIG")
+        raise DataNotFoundError(f"config file {str(path)!r} does not exist or is not a file",
+                                where="CONFIG")
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
@@ -109,6 +109,7 @@ def split_study_config(raw: dict[str, Any], path: Path) -> StudyConfig:
     _check_cache(study.get("cache"))
     output = dict(raw.get("output") or {})
     _check_keys(output, OUTPUT_KEYS, "output")
+    _check_output(output)
     seed = study.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ConfigError(f"seed must be an integer, found {seed!r}", where="study.seed")
@@ -144,6 +145,22 @@ def _check_keys(section: Mapping[str, Any], known: tuple[str, ...], where: str) 
                 f"unknown option {key!r};{did_you_mean(key, known)} [{where}] takes "
                 f"{', '.join(known)}", where=f"{where}.{key}",
             )
+
+
+def _check_output(output: dict[str, Any]) -> None:
+    """``lexiplug train``'s [output]: paths are strings, the format one we can write."""
+    from ..vectors.formats import canonical_format
+
+    for key in ("path", "checkpoint_dir"):
+        value = output.get(key)
+        if value is not None and not (isinstance(value, str) and value.strip()):
+            raise ConfigError(f"expected a path (a string), found {value!r}",
+                              where=f"output.{key}")
+    if "format" in output:
+        try:
+            canonical_format(str(output["format"]))
+        except ConfigError as error:
+            raise ConfigError(error.message, where="output.format") from None
 
 
 def _check_cache(cache: Any) -> None:

@@ -93,6 +93,9 @@ def run_study(
     """Check the whole study, then run it and write results.json, report.md and plots."""
     started = time.perf_counter()
     config = load_study_config(config_path, overrides)
+    if config.output:
+        logger.warning("[output] is where `lexiplug train` saves the vectors; `lexiplug run` "
+                       "writes its report and results to --output instead")
     out = Path(output) if output is not None else Path("runs") / config.name
     ensure_writable(out, "--output")
     cache_folder = _cache_folder(config, out, cache_dir)
@@ -202,18 +205,7 @@ class _Runner:
             )
 
     def _fit(self, step: PlannedStep) -> VectorsOutput:
-        corpora = {name: self.plan.corpora[name].obj for name in step.corpora}
-        if not corpora:
-            argument: Any = None
-        elif step.corpus_is_list:
-            argument = corpora
-        else:
-            argument = next(iter(corpora.values()))
-        try:
-            output = step.obj.fit(argument)
-        except LexiplugError as error:
-            raise located(error, step.block.where, step.arguments) from None
-        return _checked_output(output, step.block.where)
+        return fit_embedder(self.plan, step)
 
     def _add_rows(self, node: str, key: str, output: VectorsOutput, lineage: list[str]) -> None:
         names: list[str] = []
@@ -333,6 +325,23 @@ class _Runner:
                                               seconds))
                     self.hook.lexiplug_after_evaluate(name=row_name, evaluator=evaluation.name,
                                                       result=result)
+
+
+def fit_embedder(plan: StudyPlan, step: PlannedStep) -> VectorsOutput:
+    """Fit one planned embedder on its corpus (a dict of corpora for a list), errors located
+    at the block (``lexiplug train`` fits its one embedder through here too)."""
+    corpora = {name: plan.corpora[name].obj for name in step.corpora}
+    if not corpora:
+        argument: Any = None
+    elif step.corpus_is_list:
+        argument = corpora
+    else:
+        argument = next(iter(corpora.values()))
+    try:
+        output = step.obj.fit(argument)
+    except LexiplugError as error:
+        raise located(error, step.block.where, step.arguments) from None
+    return _checked_output(output, step.block.where)
 
 
 def cache_relevant(filled: dict[str, Any]) -> dict[str, Any]:
