@@ -32,7 +32,7 @@ class NormStatsEvaluator:
     def evaluate(self, model: Vectors, dataset: Iterable[Any] | None = None) -> Result:
         if not isinstance(model, Vectors):
             raise LexiplugError(
-                f"expected lexiplug Vectors, got {type(model).__name__}", where=f"{NAME}.model"
+                f"expected lexiplug Vectors, got {type(model).__name__}", where="model"
             )
         words, dataset_name = _dataset_words(model, dataset)
         rows = np.fromiter(

@@ -31,7 +31,7 @@ class RandomProjectionEmbedder:
     ) -> None:
         for key, value in (("dim", dim), ("window", window), ("min_count", min_count)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ConfigError(f"expected an integer >= 1, got {value!r}", where=f"{NAME}.{key}")
+                raise ConfigError(f"expected an integer >= 1, got {value!r}", where=key)
         self.dim = dim
         self.window = window
         self.min_count = min_count
@@ -48,13 +48,13 @@ class RandomProjectionEmbedder:
             counts += np.bincount(ids, minlength=len(vocab))
             cooccurrence = _add_window_counts(cooccurrence, ids, lengths, self.window, len(vocab))
         if not vocab:
-            raise TrainingError("the corpus holds no tokens", where=f"{NAME}.fit")
+            raise TrainingError("the corpus holds no tokens", where="corpus")
         keys, order = _kept_vocabulary(vocab, counts, self.min_count)
         if not keys:
             raise TrainingError(
                 f"no word occurs at least min_count={self.min_count} times "
                 f"(most frequent: {int(counts.max())})",
-                where=f"{NAME}.min_count",
+                where="min_count",
             )
         kept_cooccurrence = cooccurrence[order][:, order]
         projection = np.random.default_rng(self.seed).standard_normal(
