@@ -46,11 +46,36 @@ def settings_factory(
     def factory(**kwargs: Any) -> T:
         return build(settings(**kwargs))
 
+    return _described(factory, parameters, name=name, module=getattr(build, "__module__", None),
+                      doc=doc or settings.__doc__)
+
+
+def class_factory(cls: type[T], *, name: str, doc: str | None = None) -> Callable[..., T]:
+    """A registrable factory with the signature of ``cls.__init__``, type hints resolved.
+
+    confection reads a factory's type hints with ``typing.get_type_hints``, which on a class
+    gives its attributes, not its constructor's arguments; this factory carries the
+    constructor's, so a class whose module imports nothing heavy at top is registered without
+    a hand-written shim that re-lists every argument.
+    """
+    hints = typing.get_type_hints(cls.__init__)
+    parameters = [p.replace(annotation=hints.get(p.name, Any))
+                  for p in inspect.signature(cls).parameters.values()]
+
+    def factory(*args: Any, **kwargs: Any) -> T:
+        return cls(*args, **kwargs)
+
+    return _described(factory, parameters, name=name, module=cls.__module__,
+                      doc=doc or cls.__doc__)
+
+
+def _described(factory: Callable[..., T], parameters: list[inspect.Parameter], *, name: str,
+               module: str | None, doc: str | None) -> Callable[..., T]:
     factory.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     factory.__annotations__ = {p.name: p.annotation for p in parameters}
     factory.__name__ = factory.__qualname__ = name
-    factory.__module__ = getattr(build, "__module__", __name__)
-    factory.__doc__ = doc or settings.__doc__
+    factory.__module__ = module or __name__
+    factory.__doc__ = doc
     return factory
 
 

@@ -16,12 +16,13 @@ class VisualFeatures:
 
         if table is None and images is None:
             raise ConfigError(
-                "give one visual source: `table` (a word -> vector file) or `images` "
+                "give exactly one visual source: `table` (a word -> vector file) or `images` "
                 "(a folder of concept sub-folders) with `model` (a local vision model folder)",
                 where="table",
             )
         if table is not None and images is not None:
-            raise ConfigError("give `table` or `images`, not both", where="images")
+            raise ConfigError("give exactly one visual source: `table` or `images`, not both",
+                              where="images")
         if images is not None and model is None:
             raise ConfigError("`images` needs `model`, the path of a local vision model",
                               where="model")
