@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 from lexiplug.errors import ConfigError
 from lexiplug.evaluation.result import Result
+from lexiplug.plugin_tools import class_factory
 from lexiplug.plugins.datasets.readers_bias import DebiasLists, WeatSets
 from lexiplug.plugins.evaluators.task_inputs import is_static, load_dataset, lookup_words
 from lexiplug.registry import Registries
@@ -54,6 +55,9 @@ DEFAULT_INDIRECT_PAIRS: tuple[tuple[str, str], ...] = (
 
 @dataclass
 class BiasEvaluator:
+    """WEAT 1-10, direct/indirect bias and RIPA; ``datasets`` names what ``evaluate_all`` runs;
+    ``neighbour_check`` adds Gonen & Goldberg's neighbour-cluster scores."""
+
     datasets: Sequence[str] = ("weat", "debiaswe")
     exact_limit: int = 100_000
     n_permutations: int = 10_000
@@ -62,12 +66,38 @@ class BiasEvaluator:
     lost_vocabulary_threshold: float = 0.2
     case_fallback: bool = True
     c: float = 1.0
-    indirect_pairs: Sequence[tuple[str, str]] = field(default=DEFAULT_INDIRECT_PAIRS)
+    indirect_pairs: Sequence[Sequence[str]] = field(default=DEFAULT_INDIRECT_PAIRS)
     neighbour_check: bool = False
     neighbour_k: int = 10
     neighbour_n_per_side: int = 500
     neighbour_restrict_vocab: int = 50_000
     use_recorded_reference: bool = True
+
+    def __post_init__(self) -> None:
+        if self.alternative not in ("greater", "two-sided"):
+            raise ConfigError("alternative must be 'greater' or 'two-sided', got "
+                              f"{self.alternative!r}", where="alternative")
+        if self.n_permutations < 1:
+            raise ConfigError(f"n_permutations must be >= 1, got {self.n_permutations}",
+                              where="n_permutations")
+        if self.exact_limit < 0:
+            raise ConfigError(f"exact_limit must be >= 0, got {self.exact_limit}",
+                              where="exact_limit")
+        if not 0 <= self.lost_vocabulary_threshold < 1:
+            raise ConfigError("lost_vocabulary_threshold must be in [0, 1), got "
+                              f"{self.lost_vocabulary_threshold}",
+                              where="lost_vocabulary_threshold")
+        for key in ("neighbour_k", "neighbour_n_per_side", "neighbour_restrict_vocab"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"expected a positive integer; found {value!r}", where=key)
+        if not all(isinstance(p, (list, tuple)) and len(p) == 2 for p in self.indirect_pairs):
+            raise ConfigError("expected a list of [word, word] pairs, found "
+                              f"{self.indirect_pairs!r}", where="indirect_pairs")
+        self.datasets = tuple(self.datasets)
+        self.indirect_pairs = tuple((str(a), str(b)) for a, b in self.indirect_pairs)
+        self.neighbour_check = bool(self.neighbour_check)
+        self.use_recorded_reference = bool(self.use_recorded_reference)
 
     def evaluate(self, model: Any, dataset: Any = "weat", reference: Any = None) -> Result:
         """Score ``model``; ``reference`` (the original Vectors of a debiased ``model``) sets
@@ -251,51 +281,7 @@ def _spearman(a: np.ndarray, b: Sequence[float]) -> float | None:
     return None if not np.isfinite(value) else float(value)
 
 
-def make_bias_evaluator(
-    datasets: Sequence[str] = ("weat", "debiaswe"),
-    exact_limit: int = 100_000,
-    n_permutations: int = 10_000,
-    seed: int = 0,
-    alternative: str = "greater",
-    lost_vocabulary_threshold: float = 0.2,
-    case_fallback: bool = True,
-    c: float = 1.0,
-    indirect_pairs: Sequence[Sequence[str]] = DEFAULT_INDIRECT_PAIRS,
-    neighbour_check: bool = False,
-    neighbour_k: int = 10,
-    neighbour_n_per_side: int = 500,
-    neighbour_restrict_vocab: int = 50_000,
-    use_recorded_reference: bool = True,
-) -> BiasEvaluator:
-    """WEAT 1-10, direct/indirect bias and RIPA; ``datasets`` names what ``evaluate_all`` runs;
-    ``neighbour_check`` adds Gonen & Goldberg's neighbour-cluster scores."""
-    if alternative not in ("greater", "two-sided"):
-        raise ConfigError(f"alternative must be 'greater' or 'two-sided', got {alternative!r}",
-                          where="alternative")
-    if n_permutations < 1:
-        raise ConfigError(f"n_permutations must be >= 1, got {n_permutations}",
-                          where="n_permutations")
-    if exact_limit < 0:
-        raise ConfigError(f"exact_limit must be >= 0, got {exact_limit}", where="exact_limit")
-    if not 0 <= lost_vocabulary_threshold < 1:
-        raise ConfigError(
-            f"lost_vocabulary_threshold must be in [0, 1), got {lost_vocabulary_threshold}",
-            where="lost_vocabulary_threshold",
-        )
-    for key, value in (("neighbour_k", neighbour_k), ("neighbour_n_per_side",
-                                                      neighbour_n_per_side),
-                       ("neighbour_restrict_vocab", neighbour_restrict_vocab)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ConfigError(f"expected a positive integer; found {value!r}",
-                              where=key)
-    if not all(isinstance(p, (list, tuple)) and len(p) == 2 for p in indirect_pairs):
-        raise ConfigError(f"expected a list of [word, word] pairs, found {indirect_pairs!r}",
-                          where="indirect_pairs")
-    pairs = tuple((str(p[0]), str(p[1])) for p in indirect_pairs)
-    return BiasEvaluator(tuple(datasets), exact_limit, n_permutations, seed,
-                         alternative, lost_vocabulary_threshold, case_fallback,  # type: ignore[arg-type]
-                         c, pairs, bool(neighbour_check), neighbour_k, neighbour_n_per_side,
-                         neighbour_restrict_vocab, bool(use_recorded_reference))
+make_bias_evaluator = class_factory(BiasEvaluator, name="make_bias_evaluator")
 
 
 def register(registry: Registries) -> None:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from lexiplug.errors import ConfigError
 from lexiplug.evaluation.result import Result
 from lexiplug.evaluation.stats import bootstrap_ci
+from lexiplug.plugin_tools import class_factory
 from lexiplug.registry import Registries
 
 from ..datasets.readers_conllu import Sentence, Treebank
@@ -113,8 +114,10 @@ def fit_probe(x: np.ndarray, y: np.ndarray, *, c: float, max_iter: int, threads:
 
 @dataclass
 class ProbingEvaluator:
+    """UPOS probe; ``datasets`` are test treebanks, ``train_for`` maps each to its train set."""
+
     datasets: Sequence[str] = ("ud_en_pud", "ud_nl_alpino")
-    train_for: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TRAIN_FOR))
+    train_for: dict[str, str] | None = None  # default DEFAULT_TRAIN_FOR
     max_train_tokens: int = 50_000
     c: float = 1.0
     max_iter: int = 300
@@ -122,6 +125,15 @@ class ProbingEvaluator:
     seed: int = 0
     n_resamples: int = 1000
     threads: int = 1
+
+    def __post_init__(self) -> None:
+        if self.max_train_tokens < 1:
+            raise ConfigError(f"max_train_tokens must be >= 1, got {self.max_train_tokens}",
+                              where="max_train_tokens")
+        if self.c <= 0:
+            raise ConfigError(f"c must be > 0, got {self.c}", where="c")
+        self.datasets = tuple(self.datasets)
+        self.train_for = dict(DEFAULT_TRAIN_FOR if self.train_for is None else self.train_for)
 
     def evaluate(self, model: Any, dataset: Any = "ud_en_pud") -> Result:
         name, train, test, checksum = self._resolve(dataset)
@@ -227,26 +239,7 @@ class ProbingEvaluator:
         return name, train_split, test_split, checksum
 
 
-def make_probing_evaluator(
-    datasets: Sequence[str] = ("ud_en_pud", "ud_nl_alpino"),
-    train_for: dict[str, str] | None = None,
-    max_train_tokens: int = 50_000,
-    c: float = 1.0,
-    max_iter: int = 300,
-    case_fallback: bool = True,
-    seed: int = 0,
-    n_resamples: int = 1000,
-    threads: int = 1,
-) -> ProbingEvaluator:
-    """UPOS probe; ``datasets`` are test treebanks, ``train_for`` maps each to its train set."""
-    if max_train_tokens < 1:
-        raise ConfigError(f"max_train_tokens must be >= 1, got {max_train_tokens}",
-                          where="max_train_tokens")
-    if c <= 0:
-        raise ConfigError(f"c must be > 0, got {c}", where="c")
-    mapping = dict(DEFAULT_TRAIN_FOR if train_for is None else train_for)
-    return ProbingEvaluator(tuple(datasets), mapping, max_train_tokens, c, max_iter,
-                            case_fallback, seed, n_resamples, threads)
+make_probing_evaluator = class_factory(ProbingEvaluator, name="make_probing_evaluator")
 
 
 def register(registry: Registries) -> None:

@@ -16,6 +16,7 @@ import numpy as np
 from lexiplug.errors import ConfigError
 from lexiplug.evaluation.result import Result
 from lexiplug.evaluation.stats import bootstrap_ci
+from lexiplug.plugin_tools import class_factory
 from lexiplug.registry import Registries
 
 from ..datasets.readers_retrieval import RetrievalSet
@@ -76,6 +77,8 @@ def cosine_scores(queries: np.ndarray, docs: np.ndarray) -> np.ndarray:
 
 @dataclass
 class RetrievalEvaluator:
+    """Recall@k (first k is the headline) and nDCG@10, with a BM25 baseline."""
+
     datasets: Sequence[str] = ("limit_small",)
     ks: Sequence[int] = (2, 10, 20)
     pooling: Pooling = "mean"
@@ -85,6 +88,15 @@ class RetrievalEvaluator:
     bm25_b: float = 0.75
     n_resamples: int = 1000
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.pooling not in ("mean", "sif"):
+            raise ConfigError(f"pooling must be 'mean' or 'sif', got {self.pooling!r}",
+                              where="pooling")
+        if not self.ks or any(int(k) < 1 for k in self.ks):
+            raise ConfigError(f"ks must be positive integers, got {list(self.ks)}", where="ks")
+        self.datasets = tuple(self.datasets)
+        self.ks = tuple(int(k) for k in self.ks)
 
     @property
     def primary(self) -> str:
@@ -156,26 +168,7 @@ def _summary(per_query: dict[str, np.ndarray]) -> dict[str, float]:
     return {name: float(values.mean()) for name, values in per_query.items()}
 
 
-def make_retrieval_evaluator(
-    datasets: Sequence[str] = ("limit_small",),
-    ks: Sequence[int] = (2, 10, 20),
-    pooling: str = "mean",
-    sif_a: float = 1e-3,
-    bm25: bool = True,
-    bm25_k1: float = 1.5,
-    bm25_b: float = 0.75,
-    n_resamples: int = 1000,
-    seed: int = 0,
-) -> RetrievalEvaluator:
-    """Recall@k (first k is the headline) and nDCG@10, with a BM25 baseline."""
-    if pooling not in ("mean", "sif"):
-        raise ConfigError(f"pooling must be 'mean' or 'sif', got {pooling!r}",
-                          where="pooling")
-    if not ks or any(int(k) < 1 for k in ks):
-        raise ConfigError(f"ks must be positive integers, got {list(ks)}",
-                          where="ks")
-    return RetrievalEvaluator(tuple(datasets), tuple(int(k) for k in ks), pooling,  # type: ignore[arg-type]
-                              sif_a, bm25, bm25_k1, bm25_b, n_resamples, seed)
+make_retrieval_evaluator = class_factory(RetrievalEvaluator, name="make_retrieval_evaluator")
 
 
 def register(registry: Registries) -> None:

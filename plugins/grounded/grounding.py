@@ -19,6 +19,7 @@ from typing import Any, Literal
 import numpy as np
 from lexiplug.atomic import atomic_dir
 from lexiplug.errors import ConfigError, TrainingError
+from lexiplug.plugin_tools import settings_factory
 from lexiplug.vectors import Vectors
 from lexiplug.vectors.vectors import unit_rows
 
@@ -32,6 +33,8 @@ OUTPUT_MODES = ("mapped", "concat", "visual")
 
 @dataclass(frozen=True)
 class GroundingConfig:
+    """``lexiplug.visual_grounding.v1``: ground text vectors in a visual feature space."""
+
     alignment_dim: int = 0  # 0: the text dimension
     output: OutputMode = "mapped"
     structure_weight: float = 0.3
@@ -46,7 +49,8 @@ class GroundingConfig:
     checkpoint_dir: str | None = None
     checkpoint_every: int = 50
 
-    def validate(self) -> None:
+    def __post_init__(self) -> None:
+        """Checked once, when the settings are made; errors name only the argument."""
         if self.output not in OUTPUT_MODES:
             raise ConfigError(f"output must be one of {OUTPUT_MODES}, got {self.output!r}",
                               where="output")
@@ -70,7 +74,6 @@ class VisualGrounding:
     """``apply(vectors, visual=table) -> Vectors``: grounded vectors for every word."""
 
     def __init__(self, config: GroundingConfig) -> None:
-        config.validate()
         self.config = config
         self.history: list[dict[str, float]] = []
         self.trained_words: list[str] = []
@@ -235,27 +238,5 @@ class VisualGrounding:
         return int(meta["epoch"])
 
 
-def make_visual_grounding(
-    alignment_dim: int = 0,
-    output: str = "mapped",
-    structure_weight: float = 0.3,
-    structure_sample: int = 1024,
-    hidden_dim: int = 0,
-    epochs: int = 300,
-    learning_rate: float = 1e-2,
-    weight_decay: float = 0.0,
-    concat_weight: float = 1.0,
-    seed: int = 0,
-    device: str = "auto",
-    checkpoint_dir: str | None = None,
-    checkpoint_every: int = 50,
-) -> VisualGrounding:
-    """``lexiplug.visual_grounding.v1``: ground text vectors in a visual feature space."""
-    config = GroundingConfig(
-        alignment_dim=alignment_dim, output=output,  # type: ignore[arg-type]
-        structure_weight=structure_weight, structure_sample=structure_sample,
-        hidden_dim=hidden_dim, epochs=epochs, learning_rate=learning_rate,
-        weight_decay=weight_decay, concat_weight=concat_weight, seed=seed, device=device,
-        checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every,
-    )
-    return VisualGrounding(config)
+make_visual_grounding = settings_factory(VisualGrounding, GroundingConfig,
+                                         name="make_visual_grounding")

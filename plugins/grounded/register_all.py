@@ -2,32 +2,39 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from lexiplug.plugin_tools import class_factory
 from lexiplug.vectors import Vectors
 
 
+@dataclass
 class VisualFeatures:
-    """A study row holding visual features; ``fit`` ignores any corpus it is given."""
+    """``lexiplug.visual_features.v1``: a visual feature table as a row other steps refer to;
+    ``fit`` ignores any corpus it is given."""
 
-    def __init__(self, table: str | None, images: str | None, model: str | None,
-                 batch_size: int, device: str) -> None:
+    table: str | None = None
+    images: str | None = None
+    model: str | None = None
+    batch_size: int = 32
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
         from lexiplug.errors import ConfigError
 
-        if table is None and images is None:
+        if self.table is None and self.images is None:
             raise ConfigError(
                 "give exactly one visual source: `table` (a word -> vector file) or `images` "
                 "(a folder of concept sub-folders) with `model` (a local vision model folder)",
                 where="table",
             )
-        if table is not None and images is not None:
+        if self.table is not None and self.images is not None:
             raise ConfigError("give exactly one visual source: `table` or `images`, not both",
                               where="images")
-        if images is not None and model is None:
+        if self.images is not None and self.model is None:
             raise ConfigError("`images` needs `model`, the path of a local vision model",
                               where="model")
-        self.table, self.images, self.model = table, images, model
-        self.batch_size, self.device = batch_size, device
 
     def fit(self, corpus: Any = None) -> Vectors:
         from .visual_features import encode_image_folder, load_visual_table
@@ -39,15 +46,7 @@ class VisualFeatures:
                                    device=self.device)
 
 
-def make_visual_features(
-    table: str | None = None,
-    images: str | None = None,
-    model: str | None = None,
-    batch_size: int = 32,
-    device: str = "auto",
-) -> VisualFeatures:
-    """``lexiplug.visual_features.v1``: a visual feature table as a row other steps refer to."""
-    return VisualFeatures(table, images, model, batch_size, device)
+make_visual_features = class_factory(VisualFeatures, name="make_visual_features")
 
 
 def register(registry: Any) -> None:
