@@ -29,8 +29,9 @@ def lexiplug_embedder(name: str, options: dict[str, Any] | None = None) -> Any:
     settings = dict(options or {})
 
     def build() -> Any:
-        from .errors import ConfigError
+        from .errors import ConfigError, LexiplugError
         from .registry import registry
+        from .study.plan import located
 
         if not registry.encoders.has(name) and registry.embedders.has(name):
             raise ConfigError(
@@ -38,6 +39,9 @@ def lexiplug_embedder(name: str, options: dict[str, Any] | None = None) -> Any:
                 'and use @misc = "lexiplug.vectors.v1" with their path instead',
                 where="lexiplug.embedder.v1.name",
             )
-        return registry.encoders.get(name)(**settings)
+        try:
+            return registry.encoders.get(name)(**settings)
+        except LexiplugError as error:  # the encoder names its argument; add where it sits
+            raise located(error, "lexiplug.embedder.v1.options", set(settings)) from None
 
     return build

@@ -127,3 +127,15 @@ def test_every_bad_argument_is_located_at_section_name_argument(
             problems.append(f"{argument}: every bad value was accepted")
     assert not problems, f"{function_name}, expected {SECTIONS[section]}.{NAME}.<argument>:\n" \
         + "\n".join(problems)
+
+
+def test_the_spacy_bridge_locates_encoder_errors_at_its_options(files: dict[str, str]) -> None:
+    from lexiplug.spacy_bridge import lexiplug_embedder
+
+    if "model" not in files:
+        pytest.skip("the contextual extra (transformers) is not installed")
+    build = lexiplug_embedder("lexiplug.transformer.v1",
+                              {"model_path": files["model"], "pooling": "sideways"})
+    with pytest.raises(LexiplugError) as caught:
+        build()
+    assert caught.value.where == "lexiplug.embedder.v1.options.pooling"
