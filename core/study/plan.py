@@ -363,6 +363,6 @@ def _validation_error(error: Exception, block: Block, accepted: set[str]) -> Con
         if loc and loc not in accepted and "unexpected argument" in message:
             message += (f";{did_you_mean(loc, accepted)} {block.function} takes "
                         f"{', '.join(sorted(accepted))}")
-        parts.append(f"{loc}: {message}" if loc else message)
+        parts.append(f"{loc}: {message}" if loc and len(errors) > 1 else message)
     first = ".".join(str(p) for p in errors[0].get("loc", [])[1:])
     return ConfigError("; ".join(parts), where=f"{block.where}.{first}" if first else block.where)
