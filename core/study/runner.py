@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..contracts import Checksummed, EvaluatesAll, Fingerprinted
 from ..errors import ConfigError, TrainingError
 from ..evaluation.result import Result
 from ..vectors import Vectors
@@ -171,16 +172,16 @@ class _Runner:
     def _corpus_checksum(self, name: str) -> str:
         if name not in self._corpus_checksums:
             corpus = self.plan.corpora[name].obj
-            checksum = getattr(corpus, "checksum", None)
-            self._corpus_checksums[name] = str(checksum()) if callable(checksum) else ""
+            checksummed = isinstance(corpus, Checksummed)
+            self._corpus_checksums[name] = str(corpus.checksum()) if checksummed else ""
         return self._corpus_checksums[name]
 
     def _embed(self, step: PlannedStep) -> None:
-        fingerprint = getattr(step.obj, "fingerprint", None)
+        fingerprint = step.obj.fingerprint() if isinstance(step.obj, Fingerprinted) else None
         key = step_key("embed", {
             "config": cache_relevant(step.filled),
             "corpora": {name: self._corpus_checksum(name) for name in step.corpora},
-            "fingerprint": fingerprint() if callable(fingerprint) else None,
+            "fingerprint": fingerprint,
             "lexiplug": __version__,
         })
         start = time.perf_counter()
@@ -335,14 +336,13 @@ _NOT_IN_KEY = frozenset({"progress", "verbose", "quiet"})
 def _call_evaluator(evaluator: Any, vectors: Vectors, dataset: str | None) -> Any:
     """Datasets go by registered name: every evaluator resolves names itself, and some
     (probing) look up related datasets by it (the training treebank for a test set)."""
-    if dataset is None and callable(getattr(evaluator, "evaluate_all", None)):
+    if dataset is None and isinstance(evaluator, EvaluatesAll):
         return evaluator.evaluate_all(vectors)
     return evaluator.evaluate(vectors, dataset)
 
 
 def _dataset_checksum(spec: Any) -> str | None:
-    checksum = getattr(spec, "checksum", None)
-    return str(checksum()) if callable(checksum) else None
+    return str(spec.checksum()) if isinstance(spec, Checksummed) else None
 
 
 def _checked_output(output: Any, where: str) -> VectorsOutput:
