@@ -66,8 +66,9 @@ class Result:
         data["coverage"] = self.coverage
         data["ci"] = {k: list(v) for k, v in self.ci.items()}
         data["metrics"] = {k: _finite_or_none(v) for k, v in self.metrics.items()}
-        if not details:
+        if not details:  # per-item records, typed or not, stay out of summaries
             data.pop("details")
+            data.pop("items")
         return data
 
     def summary(self) -> str:
