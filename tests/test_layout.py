@@ -136,3 +136,14 @@ def test_relative_imports_are_resolved() -> None:
     modules = imports_in(source, "lexiplug.plugins.evaluators")
     assert "lexiplug.plugins.bias.direction" in modules
     assert "lexiplug.plugins.evaluators.common" in modules
+
+
+def test_report_writers_do_not_import_the_runner() -> None:
+    # the runner imports write.py to write its outcome; the types they share live in
+    # study/outcome.py, so no writer needs the runner back (not even for type hints)
+    study = ROOT / "core" / "study"
+    runner_users = [
+        path.name for path in python_files(study)
+        if path.name != "runner.py" and "lexiplug.study.runner" in imported_modules(path)
+    ]
+    assert runner_users == []

@@ -13,7 +13,6 @@ import os
 import tempfile
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,63 +23,12 @@ from ..evaluation.result import Result
 from ..vectors import Vectors
 from .cache import StepCache, VectorsOutput, step_key
 from .config import StudyConfig, load_study_config
+from .outcome import Row, Scored, StepTiming, StudyOutcome
 from .plan import PlannedEvaluation, PlannedStep, RowRef, StudyPlan, build_plan
 
 logger = logging.getLogger(__name__)
 
 CACHE_ENV = "LEXIPLUG_CACHE"
-
-
-@dataclass
-class Row:
-    """One compared set of vectors and where it came from."""
-
-    name: str
-    node: str
-    slice: str | None
-    key: str
-    vectors: Vectors
-    lineage: list[str]
-
-
-@dataclass
-class Scored:
-    """One evaluator result for one row."""
-
-    row: str
-    evaluation: str
-    function: str
-    result: Result
-    key: str
-    cached: bool
-    seconds: float
-
-
-@dataclass
-class StepTiming:
-    step: str
-    row: str | None
-    seconds: float
-    cached: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"step": self.step, "row": self.row, "seconds": round(self.seconds, 4),
-                "cached": self.cached}
-
-
-@dataclass
-class StudyOutcome:
-    """Everything a study produced; ``files`` are the written reports and plots."""
-
-    config: StudyConfig
-    plan: StudyPlan
-    output: Path
-    rows: dict[str, Row]
-    scored: list[Scored]
-    timings: list[StepTiming]
-    seconds: float = 0.0
-    files: dict[str, Path] = field(default_factory=dict)
-    fits: int = 0  # embedder fits actually run (not served from the cache)
 
 
 def run_study(
