@@ -30,8 +30,6 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import (
     machine_note,
     measure_in_subprocess,

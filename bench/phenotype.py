@@ -18,15 +18,12 @@ smaller network, at most 1,500 tokens per window, at most 15 epochs, 3 folds.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import machine_note, write_json
 
 TCGA = "pathology/pathrep-bench-tcga/val.csv"

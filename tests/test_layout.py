@@ -147,3 +147,19 @@ def test_report_writers_do_not_import_the_runner() -> None:
         if path.name != "runner.py" and "lexiplug.study.runner" in imported_modules(path)
     ]
     assert runner_users == []
+
+
+def test_benches_share_the_harness_without_sys_path_preambles() -> None:
+    # ``python bench/NAME.py`` already has bench/ on sys.path: ``from _harness import ...``
+    # needs no per-file preamble
+    bench = ROOT / "bench"
+    copies = [path.name for path in sorted(bench.glob("*.py"))
+              if "sys.path.insert(0, str(Path(__file__)" in path.read_text(encoding="utf-8")]
+    assert copies == []
+    users = [path.name for path in sorted(bench.glob("[a-z]*.py"))
+             if "_harness" in imported_modules_anywhere(path)]
+    assert len(users) >= 10
+
+
+def imported_modules_anywhere(path: Path) -> set[str]:
+    return imports_in(path.read_text(encoding="utf-8"), "")
