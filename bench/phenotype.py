@@ -142,7 +142,7 @@ def dev_loss(nlp: Any, examples: list[Any]) -> float:
 
 def train_mtcnn(train_docs: list[Any], groups: list[str], cfg: dict[str, Any],
                 vectors: str | None, tasks: tuple[str, ...]) -> Any:
-    """Adam (PAPERS.md §7), length-bucketed batches, early stopping on the loss of an inner
+    """Adam (docs/phenotype.md), length-bucketed batches, early stopping on the loss of an inner
     dev split (``dev_fraction`` of the training patients, never the test fold); the weights
     of the best dev epoch are kept."""
     import spacy

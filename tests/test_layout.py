@@ -163,3 +163,18 @@ def test_benches_share_the_harness_without_sys_path_preambles() -> None:
 
 def imported_modules_anywhere(path: Path) -> set[str]:
     return imports_in(path.read_text(encoding="utf-8"), "")
+
+
+def test_code_refers_to_documents_inside_the_repository() -> None:
+    # design and paper notes outside the repository are gone for a reader of a clone:
+    # comments point to docs/ (docs/architecture.md for the design)
+    outside = ("DESIGN §", "DESIGN.md", "PAPERS §", "PAPERS.md", "design notes")
+    offenders = [
+        f"{path.relative_to(ROOT)}: {marker}"
+        for folder in ("core", "plugins", "bench", "tests", "configs")
+        for path in sorted((ROOT / folder).rglob("*"))
+        if path.suffix in (".py", ".cfg", ".toml") and path.name != "test_layout.py"
+        for marker in outside if marker in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
+    assert (ROOT / "docs" / "architecture.md").is_file()
