@@ -170,3 +170,12 @@ def test_signature_check_catches_what_isinstance_misses() -> None:
         "Fingerprinted.fingerprint: requires 'deep', which the contract never passes"]
     assert contract_problems(object, contracts.Embedder, required=True) == [
         "Embedder.fit is missing"]
+
+
+@pytest.mark.parametrize("page", ["architecture.md", "plugins.md"])
+def test_docs_list_every_contract(page: str) -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / page).read_text(encoding="utf-8")
+    names = [p.__name__ for p in (*contracts.SECTION_CONTRACTS.values(), *contracts.CAPABILITIES)]
+    assert [name for name in names if f"`{name}`" not in text] == []
