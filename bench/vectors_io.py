@@ -14,14 +14,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from _harness import (
-    machine_note,
-    measure_in_subprocess,
-    parse_args,
-    print_table,
-    ratio,
-    write_json,
-)
+from _harness import machine_note, measure_in_subprocess, parse_args, print_table, ratio, write_json
 
 
 def write_files(folder: Path, rows: int, dim: int) -> dict[str, Path]:

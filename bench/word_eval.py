@@ -15,14 +15,7 @@ Metrics ``seconds`` and ``peak_mb``; ``score`` is each tool's figure, which must
 
 from __future__ import annotations
 
-from _harness import (
-    machine_note,
-    measure_in_subprocess,
-    parse_args,
-    print_table,
-    ratio,
-    write_json,
-)
+from _harness import machine_note, measure_in_subprocess, parse_args, print_table, ratio, write_json
 
 SETUP = """
 import logging
