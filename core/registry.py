@@ -51,7 +51,7 @@ class Section:
         """Register ``func`` under ``name``; without ``func``, return a decorator.
 
         ``metadata`` describes the entry for code that chooses among entries without calling
-        them (e.g. ``dataset_kinds`` of an evaluator, ``benchmark`` of a dataset): core code
+        them (``dataset_kinds`` of an evaluator, ``default_evaluation`` of a dataset): core code
         reads these keys instead of knowing plugin names.
         """
         self._metadata[name] = MappingProxyType(dict(metadata))
