@@ -20,7 +20,7 @@ FORMAT_HELP = "native, word2vec-text, word2vec-binary, glove, fasttext-vec, spac
 def info(
     path: Path = typer.Argument(..., help="Vectors file or folder."),
     format: str = typer.Option("auto", "--format", "-f", help=f"auto, {FORMAT_HELP}."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = typer.Option(False, "--json/--no-json", help="Print JSON."),
 ) -> None:
     """Size, dimension, format and norm statistics of a vectors file."""
     import numpy as np
@@ -31,7 +31,7 @@ def info(
     norms = np.linalg.norm(np.asarray(vectors.matrix), axis=1)
     summary = {
         "path": str(path),
-        "format": vectors.metadata.get("format", format),
+        "format": vectors.metadata.get("source_format", format),
         "words": len(vectors),
         "dim": vectors.dim,
         "has_counts": vectors.counts is not None,
@@ -76,7 +76,7 @@ def query(
                                               help="Search only the first N words."),
     cosmul: bool = typer.Option(False, "--cosmul", help="3CosMul instead of 3CosAdd."),
     format: str = typer.Option("auto", "--format", "-f", help="Input format."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = typer.Option(False, "--json/--no-json", help="Print JSON."),
 ) -> None:
     """Nearest neighbours of words (or of b - a + c with --negative)."""
     from ..errors import OOVError

@@ -1,0 +1,63 @@
+"""Feedback for CLI work that can take longer than a few seconds.
+
+Bars come from tqdm (the library's own loops use it too) and appear only after
+``delay`` seconds, so quick commands print nothing extra; ``--quiet`` silences every bar
+through ``TQDM_DISABLE``, which tqdm reads when a bar is made, ours and other libraries'.
+Reading a vectors file has no steps to count, so it gets a spinner that names the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+from unittest import mock
+
+T = TypeVar("T")
+
+BAR_DELAY_S = 2.0
+
+
+@contextlib.contextmanager
+def progress_silenced(quiet: bool) -> Iterator[None]:
+    """Inside the block, with ``quiet``, no tqdm bar shows (restored afterwards)."""
+    if not quiet:
+        yield
+        return
+    with mock.patch.dict(os.environ, {"TQDM_DISABLE": "1"}):
+        yield
+
+
+def steps(items: Iterable[T], *, desc: str, unit: str, total: int | None = None) -> Any:
+    """``items`` wrapped in a tqdm bar on stderr that shows only once work passes the delay."""
+    from tqdm.auto import tqdm
+
+    return tqdm(items, desc=desc, unit=unit, total=total, delay=BAR_DELAY_S, leave=False)
+
+
+@contextlib.contextmanager
+def reading(path: Path, quiet: bool) -> Iterator[None]:
+    """A spinner naming ``path`` and its size while it is read (terminals only)."""
+    if quiet:
+        yield
+        return
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield
+        return
+    with console.status(f"reading {path} ({_size(path)})"):
+        yield
+
+
+def _size(path: Path) -> str:
+    files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+    total = float(sum(p.stat().st_size for p in files))
+    for unit in ("B", "kB", "MB", "GB"):
+        if total < 1000 or unit == "GB":
+            return f"{total:.0f} {unit}" if unit == "B" else f"{total:.1f} {unit}"
+        total /= 1000
+    return f"{total:.1f} GB"
