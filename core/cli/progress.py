@@ -1,15 +1,17 @@
 """Feedback for CLI work that can take longer than a few seconds.
 
 Bars come from tqdm (the library's own loops use it too) and appear only after
-``delay`` seconds, so quick commands print nothing extra; ``--quiet`` silences every bar
-through ``TQDM_DISABLE``, which tqdm reads when a bar is made, ours and other libraries'.
-Reading a vectors file has no steps to count, so it gets a spinner that names the file.
+``delay`` seconds, so quick commands print nothing extra. ``--quiet`` must silence every bar,
+ours and other libraries'; tqdm reads ``TQDM_DISABLE`` once, when it is imported, so setting
+the variable later does nothing and :func:`progress_silenced` applies the same default at
+run time instead. Reading a vectors file has no steps to count, so it gets a spinner that
+names the file.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
+import functools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,11 +24,18 @@ BAR_DELAY_S = 2.0
 
 @contextlib.contextmanager
 def progress_silenced(quiet: bool) -> Iterator[None]:
-    """Inside the block, with ``quiet``, no tqdm bar shows (restored afterwards)."""
+    """Inside the block, with ``quiet``, tqdm bars default to disabled (restored afterwards).
+
+    The same partial ``__init__`` that ``TQDM_DISABLE=1`` at import would install; a bar
+    that passes ``disable=`` itself already follows its caller's quiet setting.
+    """
     if not quiet:
         yield
         return
-    with mock.patch.dict(os.environ, {"TQDM_DISABLE": "1"}):
+    from tqdm import std
+
+    with mock.patch.object(std.tqdm, "__init__",
+                           functools.partialmethod(std.tqdm.__init__, disable=True)):
         yield
 
 
