@@ -285,3 +285,19 @@ def test_evaluate_shows_progress_unless_quiet(
     from tqdm import tqdm
 
     assert not tqdm(range(2), delay=0).disable  # --quiet does not leak into later work
+
+
+@pytest.mark.parametrize("command", [["vectors", "info"], ["vectors", "query"],
+                                     ["vectors", "convert"]])
+def test_reading_a_vectors_file_names_it_on_a_terminal(
+    vectors_file: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, command: list[str],
+) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich treats stderr as a terminal
+    extra = {"info": [], "query": ["king"],
+             "convert": [str(tmp_path / "out.bin"), "--to", "word2vec-binary"]}[command[1]]
+    result = runner.invoke(app, [*command, str(vectors_file), *extra])
+    assert result.exit_code == 0, result.output
+    assert "reading" in result.stderr and vectors_file.name in result.stderr
+    monkeypatch.delenv("FORCE_COLOR")
+    plain = runner.invoke(app, [*command, str(vectors_file), *extra])
+    assert "reading" not in plain.stderr  # piped output stays clean

@@ -47,8 +47,15 @@ def steps(items: Iterable[T], *, desc: str, unit: str, total: int | None = None)
 
 
 @contextlib.contextmanager
-def reading(path: Path, quiet: bool) -> Iterator[None]:
+def reading(path: Path, quiet: bool = False) -> Iterator[None]:
     """A spinner naming ``path`` and its size while it is read (terminals only)."""
+    with spinner(f"reading {path} ({_size(path)})", quiet):
+        yield
+
+
+@contextlib.contextmanager
+def spinner(message: str, quiet: bool = False) -> Iterator[None]:
+    """``message`` with a spinner on stderr while the block runs; nothing off a terminal."""
     if quiet:
         yield
         return
@@ -58,7 +65,7 @@ def reading(path: Path, quiet: bool) -> Iterator[None]:
     if not console.is_terminal:
         yield
         return
-    with console.status(f"reading {path} ({_size(path)})"):
+    with console.status(message):
         yield
 
 

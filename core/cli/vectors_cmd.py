@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from .errors_boundary import user_errors
+from .progress import reading, spinner
 
 vectors_app = typer.Typer(help="Inspect, convert and query word-vector files.",
                           no_args_is_help=True)
@@ -27,7 +28,8 @@ def info(
 
     from ..vectors.io import load_vectors
 
-    vectors = load_vectors(path, format=format)
+    with reading(path):
+        vectors = load_vectors(path, format=format)
     norms = np.linalg.norm(np.asarray(vectors.matrix), axis=1)
     summary = {
         "path": str(path),
@@ -60,8 +62,10 @@ def convert(
     """Convert between vector formats (the output is written atomically)."""
     from ..vectors.io import load_vectors, save_vectors
 
-    vectors = load_vectors(source, format=source_format)
-    written = save_vectors(vectors, target, format=to)
+    with reading(source):
+        vectors = load_vectors(source, format=source_format)
+    with spinner(f"writing {len(vectors)} x {vectors.dim} vectors to {target} ({to})"):
+        written = save_vectors(vectors, target, format=to)
     typer.echo(f"wrote {len(vectors)} x {vectors.dim} vectors to {written} ({to})")
 
 
@@ -82,7 +86,8 @@ def query(
     from ..errors import OOVError
     from ..vectors.io import load_vectors
 
-    vectors = load_vectors(path, format=format)
+    with reading(path):
+        vectors = load_vectors(path, format=format)
     missing = [w for w in [*words, *negative] if w not in vectors]
     if missing:
         raise OOVError(f"not in the vocabulary of {path}: {', '.join(missing)}")
