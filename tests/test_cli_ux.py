@@ -323,3 +323,30 @@ def test_help_with_plugin_lines_imports_no_heavy_library() -> None:
                                timeout=120)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip().splitlines()[-1] == "HEAVY:", completed.stdout
+
+
+def test_flags_render_as_flags_in_plugin_command_help() -> None:
+    probe = textwrap.dedent("""
+        import importlib.metadata, typer
+        from typer.testing import CliRunner
+        from lexiplug.cli.main import _mount, app
+
+        for ep in importlib.metadata.entry_points(group="lexiplug_cli"):
+            _mount(ep.load(), ep.name)
+
+        def walk(command, path):
+            yield path
+            for name, sub in getattr(command, "commands", {}).items():
+                yield from walk(sub, [*path, name])
+
+        for path in walk(typer.main.get_command(app), []):
+            text = CliRunner().invoke(app, [*path, "--help"]).stdout
+            assert "Usage:" in text, path
+            if "<bool>" in text:
+                print("BOOL:", " ".join(path))
+        print("DONE")
+        """)
+    completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                               timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip().splitlines() == ["DONE"], completed.stdout
