@@ -4,7 +4,8 @@ Every fenced block labelled ``bash``/``sh``/``shell`` runs as one ``bash -e`` sc
 ``python`` block as one ``python -c``, in a scratch copy of the repository (so ``runs/``,
 ``corpus/`` and the like land there) with this interpreter's ``bin`` first on ``PATH``. A
 ``../shared/data`` beside the copy points at the shared data when it is present; a block that
-uses it is skipped, saying so, when it is not.
+uses it is skipped, saying so, when it is not. Studies share one step cache
+(``LEXIPLUG_CACHE``), so the pages' several quickstart runs train each step once.
 
 A page marks a block on the line before its fence:
 
@@ -198,6 +199,8 @@ def test_block_runs_as_written(block: Block, scratch_copy: Path) -> None:
     if "shared/data" in block.text and not (scratch_copy.parent / "shared" / "data").exists():
         pytest.skip(f"{block.label} needs the shared data (set LEXIPLUG_DATA)")
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    # blocks that run the same study share its step cache, as one reader's checkout would
+    env.setdefault("LEXIPLUG_CACHE", str(scratch_copy.parent / "study-cache"))
     if block.language == "python":
         command = [sys.executable, "-c", block.text]
     else:
