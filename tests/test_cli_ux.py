@@ -274,6 +274,11 @@ def test_plugin_help_is_read_without_importing_the_command(
     assert help_of("cliux_probe_plugin") == "Module docstring."
     assert help_of("cliux_probe_plugin:missing") is None
     assert help_of("no_such_module_cliux:fit") is None
+    broken = tmp_path / "cliux_broken_package"
+    broken.mkdir()
+    (broken / "__init__.py").write_text("raise RuntimeError('broken on purpose')\n")
+    (broken / "cli.py").write_text('def fit() -> None:\n    """Never listed."""\n')
+    assert help_of("cliux_broken_package.cli:fit") is None
     assert "cliux_probe_plugin" not in sys.modules
 
 

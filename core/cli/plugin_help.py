@@ -21,8 +21,8 @@ def entry_point_help(entry_point: importlib.metadata.EntryPoint) -> str | None:
     attribute = attribute.strip().split(".")[0]
     try:
         spec = importlib.util.find_spec(module_name.strip())
-    except (ImportError, ValueError):  # a broken parent package: the command will say why
-        return None
+    except Exception:  # a broken parent package must not break --help;
+        return None  # running the command reports the failure
     if spec is None or not spec.origin or not spec.origin.endswith(".py"):
         return None
     try:
