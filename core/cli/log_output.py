@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 from collections.abc import Iterator
+from typing import Any
 
 
 class FirstTimeOnly(logging.Filter):
@@ -30,9 +32,21 @@ class FirstTimeOnly(logging.Filter):
         return True
 
 
+class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is now, so a command run in-process (tests, a
+    notebook) leaves no handler holding a stream that was swapped out and closed."""
+
+    def __init__(self) -> None:
+        logging.Handler.__init__(self)
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+
 def configure_command_logging(level: int) -> logging.Handler:
     """Log to stderr as bare messages at ``level``, each warning once; returns the handler."""
-    handler = logging.StreamHandler()
+    handler = _CurrentStderr()
     handler.setFormatter(logging.Formatter("%(message)s"))
     handler.addFilter(FirstTimeOnly())
     logging.basicConfig(level=level, handlers=[handler], force=True)
