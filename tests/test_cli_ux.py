@@ -355,3 +355,12 @@ def test_flags_render_as_flags_in_plugin_command_help() -> None:
                                timeout=120)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip().splitlines() == ["DONE"], completed.stdout
+
+
+def test_missing_file_is_a_clear_error_on_a_terminal_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")  # the spinner path
+    result = runner.invoke(app, ["vectors", "info", str(tmp_path / "nope.txt")])
+    assert result.exit_code == 1
+    assert "error:" in result.stderr and "nope.txt" in result.stderr

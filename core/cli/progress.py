@@ -49,6 +49,9 @@ def steps(items: Iterable[T], *, desc: str, unit: str, total: int | None = None)
 @contextlib.contextmanager
 def reading(path: Path, quiet: bool = False) -> Iterator[None]:
     """A spinner naming ``path`` and its size while it is read (terminals only)."""
+    if not path.exists():  # the reader says so, clearly
+        yield
+        return
     with spinner(f"reading {path} ({_size(path)})", quiet):
         yield
 
