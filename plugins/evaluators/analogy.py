@@ -277,7 +277,11 @@ def predict_analogies(
     has_variants = others.size > 0 and bool((others >= 0).any())
     cells = _SCORE_CELLS // (4 if method == "3cosmul" else 1)
     chunk = max(1, min(4096, cells // limit))
-    for start in range(0, n, chunk):
+    from tqdm.auto import tqdm
+
+    # large vocabularies take minutes here; the bar shows only past 2 s (TQDM_DISABLE: never)
+    for start in tqdm(range(0, n, chunk), desc=f"answering {n} analogy questions",
+                      unit=" chunk", delay=2.0, leave=False):
         stop = min(n, start + chunk)
         block = rows[start:stop]
         scores = _analogy_scores(unit, block, method)
