@@ -46,8 +46,9 @@ def settings_factory(
     def factory(**kwargs: Any) -> T:
         return build(settings(**kwargs))
 
+    returns = build if inspect.isclass(build) else None
     return _described(factory, parameters, name=name, module=getattr(build, "__module__", None),
-                      doc=doc or settings.__doc__)
+                      doc=doc or settings.__doc__, returns=returns)
 
 
 def class_factory(cls: type[T], *, name: str, doc: str | None = None) -> Callable[..., T]:
@@ -66,13 +67,19 @@ def class_factory(cls: type[T], *, name: str, doc: str | None = None) -> Callabl
         return cls(*args, **kwargs)
 
     return _described(factory, parameters, name=name, module=cls.__module__,
-                      doc=doc or cls.__doc__)
+                      doc=doc or cls.__doc__, returns=cls)
 
 
 def _described(factory: Callable[..., T], parameters: list[inspect.Parameter], *, name: str,
-               module: str | None, doc: str | None) -> Callable[..., T]:
-    factory.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+               module: str | None, doc: str | None, returns: type | None) -> Callable[..., T]:
+    """``factory`` dressed as a hand-written function: signature, type hints (the return
+    type too, so tests/test_contracts.py can check the object it makes), name, docstring."""
+    empty = inspect.Signature.empty
+    factory.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        parameters, return_annotation=empty if returns is None else returns)
     factory.__annotations__ = {p.name: p.annotation for p in parameters}
+    if returns is not None:
+        factory.__annotations__["return"] = returns
     factory.__name__ = factory.__qualname__ = name
     factory.__module__ = module or __name__
     factory.__doc__ = doc

@@ -71,6 +71,8 @@ def train_from_config(
                           where="output.path")
     target = Path(target)
     fmt = format or config.output.get("format") or "native"
+    # the config saved with the vectors must name where they went, not where the file said
+    config.raw["output"] = {**config.output, "path": str(target), "format": fmt}
     checkpoint_dir = Path(
         config.output.get("checkpoint_dir") or target.parent / f".{target.name}.checkpoints"
     )

@@ -28,7 +28,7 @@ from lexiplug.plugins.datasets.readers_bias import (
 )
 from lexiplug.vectors.vectors import Vectors
 
-from tests.conftest import require_data
+from tests.helpers import require_data
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "wefe_weat.json"
