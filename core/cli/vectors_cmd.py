@@ -56,13 +56,38 @@ def convert(
     target: Path = typer.Argument(..., help="Output path."),
     to: str = typer.Option(..., "--to", help=f"Output format: {FORMAT_HELP}."),
     source_format: str = typer.Option("auto", "--from", help="Input format (default: detect)."),
+    lang: str | None = typer.Option(
+        None, "--lang",
+        help="--to spacy: language of the blank pipeline (default: the source pipeline's, "
+             "else xx).",
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
-    """Convert between vector formats (the output is written atomically)."""
+    """Convert between vector formats (the output is written atomically).
+
+    --to spacy writes a blank spaCy pipeline holding the vectors, as `spacy init vectors`
+    does: `spacy.load(TARGET)` reads it.
+    """
+    from ..training import _quiet_progress
+    from ..vectors.formats import canonical_format
     from ..vectors.io import load_vectors, save_vectors
 
+    to_spacy = canonical_format(to) == "spacy"
+    if to_spacy and lang is not None:
+        from ..vectors.interop import blank_pipeline
+
+        blank_pipeline(lang)  # an unknown code fails before the (slow) read
+    if not quiet:
+        typer.echo(f"reading {source}", err=True)
     vectors = load_vectors(source, format=source_format)
-    written = save_vectors(vectors, target, format=to)
+    if to_spacy and lang is not None:
+        vectors.metadata["spacy_lang"] = lang
+    with _quiet_progress(quiet):  # the same switch as `lexiplug train -q`
+        written = save_vectors(vectors, target, format=to)
     typer.echo(f"wrote {len(vectors)} x {vectors.dim} vectors to {written} ({to})")
+    if to_spacy:
+        typer.echo(f"a blank '{vectors.metadata.get('spacy_lang', 'xx')}' spaCy pipeline: "
+                   f"spacy.load({str(written)!r})")
 
 
 @vectors_app.command("query")
@@ -93,3 +118,4 @@ def query(
         return
     for word, score in neighbours:
         typer.echo(f"{score:8.4f}  {word}")
+
