@@ -135,7 +135,11 @@ def encode(
 
 
 class _Pooler:
-    """Pools one batch with a sparse ``(texts, rows)`` weight matrix times the table."""
+    """Pools one batch with a sparse ``(texts, rows)`` weight matrix times the table.
+
+    Token lookups (and composed unknown words) are cached for the whole call: running text
+    repeats its words, and the per-token dictionary work is most of the cost.
+    """
 
     def __init__(
         self,
@@ -145,53 +149,57 @@ class _Pooler:
         lowercase_fallback: bool,
     ) -> None:
         self.vectors = vectors
-        self.weights = weights
         self.tokenizer = tokenizer
         self.lowercase_fallback = lowercase_fallback
         self.composes = vectors.oov == "subword" and vectors.oov_provider is not None
+        self.n_rows = len(vectors)
         # a composed word weighs as much as the rarest known word: SIF's a/(a+p) ~ 1
-        self.composed_weight = 1.0 if weights is None else float(weights.max(initial=1.0))
+        composed_weight = 1.0 if weights is None else float(weights.max(initial=1.0))
+        self.weights = (None if weights is None
+                        else np.append(weights, composed_weight).astype(np.float32))
+        self.column: dict[str, int] = {}  # token -> row, n_rows + k if composed, -1 skipped
+        self.composed: list[np.ndarray] = []
         self.empty = 0
 
-    def _row(self, token: str) -> int | None:
+    def _lookup(self, token: str) -> int:
         index = self.vectors.key_to_index
         row = index.get(token)
         if row is None and self.lowercase_fallback:
             row = index.get(token.lower())
+        if row is None:
+            if not self.composes:
+                return -1
+            self.composed.append(np.asarray(self.vectors.oov_vector(token), dtype=np.float32))
+            return self.n_rows + len(self.composed) - 1
         return row
 
     def __call__(self, texts: list[str]) -> np.ndarray:
         from scipy.sparse import csr_matrix
 
-        rows: list[int] = []
+        column, lookup = self.column, self._lookup
         cols: list[int] = []
-        data: list[float] = []
-        composed: dict[str, int] = {}
-        n_known = np.zeros(len(texts), dtype=np.float32)
-        n_rows = len(self.vectors)
-        for t, text in enumerate(texts):
+        indptr = [0]
+        for text in texts:
             for token in self.tokenizer(text):
-                row = self._row(token)
-                weight = 1.0
-                if row is None:
-                    if not self.composes:
-                        continue
-                    row = n_rows + composed.setdefault(token, len(composed))
-                    weight = self.composed_weight
-                elif self.weights is not None:
-                    weight = float(self.weights[row])
-                rows.append(t)
-                cols.append(row)
-                data.append(weight)
-                n_known[t] += 1
+                col = column.get(token)
+                if col is None:
+                    col = column[token] = lookup(token)
+                if col >= 0:
+                    cols.append(col)
+            indptr.append(len(cols))
+        n_known = np.diff(np.asarray(indptr)).astype(np.float32)
         self.empty += int((n_known == 0).sum())
-        table: Any = np.asarray(self.vectors.matrix)
-        if composed:
-            extra = np.stack([self.vectors.oov_vector(word) for word in composed])
-            table = np.concatenate([table, extra.astype(np.float32)])
-        mixing = csr_matrix((np.asarray(data, dtype=np.float32), (rows, cols)),
-                            shape=(len(texts), table.shape[0]))
-        pooled = np.asarray(mixing @ table, dtype=np.float32)
+        index = np.asarray(cols, dtype=np.int64)
+        if self.weights is None:
+            data = np.ones(len(index), dtype=np.float32)
+        else:
+            data = self.weights[np.minimum(index, self.n_rows)]
+        width = self.n_rows + len(self.composed)
+        mixing = csr_matrix((data, index, np.asarray(indptr)), shape=(len(texts), width))
+        # the table's dtype decides the product's: float64 data would copy the whole table
+        pooled = np.asarray(mixing[:, : self.n_rows] @ self.vectors.matrix, dtype=np.float32)
+        if self.composed:
+            pooled += mixing[:, self.n_rows :] @ np.stack(self.composed)
         return pooled / np.maximum(n_known, 1.0)[:, None]
 
 
