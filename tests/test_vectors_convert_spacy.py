@@ -71,3 +71,19 @@ def test_vectors_save_as_spacy_is_loadable_too(tmp_path: Path) -> None:
     vectors = Vectors(WORDS, np.eye(5, dtype=np.float32))
     vectors.save(tmp_path / "saved", format="spacy")
     assert spacy.load(tmp_path / "saved").vocab.vectors.shape == (5, 5)
+
+
+def test_a_large_conversion_shows_its_progress(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    words = [f"w{i}" for i in range(50_000)]
+    path = tmp_path / "big.npy.d"
+    Vectors(words, np.zeros((len(words), 2), dtype=np.float32)).save(path)
+    result = runner.invoke(app, ["vectors", "convert", str(path), str(tmp_path / "out"),
+                                 "--to", "spacy"])
+    assert result.exit_code == 0, result.output
+    shown = capsys.readouterr().err + result.output
+    assert "reading" in shown and "spaCy pipeline (xx)" in shown
+    quiet = runner.invoke(app, ["vectors", "convert", str(path), str(tmp_path / "q"),
+                                "--to", "spacy", "--quiet"])
+    assert "reading" not in quiet.output
+    assert "spaCy pipeline (xx)" not in capsys.readouterr().err + quiet.output

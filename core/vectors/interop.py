@@ -119,7 +119,7 @@ DEFAULT_SPACY_LANG = "xx"  # spaCy's multi-language class: a tokenizer that fits
 
 
 def save_spacy_vectors(
-    vectors: Vectors, path: Path, *, lang: str | None = None, show_progress: bool = True
+    vectors: Vectors, path: Path, *, lang: str | None = None, show_progress: bool | None = None
 ) -> None:
     """Write a blank spaCy pipeline of language ``lang`` holding these vectors.
 
@@ -128,10 +128,16 @@ def save_spacy_vectors(
     and ``[initialize] vectors = "path"`` in a training config finds them. ``lang`` defaults
     to the language recorded when the vectors came from a spaCy pipeline, else ``xx``.
     A 200k x 300 table takes several seconds (the checksum that names the table, then the
-    write), so a bar shows the steps for tables of ``_PROGRESS_ROWS`` rows or more
-    (``TQDM_DISABLE=1`` or ``show_progress=False`` silences it).
+    write), so a bar shows the steps for tables of ``_PROGRESS_ROWS`` rows or more.
+    ``show_progress=None`` follows ``TQDM_DISABLE`` as set *now* (tqdm itself reads it only
+    when first imported, so ``lexiplug ... --quiet`` could not switch an imported tqdm off).
     """
+    import os
+
     from tqdm.auto import tqdm
+
+    if show_progress is None:
+        show_progress = os.environ.get("TQDM_DISABLE", "").lower() not in ("1", "true")
 
     nlp = blank_pipeline(lang or vectors.metadata.get("spacy_lang") or DEFAULT_SPACY_LANG)
     quiet = not show_progress or len(vectors) < _PROGRESS_ROWS
