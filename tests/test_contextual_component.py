@@ -226,3 +226,18 @@ def test_the_first_call_says_it_is_loading_and_how_long_it_took(
     messages = [r.getMessage() for r in caplog.records]
     assert sum("loading its source (first use)" in m for m in messages) == 1
     assert sum(m.startswith("lexiplug_embed: loaded Vectors in") for m in messages) == 1
+
+
+def test_to_bytes_carries_the_static_table(tmp_path: Path) -> None:
+    import shutil
+
+    nlp = _static_nlp(tmp_path)
+    before = nlp("cat dog")._.lexiplug_vectors
+    data = nlp.to_bytes()
+    shutil.rmtree(tmp_path / "static")
+    again = spacy.blank("en")
+    config = {key: value for key, value in nlp.config["components"]["lexiplug_embed"].items()
+              if key != "factory"}
+    again.add_pipe("lexiplug_embed", config=config)
+    again.from_bytes(data)
+    np.testing.assert_array_equal(again("cat dog")._.lexiplug_vectors, before)

@@ -243,10 +243,35 @@ class LexiplugEmbed:
         return {"dim": dim, "batch_size": self.batch_size}
 
     def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
-        return json.dumps(self._record()).encode("utf-8")
+        """The record, plus a static table as ``.npy`` bytes (msgpack; never pickle)."""
+        import srsly
+
+        record = self._record()
+        backend = self.backend
+        if not hasattr(backend, "key_to_index"):
+            return srsly.msgpack_dumps({"record": record})
+        record["oov"] = _storable_oov(backend)
+        counts = None if backend.counts is None else _npy_bytes(backend.counts)
+        return srsly.msgpack_dumps({"record": record, "keys": list(backend.keys),
+                                    "matrix": _npy_bytes(backend.matrix), "counts": counts})
 
     def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> LexiplugEmbed:
-        self._expected_dim = json.loads(data.decode("utf-8")).get("dim")
+        import srsly
+        from lexiplug.vectors.vectors import Vectors
+
+        if data[:1] == b"{":  # the JSON record of pipelines saved before tables travelled
+            self._expected_dim = json.loads(data.decode("utf-8")).get("dim")
+            return self
+        message = srsly.msgpack_loads(data)
+        self._expected_dim = message["record"].get("dim")
+        if "matrix" in message:
+            counts = message.get("counts")
+            self._backend = None
+            self._set_backend(Vectors(
+                message["keys"], _from_npy_bytes(message["matrix"]),
+                counts=None if counts is None else _from_npy_bytes(counts),
+                oov=message["record"].get("oov", "zero"),
+            ))
         return self
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
@@ -287,6 +312,20 @@ class LexiplugEmbed:
             self._backend = None
             self._encoder_copy = path / _STORED_ENCODER
         return self
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _from_npy_bytes(data: bytes) -> np.ndarray:
+    import io
+
+    return np.load(io.BytesIO(data), allow_pickle=False)
 
 
 def _takes_overrides(source: Callable[..., Any]) -> bool:
