@@ -241,3 +241,26 @@ def test_to_bytes_carries_the_static_table(tmp_path: Path) -> None:
     again.add_pipe("lexiplug_embed", config=config)
     again.from_bytes(data)
     np.testing.assert_array_equal(again("cat dog")._.lexiplug_vectors, before)
+
+
+@pytest.mark.slow  # builds and installs a wheel (~30 s)
+def test_spacy_package_wheel_of_a_static_pipeline_needs_no_original_file(tmp_path: Path) -> None:
+    import shutil
+
+    nlp = _static_nlp(tmp_path)
+    before = nlp("cat dog")._.lexiplug_vectors
+    nlp.to_disk(tmp_path / "pipeline")
+    shutil.rmtree(tmp_path / "static")
+    (tmp_path / "out").mkdir()
+    subprocess.run([sys.executable, "-m", "spacy", "package", str(tmp_path / "pipeline"),
+                    str(tmp_path / "out"), "--name", "embedtest", "--version", "0.0.1",
+                    "--build", "wheel"], check=True, capture_output=True)
+    wheel = next((tmp_path / "out").glob("*/dist/*.whl"))
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+                    "--target", str(tmp_path / "site"), str(wheel)], check=True,
+                   capture_output=True)
+    code = ("import sys, numpy, spacy; sys.path.insert(0, sys.argv[1]); "
+            "numpy.save(sys.argv[2], spacy.load('en_embedtest')('cat dog')._.lexiplug_vectors)")
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / "site"), str(tmp_path / "r.npy")],
+                   check=True, capture_output=True)
+    np.testing.assert_array_equal(np.load(tmp_path / "r.npy"), before)
