@@ -74,9 +74,9 @@ def convert(
 
     to_spacy = canonical_format(to) == "spacy"
     if to_spacy and lang is not None:
-        from ..vectors.interop import blank_pipeline
+        from ..vectors.interop import language_class
 
-        blank_pipeline(lang)  # an unknown code fails before the (slow) read
+        language_class(lang)  # an unknown code fails before the (slow) read
     if not quiet:
         typer.echo(f"reading {source}", err=True)
     vectors = load_vectors(source, format=source_format)

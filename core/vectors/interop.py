@@ -158,8 +158,16 @@ def blank_pipeline(lang: str) -> Any:
     """``spacy.blank(lang)``, with an unknown code reported as a lexiplug error."""
     import spacy
 
+    language_class(lang)
+    return spacy.blank(lang)
+
+
+def language_class(lang: str) -> Any:
+    """spaCy's ``Language`` subclass for ``lang`` (cheap: no tokenizer is built)."""
+    from spacy.util import get_lang_class
+
     try:
-        return spacy.blank(lang)
+        return get_lang_class(lang)
     except (ImportError, KeyError, ValueError) as exc:
         raise ConfigError(
             f"expected a spaCy language code (en, nl, tr, xx, ...), got {lang!r} ({exc})",
