@@ -28,7 +28,8 @@ def lexiplug_embedder(name: str, options: dict[str, Any] | None = None) -> Any:
     encoder ``name`` (e.g. ``lexiplug.transformer.v1``) with ``options`` on demand."""
     settings = dict(options or {})
 
-    def build() -> Any:
+    def build(**overrides: Any) -> Any:
+        # overrides: lexiplug_embed points model_path at the copy saved inside its pipeline
         from .errors import ConfigError
         from .registry import registry
 
@@ -38,6 +39,6 @@ def lexiplug_embedder(name: str, options: dict[str, Any] | None = None) -> Any:
                 'and use @misc = "lexiplug.vectors.v1" with their path instead',
                 where="lexiplug.embedder.v1.name",
             )
-        return registry.encoders.get(name)(**settings)
+        return registry.encoders.get(name)(**{**settings, **overrides})
 
     return build
