@@ -141,7 +141,9 @@ def save_spacy_vectors(
 
     nlp = blank_pipeline(lang or vectors.metadata.get("spacy_lang") or DEFAULT_SPACY_LANG)
     quiet = not show_progress or len(vectors) < _PROGRESS_ROWS
-    with tqdm(total=2, desc=f"spaCy pipeline ({nlp.lang})", unit=" step", disable=quiet) as bar:
+    # no explicit disable=False: a caller's lexiplug.cli.progress.progress_silenced must still win
+    bar_options = {"disable": True} if quiet else {}
+    with tqdm(total=2, desc=f"spaCy pipeline ({nlp.lang})", unit=" step", **bar_options) as bar:
         bar.set_postfix_str("adding vectors")
         to_spacy(vectors, nlp)
         bar.update()
