@@ -44,5 +44,6 @@ def run_child(script: str, *args: str, timeout: float = 300) -> int:
 
 
 def litter(folder: Path) -> list[str]:
-    """Temporaries and backups of our atomic writes left in ``folder``."""
-    return sorted(p.name for p in folder.iterdir() if ".lxp-" in p.name)
+    """Hidden temporaries and backups (``.NAME.*.tmp`` / ``.old``) left in ``folder``."""
+    return sorted(p.name for p in folder.iterdir()
+                  if p.name.startswith(".") and p.name.endswith((".tmp", ".old")))
