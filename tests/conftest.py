@@ -25,3 +25,10 @@ def require_data(relative: str) -> None:
     if not data_available(relative):
         roots = ", ".join(str(r) for r in data_roots())
         pytest.skip(f"needs shared data {relative!r} (looked in: {roots}; set LEXIPLUG_DATA)")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _state_key_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Signed training state (lexiplug.checkpoint) uses a test key, not the user's own."""
+    os.environ.setdefault("LEXIPLUG_STATE_KEY",
+                          str(tmp_path_factory.mktemp("state_key") / "state.key"))
