@@ -170,3 +170,14 @@ def test_a_folder_replace_that_loses_a_race_keeps_a_complete_copy(
         (tmp / "a.txt").write_text("mine")
     assert (target / "a.txt").read_text() in ("mine", "rival")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["entry"]
+
+
+def test_loading_vectors_puts_back_a_copy_stranded_by_a_killed_save(tmp_path: Path) -> None:
+    import numpy as np
+    from lexiplug.vectors import Vectors
+    from lexiplug.vectors.io import load_vectors, save_vectors
+
+    target = tmp_path / "native"
+    save_vectors(Vectors(["a", "b"], np.eye(2, dtype=np.float32)), target, format="native")
+    target.rename(tmp_path / f".native.lxp-{_dead_pid()}-12345678.old")
+    assert load_vectors(target).keys == ["a", "b"]
