@@ -94,13 +94,7 @@ die_after_rename(kill_at)
 x2static(model, checkpoints)
 """
 
-X2STATIC_CORPUS = [
-    "the cat sat on the mat".split(),
-    "the dog sat on the mat".split(),
-    "a king and a queen".split(),
-    "the man and the woman sat".split(),
-    "hello world the cat".split(),
-] * 6
+X2STATIC_CORPUS = planted_sentences(30, length=6, seed=2)
 
 
 def x2static(model: str, checkpoints: str | None) -> np.ndarray:
