@@ -191,7 +191,7 @@ def _litter(folder: Path, name: str | None = None) -> list[tuple[Path, str, str,
 
 
 def _alive(pid: int) -> bool:
-    if pid == os.getpid():
+    if pid == os.getpid() or os.name == "nt":  # Windows' os.kill would end the process
         return True
     try:
         os.kill(pid, 0)
@@ -230,8 +230,9 @@ def _mtime(path: Path) -> float:
 
 
 def _remove(path: Path) -> None:
+    """Best effort: litter another user owns, or that vanished meanwhile, is left alone."""
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
     else:
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):
             path.unlink()
