@@ -81,7 +81,10 @@ def train_from_config(
     ``output`` and ``format`` override ``[output] path`` / ``format`` (default ``native``).
     ``resume`` continues from the last checkpoint for embedders that checkpoint (GloVe);
     checkpoints live in ``[training] checkpoint_dir`` (default: ``.<output name>.checkpoints``
-    beside the output) and are removed once the vectors are saved.
+    beside the output) and are removed once the vectors are saved. Embedders that can go on
+    training a finished model (word2vec, fastText) leave it in ``<output>.training_state``
+    beside the output (``[training] save_state = false`` skips it); ``resume`` then continues
+    that model on the config's corpus, new words included.
     """
     config = load_training_config(config_path, overrides)
     output_section = dict(config.get("output", {}))
@@ -102,16 +105,34 @@ def train_from_config(
         corpus, embedder = resolve_training_objects(config, where=str(config_path))
         if hasattr(embedder, "progress"):
             embedder.progress = not quiet
-        if hasattr(embedder, "configure_checkpoints"):
-            embedder.configure_checkpoints(checkpoint_dir, resume=resume)
-        elif resume:
-            logger.warning("%s does not checkpoint; --resume trains from the start",
-                           type(embedder).__name__)
+        _configure_resume(embedder, checkpoint_dir, training_state_dir(target), resume)
         fitted = embedder.fit(corpus)
     written = _save(fitted, embedder, target, fmt, config)
+    if training_section.get("save_state", True) and hasattr(embedder, "save_training_state"):
+        embedder.save_training_state(training_state_dir(target))
     if hasattr(embedder, "configure_checkpoints") and checkpoint_dir.exists():
         shutil.rmtree(checkpoint_dir, ignore_errors=True)
     return written
+
+
+def training_state_dir(output: Path) -> Path:
+    """Where a continuable model waits beside its vectors: ``<output>.training_state``."""
+    return output.with_name(f"{output.name}.training_state")
+
+
+def _configure_resume(embedder: Any, checkpoint_dir: Path, state_dir: Path, resume: bool) -> None:
+    """Point the embedder at its checkpoints, or at the model a ``--resume`` continues."""
+    if hasattr(embedder, "configure_checkpoints"):
+        embedder.configure_checkpoints(checkpoint_dir, resume=resume)
+    elif resume and hasattr(embedder, "continue_from"):
+        if state_dir.is_dir():
+            embedder.continue_from(state_dir)
+        else:
+            logger.warning("no saved model to continue in %s; --resume trains from the start",
+                           state_dir)
+    elif resume:
+        logger.warning("%s does not checkpoint; --resume trains from the start",
+                       type(embedder).__name__)
 
 
 def _save(fitted: Any, embedder: Any, target: Path, fmt: str, config: Any) -> Path:
@@ -165,4 +186,6 @@ def _validation_message(error: Exception) -> str:
     return f"{title}: {'; '.join(parts)}" if parts else str(error)
 
 
-__all__ = ["load_training_config", "resolve_training_objects", "train_from_config"]
+__all__ = [
+    "load_training_config", "resolve_training_objects", "train_from_config", "training_state_dir",
+]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._common import ProgressFromParams, require, require_positive_int
-from .gensim_engine import GensimParams, train_gensim, vectors_from_model
+from .gensim_engine import GensimContinuation, GensimParams, train_gensim, vectors_from_model
 
 if TYPE_CHECKING:
     from lexiplug.vectors import Vectors
@@ -34,7 +34,7 @@ class FastTextParams(GensimParams):
         require_positive_int(self.bucket, "bucket")
 
 
-class FastTextEmbedder(ProgressFromParams):
+class FastTextEmbedder(ProgressFromParams, GensimContinuation):
     """fastText skip-gram / CBOW with character n-grams; OOV words get subword vectors."""
 
     name = "lexiplug.fasttext.v1"
@@ -51,7 +51,7 @@ class FastTextEmbedder(ProgressFromParams):
         extra = {"min_n": self.params.min_n, "max_n": self.params.max_n,
                  "bucket": self.params.bucket}
         self.model, encoded, self.train_seconds = train_gensim(
-            FastText, corpus, self.params, extra
+            FastText, corpus, self.params, extra, previous=self.previous_model(FastText)
         )
         return vectors_from_model(
             self.model, encoded, method=self.name, params=asdict(self.params),
