@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 
@@ -37,11 +38,15 @@ class Result:
         return self.metrics.get(self.primary)
 
     def to_dict(self, *, details: bool = True) -> dict[str, Any]:
-        data = asdict(self)
+        # asdict deep-copies every per-item record; leaving them out before the copy, not
+        # after it, keeps a study's results.json from spending seconds on records it drops
+        data = asdict(replace(self, details=[]))
         data["coverage"] = self.coverage
         data["ci"] = {k: list(v) for k, v in self.ci.items()}
         data["metrics"] = {k: _finite_or_none(v) for k, v in self.metrics.items()}
-        if not details:
+        if details:
+            data["details"] = copy.deepcopy(self.details)
+        else:
             data.pop("details")
         return data
 
