@@ -125,7 +125,8 @@ def _spread_labels(ax: Any, texts: list[Any], points: np.ndarray) -> None:
 
     if not isinstance(ax.figure.canvas, FigureCanvasAgg):
         FigureCanvasAgg(ax.figure)
-    adjust_text(texts, x=points[:, 0], y=points[:, 1], ax=ax, time_lim=2.0,
+    # an iteration cap, not a time limit: the same plot whatever the machine's load
+    adjust_text(texts, x=points[:, 0], y=points[:, 1], ax=ax, iter_lim=300,
                 arrowprops={"arrowstyle": "-", "color": "grey", "lw": 0.4})
 
 
