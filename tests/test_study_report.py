@@ -344,3 +344,74 @@ def test_no_core_module_knows_the_bias_plugins_words() -> None:
     found = [f"{path.relative_to(ROOT)}: {word}" for path in sorted((ROOT / "core").rglob("*.py"))
              for word in words if word in path.read_text(encoding="utf-8")]
     assert not found, found
+
+
+_MEASURE_IMAGES = """<script>
+window.addEventListener("load", () => {
+  const images = [...document.images].map((img) => {
+    const box = img.getBoundingClientRect();
+    return {natural: [img.naturalWidth, img.naturalHeight],
+            box: [box.left + window.scrollX, box.top + window.scrollY, box.width, box.height]};
+  });
+  document.body.dataset.images = JSON.stringify(images);
+  document.body.dataset.height = String(document.documentElement.scrollHeight);
+});
+</script>
+"""
+
+
+def _chromium() -> str:
+    import shutil
+
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.skip("no chromium binary on PATH (install it with `apt-get install chromium`; "
+                ".ci/run does when apt-get is available)")
+
+
+def _headless(browser: str, profile: Path, *args: str) -> str:
+    import subprocess
+
+    completed = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+         "--force-device-scale-factor=1", f"--user-data-dir={profile}",
+         "--virtual-time-budget=10000", *args],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    return completed.stdout
+
+
+def test_report_html_plots_render_in_headless_chromium(study: StudyOutcome,
+                                                        tmp_path: Path) -> None:
+    """The embedded plots decode and paint: natural sizes from the DOM, pixels from a
+    screenshot of where each image sits."""
+    import json
+
+    from PIL import Image
+
+    browser = _chromium()
+    page = study.files["report.html"].read_text(encoding="utf-8")
+    probe = tmp_path / "probe.html"  # the report plus a script that measures its images
+    probe.write_text(page.replace("</body>", _MEASURE_IMAGES + "</body>"), encoding="utf-8")
+    dom = _headless(browser, tmp_path / "profile", "--dump-dom", probe.as_uri())
+    body = re.search(r"<body[^>]*>", dom)
+    assert body is not None
+    attributes = dict(re.findall(r'data-(\w+)="([^"]*)"', body.group(0)))
+    images = json.loads(attributes["images"].replace("&quot;", '"'))
+    assert len(images) == 4
+    assert all(image["natural"][0] > 100 and image["natural"][1] > 100 for image in images)
+    height = min(int(attributes["height"]), 16_000)
+    shot = tmp_path / "report.png"
+    _headless(browser, tmp_path / "profile", f"--window-size=1280,{height}",
+              f"--screenshot={shot}", study.files["report.html"].as_uri())
+    screen = np.asarray(Image.open(shot).convert("L"), dtype=np.float64)
+    for image in images:
+        left, top, width, height = (round(v) for v in image["box"])
+        assert width > 50 and height > 50 and top + height <= screen.shape[0], image
+        region = screen[top:top + height, left:left + width]
+        # a plot is mostly white but has axes, bars and text: dark pixels and contrast
+        assert (region < 128).mean() > 0.005, image
+        assert region.std() > 10, image
