@@ -355,4 +355,4 @@ def make_analogy_evaluator(
 
 
 def register(registry: Registries) -> None:
-    registry.evaluators.register(NAME, func=make_analogy_evaluator)
+    registry.evaluators.register(NAME, func=make_analogy_evaluator, dataset_kinds=("analogy",))

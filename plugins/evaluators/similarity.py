@@ -331,4 +331,6 @@ def make_similarity_evaluator(
 
 
 def register(registry: Registries) -> None:
-    registry.evaluators.register(NAME, func=make_similarity_evaluator)
+    registry.evaluators.register(
+        NAME, func=make_similarity_evaluator, dataset_kinds=("similarity",)
+    )

@@ -18,11 +18,10 @@ from typing import Any, Literal
 
 import numpy as np
 from lexiplug.errors import ConfigError, TrainingError
+from lexiplug.plugins.datasets.graph import WordGraph, read_edge_list, read_lexicon
 from lexiplug.registry import Registries
 from lexiplug.vectors.vectors import Vectors, unit_rows
-
-from .graph import WordGraph, read_edge_list, read_lexicon
-from .words import match_words, preview
+from lexiplug.words import match_words, preview
 
 NAME = "lexiplug.retrofit.v1"
 WHERE = "transforms.retrofit"

@@ -15,7 +15,7 @@ is scored against its original without the runner passing it); else the model it
 directions come from the one shared ``bias_direction.gender_direction``.
 
 ``neighbour_check=True`` adds Gonen & Goldberg's (2019) neighbour-cluster check
-(``transforms/neighbour_bias.py``) for static vectors: ``neighbour_kmeans_purity``,
+(``neighbour_bias.py``) for static vectors: ``neighbour_kmeans_purity``,
 ``neighbour_knn_accuracy``, ``neighbour_profession_corr``, with the male/female labels taken
 from the same reference (so the original row reports "before", the debiased row "after").
 """
@@ -29,10 +29,11 @@ from typing import Any
 import numpy as np
 from lexiplug.errors import ConfigError
 from lexiplug.evaluation.result import Result
+from lexiplug.plugins.datasets.readers_bias import DebiasLists, WeatSets
+from lexiplug.plugins.evaluators.task_inputs import is_static, load_dataset, lookup_words
 from lexiplug.registry import Registries
 
-from ..datasets.readers_bias import DebiasLists, WeatSets
-from .bias_direction import (
+from .direction import (
     GenderDirection,
     direct_bias,
     gender_direction,
@@ -40,7 +41,6 @@ from .bias_direction import (
     projections,
     ripa,
 )
-from .task_inputs import is_static, load_dataset, lookup_words
 from .weat import Alternative, weat
 
 EVALUATOR = "lexiplug.bias.v1"
@@ -209,8 +209,8 @@ class BiasEvaluator:
         """Gonen & Goldberg's check with labels from the reference (else the model)."""
         from lexiplug.errors import LexiplugError
 
-        from ..transforms.neighbour_bias import BiasReference, bias_reference, neighbour_check
-        from ..transforms.word_lists import gender_specific_words
+        from .neighbour_bias import BiasReference, bias_reference, neighbour_check
+        from .word_lists import gender_specific_words
 
         empty: dict[str, float | None] = {"neighbour_kmeans_purity": None,
                                           "neighbour_knn_accuracy": None,
