@@ -277,12 +277,14 @@ def test_study_tables_keep_the_loop_figures() -> None:
     assert table.p_value == expected_p
 
 
-def test_report_phase_shows_progress_unless_quiet(study: StudyOutcome,
+def test_report_phase_shows_progress_unless_quiet(study: StudyOutcome, tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from dataclasses import replace
+
     from lexiplug.study.write import write_outputs
 
     assert "report" not in QUIET_STDERR[0]  # the fixture's run was quiet
-    write_outputs(study, quiet=False)
+    write_outputs(replace(study, output=tmp_path), quiet=False)
     assert "report: 100%" in capsys.readouterr().err
 
 
@@ -316,8 +318,8 @@ def test_projection_has_a_legend_per_panel_lists_missing_words_and_spreads_label
 
 
 def test_bias_plot_comes_from_the_bias_plugin(tmp_path: Path) -> None:
-    from lexiplug.plugins.evaluators.bias import EVALUATOR
-    from lexiplug.plugins.evaluators.bias_report import report_sections
+    from lexiplug.plugins.bias.evaluator import EVALUATOR
+    from lexiplug.plugins.bias.report import report_sections
 
     rng = np.random.default_rng(2)
     words = ["he", "she", "man", "woman", "his", "her", "nurse", "engineer", "teacher", "doctor"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from lexiplug.hookspecs import hookimpl
 from lexiplug.plugin_tools import register_modules
 from lexiplug.registry import Registries
@@ -19,12 +17,3 @@ MODULES = (
 @hookimpl
 def lexiplug_register(registry: Registries) -> None:
     register_modules(registry, MODULES)
-
-
-@hookimpl
-def lexiplug_report_sections(results: dict[str, Any]) -> list[tuple[str, str]] | None:
-    """The bias evaluator's plot (professions on the gender direction), imported only when
-    a report is written."""
-    from .bias_report import report_sections
-
-    return report_sections(results)

@@ -1,8 +1,8 @@
 """The bias evaluator's part of a study report: professions on the gender direction.
 
-Answers the ``lexiplug_report_sections`` hook (``plugin.py``): when a study ran
+Answers the ``lexiplug_report_sections`` hook (``plugins/bias/plugin.py``): when a study ran
 ``lexiplug.bias.v1``, each row's professions are placed by their cosine with the row's gender
-direction, the one :func:`~.bias_direction.gender_direction` that hard debiasing and the
+direction, the one :func:`~.direction.gender_direction` that hard debiasing and the
 evaluator use, so the plot and the scores never disagree on pairs or sign. The word lists
 live here, not in core: core's report only knows that plugins may add sections.
 """
@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from .bias import EVALUATOR
-from .bias_direction import gender_direction
+from .direction import gender_direction
+from .evaluator import EVALUATOR
 
 TITLE = "Professions on the gender direction"
 MAX_PANELS = 6
