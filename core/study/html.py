@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..evaluation.stats import BOOTSTRAP_METHOD, PAIRED_METHOD
 from .analysis import AnalogySplit, ErrorTable, OwnInterval
 from .compare import SIGNIFICANCE, Comparison
+from .report import format_coverage, format_number, grouped_warnings
 
 if TYPE_CHECKING:
     from .runner import StudyOutcome
@@ -47,7 +48,7 @@ def render_html(
     from jinja2 import Environment
 
     environment = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
-    environment.filters["number"] = _number
+    environment.filters["number"] = format_number
     environment.filters["interval"] = _interval
     template = environment.from_string(_TEMPLATE)
     config = outcome.config
@@ -65,7 +66,8 @@ def render_html(
         plots=[{"title": title, "src": data_uri(path)} for title, path in plots.items()],
         sections=[{"title": title, "body": _markdown(body, outcome.output)}
                   for title, body in sections],
-        warnings=_warnings(outcome),
+        warnings=[{"evaluation": e, "warning": w, "rows": ", ".join(rows)}
+                  for (e, w), rows in grouped_warnings(outcome).items()],
         timings=[t.to_dict() for t in outcome.timings],
     )
 
@@ -106,7 +108,7 @@ def _table_view(table: Comparison, extras: TableExtras, *, n_resamples: int, see
             "name": figure.row, "best": figure.row == table.best,
             "shared_score": figure.shared_score, "shared_ci": figure.shared_ci,
             "score": figure.score, "own_ci": own.ci if own else None,
-            "coverage": _coverage(figure.n_covered, figure.n_items),
+            "coverage": format_coverage(figure.n_covered, figure.n_items),
         })
     return {
         "title": f"{table.evaluation} — {table.dataset}",
@@ -150,28 +152,8 @@ def _embedded(src: str, root: Path) -> str:
     return src
 
 
-def _warnings(outcome: StudyOutcome) -> list[dict[str, Any]]:
-    grouped: dict[tuple[str, str], list[str]] = {}
-    for scored in outcome.scored:
-        for warning in scored.result.warnings:
-            rows = grouped.setdefault((scored.evaluation, warning), [])
-            if scored.row not in rows:
-                rows.append(scored.row)
-    return [{"evaluation": e, "warning": w, "rows": ", ".join(r)}
-            for (e, w), r in grouped.items()]
-
-
-def _number(value: Any, digits: int = 4) -> str:
-    return "n/a" if value is None else f"{value:.{digits}f}"
-
-
 def _interval(value: Any) -> str:
     return "—" if not value else f"[{value[0]:.3f}, {value[1]:.3f}]"
-
-
-def _coverage(covered: int, items: int) -> str:
-    share = covered / items if items else 0.0
-    return f"{covered}/{items} ({share:.1%})"
 
 
 _TEMPLATE = """<!DOCTYPE html>
