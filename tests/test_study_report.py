@@ -417,3 +417,15 @@ def test_report_html_plots_render_in_headless_chromium(study: StudyOutcome,
         # a plot is mostly white but has axes, bars and text: dark pixels and contrast
         assert (region < 128).mean() > 0.005, image
         assert region.std() > 10, image
+
+
+def test_result_to_dict_leaves_details_out_without_copying_them() -> None:
+    details = [{"word1": "a", "word2": "b", "gold": 1.0, "model": 0.5, "nested": [1, 2]}]
+    result = Result("sim", "set", {"spearman": float("nan")}, "spearman", 1, 1,
+                    ci={"spearman": (0.1, 0.2)}, details=details)
+    full = result.to_dict()
+    assert full["details"] == details and full["details"][0]["nested"] is not details[0]["nested"]
+    light = result.to_dict(details=False)
+    assert [key for key in full if key != "details"] == list(light)
+    assert "details" not in light and light["metrics"] == {"spearman": None}
+    assert light["ci"] == {"spearman": [0.1, 0.2]} and result.details is details
