@@ -37,8 +37,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from _harness import machine_note, measure_in_subprocess, parse_args, print_table, write_json
 
 SLICES_FULL = {"austen": "austen-*.txt", "melville": "melville-*.txt",

@@ -136,3 +136,45 @@ def test_relative_imports_are_resolved() -> None:
     modules = imports_in(source, "lexiplug.plugins.evaluators")
     assert "lexiplug.plugins.bias.direction" in modules
     assert "lexiplug.plugins.evaluators.common" in modules
+
+
+def test_report_writers_do_not_import_the_runner() -> None:
+    # the runner imports write.py to write its outcome; the types they share live in
+    # study/outcome.py, so no writer needs the runner back (not even for type hints)
+    study = ROOT / "core" / "study"
+    runner_users = [
+        path.name for path in python_files(study)
+        if path.name != "runner.py" and "lexiplug.study.runner" in imported_modules(path)
+    ]
+    assert runner_users == []
+
+
+def test_benches_share_the_harness_without_sys_path_preambles() -> None:
+    # ``python bench/NAME.py`` already has bench/ on sys.path: ``from _harness import ...``
+    # needs no per-file preamble
+    bench = ROOT / "bench"
+    copies = [path.name for path in sorted(bench.glob("*.py"))
+              if "sys.path.insert(0, str(Path(__file__)" in path.read_text(encoding="utf-8")]
+    assert copies == []
+    users = [path.name for path in sorted(bench.glob("[a-z]*.py"))
+             if "_harness" in imported_modules_anywhere(path)]
+    assert len(users) >= 10
+
+
+def imported_modules_anywhere(path: Path) -> set[str]:
+    return imports_in(path.read_text(encoding="utf-8"), "")
+
+
+def test_code_refers_to_documents_inside_the_repository() -> None:
+    # design and paper notes outside the repository are gone for a reader of a clone:
+    # comments point to docs/ (docs/architecture.md for the design)
+    outside = ("DESIGN §", "DESIGN.md", "PAPERS §", "PAPERS.md", "design notes")
+    offenders = [
+        f"{path.relative_to(ROOT)}: {marker}"
+        for folder in ("core", "plugins", "bench", "tests", "configs")
+        for path in sorted((ROOT / folder).rglob("*"))
+        if path.suffix in (".py", ".cfg", ".toml") and path.name != "test_layout.py"
+        for marker in outside if marker in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
+    assert (ROOT / "docs" / "architecture.md").is_file()

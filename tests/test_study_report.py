@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from lexiplug.evaluation.result import Result
+from lexiplug.evaluation.result import ItemRecord, Result
 from lexiplug.evaluation.stats import (
     bootstrap_ci,
     paired_bootstrap,
@@ -24,7 +24,8 @@ from lexiplug.hookspecs import hookimpl
 from lexiplug.registry import registry
 from lexiplug.study import analysis
 from lexiplug.study.compare import compare
-from lexiplug.study.runner import StudyOutcome, run_study
+from lexiplug.study.outcome import StudyOutcome
+from lexiplug.study.runner import run_study
 from lexiplug.vectors import Vectors
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -186,14 +187,14 @@ def test_html_report_is_self_contained_escaped_and_complete(study: StudyOutcome)
 def test_own_ci_comes_from_the_evaluator_or_the_report() -> None:
     rng = np.random.default_rng(0)
     gold = rng.uniform(0, 10, 60)
-    details = [{"word1": f"a{i}", "word2": f"b{i}", "gold": g, "model": g + rng.normal(0, 3)}
-               for i, g in enumerate(gold)]
-    bare = Result("sim", "set", {"spearman": 0.5}, "spearman", 60, 60, details=details)
+    items = [ItemRecord(i, g + rng.normal(0, 3), gold=g) for i, g in enumerate(gold)]
+    bare = Result("sim", "set", {"spearman": 0.5}, "spearman", 60, 60, items=items,
+                  item_statistic="spearman")
     own = analysis.own_interval(bare, n_resamples=300, seed=4)
     assert own.ci is not None and own.ci[0] < 0.5 < own.ci[1] + 0.3
     assert own.method.startswith("by the report") and "300 resamples, seed 4" in own.method
     given = Result("sim", "set", {"spearman": 0.5}, "spearman", 60, 60,
-                   ci={"spearman": (0.1, 0.7)}, details=details,
+                   ci={"spearman": (0.1, 0.7)}, items=items, item_statistic="spearman",
                    extra={"bootstrap": 500, "seed": 2})
     own = analysis.own_interval(given, n_resamples=300, seed=4)
     assert own.ci == (0.1, 0.7) and "500 resamples, seed 2" in own.method
@@ -261,9 +262,10 @@ def test_study_tables_keep_the_loop_figures() -> None:
     b = gold + rng.normal(0, 6, 80)
 
     def result(predicted: np.ndarray) -> Result:
-        details = [{"word1": f"w{i}", "word2": f"v{i}", "gold": g, "predicted": p}
-                   for i, (g, p) in enumerate(zip(gold, predicted, strict=True))]
-        return Result("sim", "set", {"spearman": 0.0}, "spearman", 80, 80, details=details)
+        items = [ItemRecord(i, float(p), gold=float(g))
+                 for i, (g, p) in enumerate(zip(gold, predicted, strict=True))]
+        return Result("sim", "set", {"spearman": 0.0}, "spearman", 80, 80, items=items,
+                      item_statistic="spearman")
 
     table = compare("sim", {"a": result(a), "b": result(b)}, n_resamples=300, seed=11)
     for figure, predicted in zip(table.rows, (a, b), strict=True):
@@ -426,6 +428,6 @@ def test_result_to_dict_leaves_details_out_without_copying_them() -> None:
     full = result.to_dict()
     assert full["details"] == details and full["details"][0]["nested"] is not details[0]["nested"]
     light = result.to_dict(details=False)
-    assert [key for key in full if key != "details"] == list(light)
+    assert [key for key in full if key not in ("details", "items")] == list(light)
     assert "details" not in light and light["metrics"] == {"spearman": None}
     assert light["ci"] == {"spearman": [0.1, 0.2]} and result.details is details

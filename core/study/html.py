@@ -21,7 +21,7 @@ from .compare import SIGNIFICANCE, Comparison
 from .report import format_coverage, format_number, grouped_warnings
 
 if TYPE_CHECKING:
-    from .runner import StudyOutcome
+    from .outcome import StudyOutcome
 
 _EMBEDDABLE = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 

@@ -17,7 +17,7 @@ from .compare import Comparison, compare
 from .environment import library_versions
 
 if TYPE_CHECKING:
-    from .runner import StudyOutcome
+    from .outcome import StudyOutcome
 
 RESULTS_FORMAT = 1
 

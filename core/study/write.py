@@ -26,7 +26,7 @@ from .results import (
 )
 
 if TYPE_CHECKING:
-    from .runner import StudyOutcome
+    from .outcome import StudyOutcome
 
 logger = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 from lexiplug.errors import ConfigError
-from lexiplug.evaluation.result import Result
+from lexiplug.evaluation.result import ItemRecord, Result
 from lexiplug.plugins.datasets.readers_bias import DebiasLists, WeatSets
 from lexiplug.plugins.evaluators.task_inputs import is_static, load_dataset, lookup_words
 from lexiplug.registry import Registries
@@ -126,6 +126,9 @@ class BiasEvaluator:
         return Result(
             evaluator=EVALUATOR, dataset=name, metrics=metrics, primary="mean_abs_effect_size",
             n_items=len(data.tests), n_covered=len(effects), details=details, warnings=warnings,
+            items=[ItemRecord(id=d["id"], value=d.get("score"), covered=d["covered"])
+                   for d in details],
+            item_statistic="mean", higher_is_better=None,
             extra={"alternative": self.alternative, "n_permutations": self.n_permutations,
                    "exact_limit": self.exact_limit, "seed": self.seed},
         )
@@ -145,6 +148,7 @@ class BiasEvaluator:
                 evaluator=EVALUATOR, dataset=name,
                 metrics={"direct_bias": None, "ripa_mean": None, "ripa_abs_mean": None},
                 primary="direct_bias", n_items=len(professions), n_covered=0,
+                higher_is_better=None,
                 warnings=[f"needs 2+ definitional pairs ({len(own.pairs_used)} found) and a "
                           f"profession ({len(known)} found) in the model"],
             )
@@ -180,6 +184,8 @@ class BiasEvaluator:
         return Result(
             evaluator=EVALUATOR, dataset=name, metrics=metrics, primary="direct_bias",
             n_items=len(professions), n_covered=len(known), details=details, warnings=warnings,
+            items=[ItemRecord(id=d["id"], value=d["score"]) for d in details],
+            item_statistic="mean", higher_is_better=None,
             extra={"c": self.c, "definitional_pairs_used": [list(p) for p in own.pairs_used],
                    "indirect_bias": indirect, "direction_source": source,
                    "direction_orientation": "towards the first word of each pair (female)"},

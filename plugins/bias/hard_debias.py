@@ -4,7 +4,7 @@ The direction is the first principal component of the centred, unit-normalised d
 pairs, computed by the shared ``direction.gender_direction`` (the bias
 evaluator measures with the very same function, so "direct bias after" is bias along the
 direction that was removed). Every word outside the gender-specific list (expanded to its
-lower/Title/UPPER variants, PAPERS.md §3) loses its component along it; each equalize pair,
+lower/Title/UPPER variants, docs/transforms.md) loses its component along it; each equalize pair,
 in every casing the vocabulary holds, is moved to be symmetric about the neutral subspace.
 Output rows are unit length, as debiaswe's. Hard debiasing removes *direct* bias by
 construction; the neighbour check of Gonen & Goldberg (``neighbour_bias.py``) shows what it

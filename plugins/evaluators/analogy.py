@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import numpy as np
 from lexiplug.errors import ConfigError
-from lexiplug.evaluation.result import Result
+from lexiplug.evaluation.result import ItemRecord, Result
 from lexiplug.plugins.datasets.readers_analogy import AnalogyQuestions, section_kind
 from lexiplug.registry import Registries
 
@@ -210,6 +210,10 @@ class AnalogyEvaluator:
             n_covered=n_covered,
             ci=ci,
             details=details,
+            items=[ItemRecord(id=i, value=float(is_correct), covered=bool(is_covered))
+                   for i, (is_correct, is_covered) in enumerate(
+                       zip(correct.tolist(), covered.tolist(), strict=True))],
+            item_statistic="mean",
             dataset_checksum=loaded.checksum,
             warnings=warnings,
             extra={
