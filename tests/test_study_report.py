@@ -176,7 +176,8 @@ def test_html_report_is_self_contained_escaped_and_complete(study: StudyOutcome)
     assert "percentile bootstrap over items, 200 resamples" in page
     assert "paired bootstrap over the same resampled items, one-sided" in page
     assert "(k + 1) / (200 + 1)" in page
-    assert "Own 95% CI (first, second): by the evaluator" in page
+    assert "Own 95% CI (first, second): by the evaluator (lexiplug.similarity.v1): " \
+           "percentile bootstrap over items, 200 resamples, seed 1" in page
     # the analogy split and the error analysis, per row
     assert "Semantic and syntactic questions" in page
     assert page.count("scored pairs furthest from the human ranking") == 2

@@ -64,9 +64,12 @@ def own_interval(result: Result, *, n_resamples: int, seed: int) -> OwnInterval:
         low, high = result.ci[result.primary]
         resamples = result.extra.get("bootstrap")
         level = float(result.extra.get("level", LEVEL))
-        method = (f"by the evaluator: {BOOTSTRAP_METHOD}, {resamples or 'its default'} "
-                  f"resamples, seed {result.extra.get('seed', 'default')}, "
-                  f"{level:.0%} two-sided percentile interval")
+        if resamples:  # the built-in evaluators record their bootstrap settings in ``extra``
+            method = (f"by the evaluator ({result.evaluator}): {BOOTSTRAP_METHOD}, "
+                      f"{resamples} resamples, seed {result.extra.get('seed', 'not stated')}, "
+                      f"{level:.0%} two-sided percentile interval")
+        else:
+            method = f"by the evaluator ({result.evaluator}), which does not state its method"
         return OwnInterval((float(low), float(high)), method)
     scores = item_scores(result)
     if scores is None:
