@@ -80,7 +80,8 @@ def data_uri(path: Path) -> str:
 
 def _table_view(table: Comparison, extras: TableExtras, *, n_resamples: int, seed: int
                 ) -> dict[str, Any]:
-    shared = table.n_shared is not None and table.rows[0].shared_score is not None
+    shared = table.n_shared is not None and any(f.shared_score is not None
+                                                for f in table.rows)
     direction = {True: "higher is better", False: "lower is better",
                  None: "no better direction"}[table.higher_is_better]
     methods = []
