@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import spacy
-from lexiplug.errors import ConfigError, FormatError
+from lexiplug.errors import ConfigError, DataNotFoundError, FormatError
 from lexiplug.plugins.tasks.cli import parse_options, run_preparer, task_app
 from lexiplug.plugins.tasks.die_dat.cli import diedat_app
 from lexiplug.plugins.tasks.die_dat.prepare import prepare
@@ -79,7 +79,7 @@ def test_prepare_dev_split_is_disjoint_and_seeded(sources, tmp_path) -> None:
 
 def test_prepare_errors_name_the_problem(sources, tmp_path) -> None:
     conllu, _ = sources
-    with pytest.raises(FormatError, match=r"missing\.conllu"):
+    with pytest.raises(DataNotFoundError, match=r"missing\.conllu"):
         prepare([tmp_path / "missing.conllu"], tmp_path / "x.spacy")
     with pytest.raises(ConfigError, match="sentences_per_doc"):
         prepare([conllu], tmp_path / "x.spacy", sentences_per_doc=0)

@@ -174,11 +174,13 @@ class PIITagger(TrainablePipe):
 
     def _tensor_width(self, doc: Doc, nlp: Language | None) -> int:
         """Width of ``doc.tensor``; when the sample has none yet (spaCy initialises before
-        annotating components run), the pipes before this one annotate a copy."""
+        annotating components run), the pipes before this one annotate a copy. The walk goes
+        over ``nlp.components``, not ``nlp.pipeline``: ``spacy train`` initialises with the
+        frozen components disabled, and the sourced tok2vec is one of them."""
         width = int(np.asarray(doc.tensor).reshape(len(doc), -1).shape[1])
         if width == 0 and nlp is not None:
             doc = nlp.make_doc(doc.text)
-            for name, proc in nlp.pipeline:
+            for name, proc in nlp.components:
                 if name == self.name:
                     break
                 doc = proc(doc)
