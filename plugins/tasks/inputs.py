@@ -39,32 +39,39 @@ def resolve_source(source: str | Path, task: str) -> Path:
     return found
 
 
-def text_lines(path: Path, handle: Iterable[str]) -> Iterator[str]:
-    """The lines of an open text ``handle``; undecodable bytes or a broken gzip stream become
-    a :class:`FormatError` naming the file and the line where reading stopped."""
+def text_lines(path: Path, handle: Iterable[bytes], *, keep_crlf: bool = False
+               ) -> Iterator[str]:
+    """The lines of a binary ``handle`` decoded one by one, so undecodable bytes or a broken
+    gzip stream become a :class:`FormatError` naming the file and the exact line. Lines
+    keep their ``\n``; ``\r\n`` becomes ``\n`` unless ``keep_crlf`` (the csv module wants
+    the raw line ends)."""
     number = 0
     iterator = iter(handle)
     while True:
         try:
-            line = next(iterator)
+            raw = next(iterator)
         except StopIteration:
             return
-        except UnicodeDecodeError as error:
-            raise FormatError(f"expected UTF-8 text ({error.reason})", path=str(path),
-                              line=number + 1) from None
         except (gzip.BadGzipFile, EOFError, zlib.error) as error:
             raise FormatError(f"expected a complete gzip file ({error})", path=str(path),
                               line=number + 1) from None
         number += 1
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise FormatError(f"expected UTF-8 text ({error.reason})", path=str(path),
+                              line=number) from None
+        if not keep_crlf and line.endswith("\r\n"):
+            line = line[:-2] + "\n"
         yield line
 
 
-def open_text(path: Path, newline: str | None = None) -> Any:
-    """A text handle on ``path``; ``*.gz`` files are decompressed on the fly."""
+def open_binary(path: Path) -> Any:
+    """A binary handle on ``path``; ``*.gz`` files are decompressed on the fly."""
     try:
         if path.name.endswith(".gz"):
-            return gzip.open(path, "rt", encoding="utf-8", newline=newline)
-        return open(path, encoding="utf-8", newline=newline)
+            return gzip.open(path, "rb")
+        return open(path, "rb")
     except OSError as error:
         raise FormatError(f"cannot read the file ({error.strerror or error})",
                           path=str(path)) from None
@@ -72,7 +79,7 @@ def open_text(path: Path, newline: str | None = None) -> Any:
 
 def read_text(path: Path) -> str:
     """The whole UTF-8 (or gzipped UTF-8) text of ``path``, as a clean error when it is not."""
-    with open_text(path) as handle:
+    with open_binary(path) as handle:
         return "".join(text_lines(path, handle))
 
 

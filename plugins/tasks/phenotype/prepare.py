@@ -22,7 +22,7 @@ from lexiplug.errors import ConfigError, FormatError
 from ..inputs import (
     fraction_option,
     integer_option,
-    open_text,
+    open_binary,
     path_option,
     reject_unknown,
     resolve_source,
@@ -41,8 +41,8 @@ def read_records(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line, record) of a CSV (RFC 4180: quoted newlines allowed) or ``.jsonl`` file, either
     optionally gzipped (``.csv.gz``, ``.jsonl.gz``)."""
     path = Path(path)
-    with open_text(path, newline="") as handle:
-        lines = text_lines(path, handle)
+    with open_binary(path) as handle:
+        lines = text_lines(path, handle, keep_crlf=True)
         if path.name.endswith((".jsonl", ".jsonl.gz")):
             for line, text in enumerate(lines, start=1):
                 if not text.strip():

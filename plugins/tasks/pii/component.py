@@ -24,7 +24,7 @@ from thinc.api import Model, Optimizer
 
 from .bio import spans_from_tags, tags_from_spans, viterbi_decode
 from .labels import PII_LABELS, bio_tags
-from .patterns import find_patterns
+from .patterns import pattern_spans
 
 logger = logging.getLogger(__name__)
 
@@ -95,12 +95,7 @@ class PIITagger(TrainablePipe):
         found = [Span(doc, s, e, label=label) for s, e, label in spans_from_tags(ids, self.tags)]
         if not self.cfg["use_patterns"]:
             return found
-        allowed = set(self.labels)
-        rules = []
-        for hit in find_patterns(doc.text):
-            span = doc.char_span(hit.start, hit.end, label=hit.label, alignment_mode="expand")
-            if span is not None and len(span) and hit.label in allowed:
-                rules.append(span)
+        rules = pattern_spans(doc, self.labels)
         taken = np.zeros(len(doc), dtype=bool)
         for span in rules:
             taken[span.start:span.end] = True

@@ -22,7 +22,7 @@ from spacy.util import filter_spans
 from ..inputs import (
     fraction_option,
     integer_option,
-    open_text,
+    open_binary,
     read_text,
     reject_unknown,
     text_lines,
@@ -137,7 +137,7 @@ def read_conll(path: str | Path) -> list[tuple[list[str], list[str]]]:
     """Sentences of ``token<TAB>tag`` lines separated by blank lines."""
     path = Path(path)
     sentences, words, tags = [], [], []
-    with open_text(path) as handle:
+    with open_binary(path) as handle:
         for number, line in enumerate(text_lines(path, handle), start=1):
             line = line.rstrip("\n")
             if not line.strip():
