@@ -23,6 +23,7 @@ from spacy.training import Example, validate_get_examples
 from thinc.api import Model, Optimizer, set_dropout_rate
 
 from ..loading import BuildsBeforeLoading
+from ..numeric import softmax
 from .instances import POS_LABELS, TARGETS, target_mask, target_positions
 
 TOKEN_EXTENSION = "die_dat"
@@ -40,12 +41,6 @@ def ensure_extensions() -> None:
         Token.set_extension(TOKEN_EXTENSION, default=None)
     if not Doc.has_extension(DOC_EXTENSION):
         Doc.set_extension(DOC_EXTENSION, getter=_issues)
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    exp = np.exp(shifted)
-    return exp / exp.sum(axis=1, keepdims=True)
 
 
 def gold_labels(examples: Iterable[Example]) -> tuple[np.ndarray, np.ndarray]:

@@ -47,7 +47,7 @@ def patterns_only_docs(lines: list[str], spans_key: str, batch_size: int) -> Ite
     from .patterns import pattern_spans
 
     nlp = spacy.blank("xx")  # language-neutral tokenizer: hits are widened to tokens anyway
-    for doc in nlp.tokenizer.pipe(lines, batch_size=batch_size):
+    for doc in nlp.pipe(lines, batch_size=batch_size):
         doc.spans[spans_key] = pattern_spans(doc, PII_LABELS)
         yield doc
 

@@ -22,6 +22,7 @@ from spacy.training import Example, validate_get_examples
 from spacy.vocab import Vocab
 from thinc.api import Model, Optimizer
 
+from ..numeric import log_softmax
 from .bio import spans_from_tags, tags_from_spans, viterbi_decode
 from .labels import PII_LABELS, bio_tags
 from .patterns import pattern_spans
@@ -84,7 +85,7 @@ class PIITagger(TrainablePipe):
         docs = list(docs)
         self._check_parse(docs)
         scores = self.model.predict(docs)
-        return viterbi_decode([_log_softmax(self.model.ops.to_numpy(s)) for s in scores],
+        return viterbi_decode([log_softmax(self.model.ops.to_numpy(s)) for s in scores],
                               self.tags)
 
     def set_annotations(self, docs: Iterable[Doc], tag_ids: list[np.ndarray]) -> None:
@@ -125,7 +126,7 @@ class PIITagger(TrainablePipe):
         for example, doc_scores in zip(examples, scores, strict=True):
             gold = self.gold_tag_ids(example)
             logits = self.model.ops.to_numpy(doc_scores)
-            log_probs = _log_softmax(logits)
+            log_probs = log_softmax(logits)
             d = np.exp(log_probs)
             d[np.arange(len(gold)), gold] -= 1.0
             loss -= float(log_probs[np.arange(len(gold)), gold].sum())
@@ -212,10 +213,3 @@ class PIITagger(TrainablePipe):
         self.model.initialize()
         return super().from_bytes(bytes_data, exclude=exclude)
 
-
-def _log_softmax(logits: np.ndarray) -> np.ndarray:
-    logits = np.asarray(logits, dtype=np.float64)
-    if logits.size == 0:
-        return logits
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
