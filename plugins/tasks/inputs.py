@@ -18,10 +18,11 @@ from typing import Any
 from lexiplug.errors import ConfigError, DataNotFoundError, FormatError
 
 
-def resolve_source(source: str | Path, task: str) -> Path:
-    """``source`` as written when that file exists, else through the data resolver."""
+def resolve_source(source: str | Path, task: str, *, allow_folder: bool = False) -> Path:
+    """``source`` as written when that file (or, with ``allow_folder``, folder) exists, else
+    through the data resolver."""
     path = Path(source)
-    if path.is_file():
+    if path.is_file() or (allow_folder and path.is_dir()):
         return path
     if path.exists():
         raise FormatError("expected a file, found a folder", path=str(path))
@@ -34,7 +35,7 @@ def resolve_source(source: str | Path, task: str) -> Path:
             f"source {str(path)!r} is neither a file here nor found through the data "
             "resolver (set LEXIPLUG_DATA to the folder that holds it)",
             where=f"task prepare {task}") from None
-    if not found.is_file():
+    if not (found.is_file() or (allow_folder and found.is_dir())):
         raise FormatError("expected a file, found a folder", path=str(found))
     return found
 

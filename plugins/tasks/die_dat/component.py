@@ -86,15 +86,21 @@ def silver_flags(examples: Iterable[Example]) -> np.ndarray:
 def _text_docs(sources: str | list[str], nlp: Language) -> Iterable[Doc]:
     """Tokenised lines of plain-text files (folders: every file inside, sorted)."""
     paths: list[Path] = []
+    from lexiplug.errors import DataNotFoundError
+
+    from ..inputs import resolve_source
+
     for source in [sources] if isinstance(sources, str) else sources:
-        path = Path(source)
+        try:  # the rule of `task prepare`: as written, else through the data resolver
+            path = resolve_source(source, "die_dat", allow_folder=True)
+        except DataNotFoundError:
+            raise ConfigError(f"expected a text file or folder, found nothing at {source} "
+                              "(nor through the data resolver)",
+                              where="initialize.components.die_dat.lexicon_text") from None
         if path.is_dir():
             paths.extend(sorted(p for p in path.rglob("*") if p.is_file()))
-        elif path.is_file():
-            paths.append(path)
         else:
-            raise ConfigError(f"expected a text file or folder, found nothing at {path}",
-                              where="initialize.components.die_dat.lexicon_text")
+            paths.append(path)
     for path in paths:
         with open(path, encoding="utf-8") as handle:
             tokenizer: Any = nlp.tokenizer
