@@ -116,6 +116,17 @@ def write(path: Path, data: bytes, gzipped: bool, truncate: bool) -> Path:
     return path
 
 
+def one_file_case(task: str, prepare: Callable[..., Any], name: str, content: bytes,
+                  truncate: bool, options: dict) -> None:
+    """Run ``prepare`` on one generated source file in a fresh folder and tally it."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        source = write(root / name, content, name.endswith(".gz"), truncate)
+        if isinstance(options.get("dev_output"), str):
+            options["dev_output"] = str(root / options["dev_output"])
+        TALLIES[task].run(lambda: prepare([source], root / "out.spacy", **options))
+
+
 def options_strategy(known: dict[str, st.SearchStrategy[Any]]) -> st.SearchStrategy[dict]:
     """Known options with plausible (mostly) or arbitrary JSON values, sometimes an unknown
     one."""
@@ -151,13 +162,8 @@ def test_fuzz_prepare_die_dat(kind: str, data: st.DataObject, options: dict,
     from lexiplug.plugins.tasks.die_dat.prepare import prepare
 
     lines = CONLLU_LINES if kind == ".conllu" else TEXT_LINES
-    content = data.draw(file_bytes(lines))
-    with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        source = write(root / f"input{kind}", content, kind.endswith(".gz"), truncate)
-        if isinstance(options.get("dev_output"), str):
-            options["dev_output"] = str(root / options["dev_output"])
-        TALLIES["die_dat"].run(lambda: prepare([source], root / "out.spacy", **options))
+    one_file_case("die_dat", prepare, f"input{kind}", data.draw(file_bytes(lines)), truncate,
+                  options)
 
 
 # ---- pii ---------------------------------------------------------------------------------
@@ -243,12 +249,7 @@ def test_fuzz_prepare_phenotype(kind: str, data: st.DataObject, truncate: bool,
     from lexiplug.plugins.tasks.phenotype.prepare import prepare
 
     content = data.draw(file_bytes(CSV_LINES if kind.startswith(".csv") else JSONL_LINES))
-    with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        source = write(root / f"reports{kind}", content, kind.endswith(".gz"), truncate)
-        if isinstance(options.get("dev_output"), str):
-            options["dev_output"] = str(root / options["dev_output"])
-        TALLIES["phenotype"].run(lambda: prepare([source], root / "out.spacy", **options))
+    one_file_case("phenotype", prepare, f"reports{kind}", content, truncate, options)
 
 
 TALLIES = {task: Tally(task) for task in ("die_dat", "pii", "phenotype")}
