@@ -9,12 +9,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from itertools import islice
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import srsly
-from lexiplug.errors import ConfigError, FormatError
+from lexiplug.errors import ConfigError
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
 from spacy.tokens import Doc, Span
@@ -22,6 +20,7 @@ from spacy.training import Example, validate_get_examples
 from spacy.vocab import Vocab
 from thinc.api import Model, Optimizer
 
+from ..loading import BuildsBeforeLoading
 from ..numeric import log_softmax
 from .bio import spans_from_tags, tags_from_spans, viterbi_decode
 from .labels import PII_LABELS, bio_tags
@@ -36,7 +35,7 @@ class MissingParseError(ConfigError):
     """Docs reached the PII tagger without a dependency parse and no fallback was set."""
 
 
-class PIITagger(TrainablePipe):
+class PIITagger(BuildsBeforeLoading, TrainablePipe):
     def __init__(self, vocab: Vocab, model: Model, name: str = "lexiplug_pii", *,
                  spans_key: str = "pii", labels: Sequence[str] = PII_LABELS,
                  parse_fallback: str = "error", use_patterns: bool = True,
@@ -197,19 +196,11 @@ class PIITagger(TrainablePipe):
         elif extra == "tensor":
             self.model.set_dim("nV", int(self.cfg.get("tensor_width", 0)))
 
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> PIITagger:
-        cfg_path = Path(path) / "cfg"
-        if not cfg_path.exists():
-            raise FormatError(f"no cfg in the {self.name} folder", path=str(path))
-        self.cfg.update(srsly.read_json(cfg_path))
-        self._prepare_model()
-        self.model.initialize()
-        return super().from_disk(path, exclude=exclude)
+    def _restore_settings(self, cfg: dict[str, Any]) -> None:
+        self.cfg.update(cfg)  # labels and tensor_width size the layers
 
-    def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = ()) -> PIITagger:
-        message = srsly.msgpack_loads(bytes_data)
-        self.cfg.update(srsly.json_loads(message["cfg"]))
-        self._prepare_model()
-        self.model.initialize()
-        return super().from_bytes(bytes_data, exclude=exclude)
+    def _ensure_built(self) -> None:
+        if not self.model.layers:
+            self._prepare_model()
+            self.model.initialize()
 
