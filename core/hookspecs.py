@@ -52,4 +52,12 @@ def lexiplug_after_evaluate(name: str, evaluator: str, result: Any) -> None:
 
 @hookspec
 def lexiplug_report_sections(results: dict[str, Any]) -> list[tuple[str, str]] | None:
-    """Return extra ``(title, markdown)`` sections to append to a study's ``report.md``."""
+    """Return extra ``(title, markdown)`` sections for a study's ``report.md`` and ``report.html``.
+
+    ``results`` holds ``study`` (name), ``output`` (the output folder), ``plots`` (the folder
+    to draw PNGs into, or None when ``[report] plots = false``), ``report`` (the ``[report]``
+    settings), ``rows`` (``{row: Vectors}``) and ``results`` (``(row, evaluation, Result)``
+    triples). Link a plot by its path relative to ``output``: ``report.html`` embeds it. This
+    is how a plugin puts its own knowledge (word lists, plots) into a report; core's report
+    knows no plugin.
+    """

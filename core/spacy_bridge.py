@@ -28,7 +28,8 @@ def lexiplug_embedder(name: str, options: dict[str, Any] | None = None) -> Any:
     encoder ``name`` (e.g. ``lexiplug.transformer.v1``) with ``options`` on demand."""
     settings = dict(options or {})
 
-    def build() -> Any:
+    def build(**overrides: Any) -> Any:
+        # overrides: lexiplug_embed points model_path at the copy saved inside its pipeline
         from .errors import ConfigError, LexiplugError
         from .registry import registry
         from .study.plan import located
@@ -39,9 +40,10 @@ def lexiplug_embedder(name: str, options: dict[str, Any] | None = None) -> Any:
                 'and use @misc = "lexiplug.vectors.v1" with their path instead',
                 where="lexiplug.embedder.v1.name",
             )
+        arguments = {**settings, **overrides}
         try:
-            return registry.encoders.get(name)(**settings)
+            return registry.encoders.get(name)(**arguments)
         except LexiplugError as error:  # the encoder names its argument; add where it sits
-            raise located(error, "lexiplug.embedder.v1.options", set(settings)) from None
+            raise located(error, "lexiplug.embedder.v1.options", set(arguments)) from None
 
     return build

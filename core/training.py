@@ -59,7 +59,10 @@ def train_from_config(
     ``output`` and ``format`` override ``[output] path`` / ``format`` (default ``native``).
     ``resume`` continues from the last checkpoint for embedders that checkpoint (GloVe);
     checkpoints live in ``[output] checkpoint_dir`` (default: ``.<output name>.checkpoints``
-    beside the output) and are removed once the vectors are saved.
+    beside the output) and are removed once the vectors are saved. Embedders that can go on
+    training a finished model (word2vec, fastText) leave it in ``<output>.training_state``
+    beside the output (``[output] save_state = false`` skips it); ``resume`` then continues
+    that model on the config's corpus, new words included.
     """
     from .study.plan import build_plan
     from .study.runner import fit_embedder
@@ -80,16 +83,34 @@ def train_from_config(
         plan = build_plan(config, quiet=quiet)
         step = next(iter(plan.embedders.values()))
         embedder = step.obj
-        if hasattr(embedder, "configure_checkpoints"):
-            embedder.configure_checkpoints(checkpoint_dir, resume=resume)
-        elif resume:
-            logger.warning("%s does not checkpoint; --resume trains from the start",
-                           type(embedder).__name__)
+        _configure_resume(embedder, checkpoint_dir, training_state_dir(target), resume)
         fitted = fit_embedder(plan, step)
     written = _save(fitted, embedder, target, fmt, _config_text(config.raw))
+    if config.output.get("save_state", True) and hasattr(embedder, "save_training_state"):
+        embedder.save_training_state(training_state_dir(target))
     if hasattr(embedder, "configure_checkpoints") and checkpoint_dir.exists():
         shutil.rmtree(checkpoint_dir, ignore_errors=True)
     return written
+
+
+def training_state_dir(output: Path) -> Path:
+    """Where a continuable model waits beside its vectors: ``<output>.training_state``."""
+    return output.with_name(f"{output.name}.training_state")
+
+
+def _configure_resume(embedder: Any, checkpoint_dir: Path, state_dir: Path, resume: bool) -> None:
+    """Point the embedder at its checkpoints, or at the model a ``--resume`` continues."""
+    if hasattr(embedder, "configure_checkpoints"):
+        embedder.configure_checkpoints(checkpoint_dir, resume=resume)
+    elif resume and hasattr(embedder, "continue_from"):
+        if state_dir.is_dir():
+            embedder.continue_from(state_dir)
+        else:
+            logger.warning("no saved model to continue in %s; --resume trains from the start",
+                           state_dir)
+    elif resume:
+        logger.warning("%s does not checkpoint; --resume trains from the start",
+                       type(embedder).__name__)
 
 
 def _config_text(raw: dict[str, Any]) -> str:
@@ -139,4 +160,4 @@ def _quiet_progress(quiet: bool) -> Iterator[None]:
             os.environ["TQDM_DISABLE"] = previous
 
 
-__all__ = ["load_training_config", "train_from_config"]
+__all__ = ["load_training_config", "train_from_config", "training_state_dir"]

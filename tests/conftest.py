@@ -56,3 +56,10 @@ def entry_points(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[FakeEntryPoin
         del catalogue.REGISTRY[key]
     catalogue.REGISTRY.update(saved)
     plugin_loader.reset_for_tests()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _state_key_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Signed training state (lexiplug.checkpoint) uses a test key, not the user's own."""
+    os.environ.setdefault("LEXIPLUG_STATE_KEY",
+                          str(tmp_path_factory.mktemp("state_key") / "state.key"))

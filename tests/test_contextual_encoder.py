@@ -161,3 +161,19 @@ def test_minilm_matches_sentence_transformers() -> None:
     reference = st.SentenceTransformer(path, device="cpu").encode(texts, batch_size=2)
     ours = TransformerEncoder(path, normalize=True, batch_size=2).encode_texts(texts)
     assert np.abs(ours - reference).max() < 1e-5
+
+
+def test_package_model_paths_are_checked_before_any_import(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """#27 item 12: ``package:NAME`` imported any installed module before checking it."""
+    import sys
+
+    from lexiplug.plugins.contextual.encoder import resolve_model_path
+
+    marker = tmp_path / "imported"
+    (tmp_path / "not_a_model_pkg.py").write_text(f"open({str(marker)!r}, 'w').close()\n",
+                                                 encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ConfigError, match="ships no model"):
+        resolve_model_path("package:not_a_model_pkg")
+    assert not marker.exists() and "not_a_model_pkg" not in sys.modules

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import subprocess
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import spacy
-from lexiplug.errors import ConfigError, FormatError
+from lexiplug.errors import ConfigError, DataNotFoundError, FormatError
 from lexiplug.plugins.tasks.cli import parse_options, run_preparer, task_app
 from lexiplug.plugins.tasks.die_dat.cli import diedat_app
 from lexiplug.plugins.tasks.die_dat.prepare import prepare
@@ -79,7 +80,7 @@ def test_prepare_dev_split_is_disjoint_and_seeded(sources, tmp_path) -> None:
 
 def test_prepare_errors_name_the_problem(sources, tmp_path) -> None:
     conllu, _ = sources
-    with pytest.raises(FormatError, match=r"missing\.conllu"):
+    with pytest.raises(DataNotFoundError, match=r"missing\.conllu"):
         prepare([tmp_path / "missing.conllu"], tmp_path / "x.spacy")
     with pytest.raises(ConfigError, match="sentences_per_doc"):
         prepare([conllu], tmp_path / "x.spacy", sentences_per_doc=0)
@@ -174,3 +175,31 @@ def test_spacy_train_tiny_config_end_to_end(tmp_path) -> None:
     assert loaded.pipe_names == ["sentencizer", "die_dat"]
     doc = loaded("De man die daar loopt .")
     assert doc[2]._.die_dat["form"] in ("die", "dat") and "pos" in doc[2]._.die_dat
+
+
+def test_prepare_finds_sources_through_the_data_resolver(tmp_path, monkeypatch) -> None:
+    """#15 defect 9: one rule for every `task prepare` (as written, else the resolver)."""
+    data = tmp_path / "data"
+    (data / "ud_dutch").mkdir(parents=True)
+    (data / "ud_dutch" / "tiny.conllu").write_text(CONLLU, encoding="utf-8")
+    (data / "dutch_text").mkdir()
+    (data / "dutch_text" / "raw.txt.gz").write_bytes(gzip.compress(TEXT.encode()))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.setenv("LEXIPLUG_DATA", str(data))
+    summary = prepare(["ud_dutch/tiny.conllu", "dutch_text/raw.txt.gz"], "out.spacy",
+                      sentences_per_doc=1)
+    assert summary["out.spacy"]["docs"] == 5
+    with pytest.raises(DataNotFoundError, match="data resolver"):
+        prepare(["ud_dutch/absent.conllu"], "out.spacy")
+
+
+@pytest.mark.parametrize("options", [{"sentences_per_doc": "2"}, {"sentences_per_doc": 1.5},
+                                     {"seed": "x"}, {"dev_output": "d.spacy",
+                                                     "dev_fraction": "0.1"}])
+def test_prepare_options_are_type_checked(sources, tmp_path, options) -> None:
+    """#27 item 6: `--option sentences_per_doc=...` arrived unchecked (a TypeError)."""
+    conllu, _ = sources
+    with pytest.raises(ConfigError, match="expected"):
+        prepare([conllu], tmp_path / "x.spacy", **options)

@@ -193,3 +193,28 @@ def test_overfits_a_tiny_generated_six_task_set():
     scores = nlp.evaluate(examples)
     assert set(scores["phenotype_per_task"]) == set(TASKS)
     assert scores["phenotype_acc"] >= 0.95, scores["phenotype_per_task"]
+
+
+def test_prepare_reads_gzipped_jsonl_and_checks_options(tmp_path) -> None:
+    """#27 item 6: `.jsonl.gz` was opened as plain text; unknown options and a CSV row with
+    extra cells ended in TypeErrors (the second one inside the error message itself)."""
+    import gzip
+    import json
+
+    from lexiplug.errors import ConfigError, FormatError
+    from lexiplug.plugins.tasks.phenotype.prepare import prepare
+
+    rows = [{"text": "Carcinoma of the lung.", "site": "lung"},
+            {"text": "Adenocarcinoma of the colon.", "site": "colon"}]
+    source = tmp_path / "reports.jsonl.gz"
+    source.write_bytes(gzip.compress("\n".join(json.dumps(r) for r in rows).encode()))
+    summary = prepare([source], tmp_path / "out.spacy", labels="site")
+    assert summary[str(tmp_path / "out.spacy")]["docs"] == 2
+    with pytest.raises(ConfigError, match="unknown option"):
+        prepare([source], tmp_path / "out.spacy", labels="site", windw=3)
+    with pytest.raises(ConfigError, match="labels"):
+        prepare([source], tmp_path / "out.spacy")
+    wide = tmp_path / "wide.csv"
+    wide.write_text("text,site\nA report.,lung,extra\n", encoding="utf-8")
+    with pytest.raises(FormatError, match=r"wide\.csv:2"):
+        prepare([wide], tmp_path / "out.spacy", labels="site")

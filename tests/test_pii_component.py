@@ -162,3 +162,39 @@ def test_gazetteer_hashes_travel_with_the_weights(tmp_path: Path) -> None:
     nlp.to_disk(tmp_path / "p")
     reloaded = spacy.load(tmp_path / "p").get_pipe("lexiplug_pii").model
     assert reloaded.layers[0].attrs["name_hashes"] == [int(hash_string("wilhelmina"))]
+
+
+PLANTED = ["zoe.planted@secret-mail.org", "NL91ABNA0417164300", "@planted_handle_77",
+           "Kwabena-Planted"]
+
+
+def test_saved_pipeline_ships_no_strings_of_the_text_it_saw(trained: tuple,
+                                                             tmp_path: Path) -> None:
+    """#27 item 5: the StringStore keeps every token seen in training and inference."""
+    from lexiplug.plugins.tasks.callbacks import strip_strings
+
+    nlp, references = trained
+    nlp(f"mail {PLANTED[0]} or pay {PLANTED[1]}, ask {PLANTED[2]} or {PLANTED[3]}")
+    assert PLANTED[0] in nlp.vocab.strings  # the live store holds it: the leak to stop
+    trained_secrets = sorted({span.text for doc in references for span in doc.spans["pii"]
+                              if span.label_ in ("EMAIL", "USERNAME", "ID_NUMBER")})
+    assert trained_secrets
+    stripped = strip_strings(nlp)
+    stripped.to_disk(tmp_path / "pipeline")
+    saved = b"".join(path.read_bytes() for path in (tmp_path / "pipeline").rglob("*")
+                     if path.is_file())
+    leaked = [s for s in [*PLANTED, *trained_secrets] if s.encode() in saved]
+    assert not leaked, f"{len(leaked)} secrets in the saved folder"
+    assert PLANTED[0] in nlp.vocab.strings  # the live pipeline keeps working as before
+    reloaded = spacy.load(tmp_path / "pipeline")
+    texts = [doc.text for doc in references[:5]]
+    assert [span_set(d) for d in reloaded.pipe(texts)] == [span_set(d) for d in nlp.pipe(texts)]
+
+
+def test_pii_configs_save_stripped_pipelines() -> None:
+    from spacy.util import load_config
+
+    repo = Path(__file__).resolve().parents[1]
+    for name in ("pii.cfg", "pii_finetune.cfg"):
+        training = load_config(repo / "configs" / name)["training"]
+        assert training["before_to_disk"] == {"@callbacks": "lexiplug.strip_strings.v1"}, name

@@ -176,3 +176,20 @@ def test_first_name_gazetteer_reads_the_shared_lists() -> None:
     hashes = set(first_name_hashes())
     assert hash_string("aaron") in hashes and hash_string("utrecht") not in hashes
     assert len(hashes) > 5000
+
+
+def test_presidio_spans_past_the_text_are_a_clean_error(tmp_path) -> None:
+    """#27 item 6: a span past the end of full_text raised IndexError in prepare."""
+    import json
+
+    from lexiplug.errors import FormatError
+    from lexiplug.plugins.tasks.pii.prepare import read_presidio
+
+    path = tmp_path / "synth.json"
+    path.write_text(json.dumps([{"full_text": "hi Jan", "template_id": 1, "spans": [
+        {"entity_type": "PERSON", "start_position": 3, "end_position": 40}]}]), "utf-8")
+    with pytest.raises(FormatError, match=r"sample 0: span 0: .*found 3\.\.40"):
+        read_presidio(path)
+    path.write_bytes(b'[{"full_text": "caf\xe9"}]')
+    with pytest.raises(FormatError, match="UTF-8"):
+        read_presidio(path)

@@ -45,4 +45,5 @@ def test_quickstart_writes_a_number_for_every_evaluator(tmp_path: Path) -> None:
         assert table["n_shared"] and all(r["shared_score"] is not None for r in table["rows"])
     assert (out / "plots" / "scores_similarity.png").stat().st_size > 0
     assert (out / "plots" / "scores_analogy.png").stat().st_size > 0
+    assert "data:image/png;base64," in (out / "report.html").read_text(encoding="utf-8")
     assert document["timings"]["fits"] == 3

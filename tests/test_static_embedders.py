@@ -202,7 +202,7 @@ def test_glove_resume_equals_uninterrupted(encoded, tmp_path) -> None:  # type: 
     straight = factory(epochs=4, **GLOVE).fit(encoded)
     first = factory(epochs=2, checkpoint_dir=str(tmp_path / "ckpt"), **GLOVE)
     first.fit(encoded)  # stands for a run stopped after epoch 2
-    assert (tmp_path / "ckpt" / "glove_state.safetensors").exists()
+    assert (tmp_path / "ckpt" / "ckpt-000000000002" / "manifest.json").exists()
     resumed_embedder = factory(epochs=4, checkpoint_dir=str(tmp_path / "ckpt"), resume=True,
                                **GLOVE)
     resumed = resumed_embedder.fit(encoded)

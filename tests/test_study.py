@@ -404,7 +404,7 @@ datasets = ["test_study_pairs"]
     assert run_study(config, output=tmp_path / "out", quiet=True).fits == 1
 
 
-def test_projection_and_gender_plots(tmp_path: Path) -> None:
+def test_projection_plots(tmp_path: Path) -> None:
     from lexiplug.study import plots
 
     rng = np.random.default_rng(2)
@@ -415,6 +415,4 @@ def test_projection_and_gender_plots(tmp_path: Path) -> None:
     for method in ("pca", "tsne"):
         path = plots.word_group_projection({"a": vectors}, groups, tmp_path, method=method)
         assert path is not None and path.stat().st_size > 1000
-    gender = plots.gender_direction_plot({"a": vectors, "b": vectors}, tmp_path)
-    assert gender is not None and gender.stat().st_size > 1000
     assert plots.word_group_projection({"a": vectors}, {"x": ["zzz"]}, tmp_path) is None

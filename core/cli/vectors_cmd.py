@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
 import typer
 
 from .errors_boundary import user_errors
-from .progress import reading, spinner
+from .progress import progress_silenced, reading, spinner
 
 vectors_app = typer.Typer(help="Inspect, convert and query word-vector files.",
                           no_args_is_help=True)
@@ -58,15 +59,39 @@ def convert(
     target: Path = typer.Argument(..., help="Output path."),
     to: str = typer.Option(..., "--to", help=f"Output format: {FORMAT_HELP}."),
     source_format: str = typer.Option("auto", "--from", help="Input format (default: detect)."),
+    lang: str | None = typer.Option(
+        None, "--lang",
+        help="--to spacy: language of the blank pipeline (default: the source pipeline's, "
+             "else xx).",
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
-    """Convert between vector formats (the output is written atomically)."""
+    """Convert between vector formats (the output is written atomically).
+
+    --to spacy writes a blank spaCy pipeline holding the vectors, as `spacy init vectors`
+    does: `spacy.load(TARGET)` reads it.
+    """
+    from ..vectors.formats import canonical_format
     from ..vectors.io import load_vectors, save_vectors
 
-    with reading(source):
+    to_spacy = canonical_format(to) == "spacy"
+    if to_spacy and lang is not None:
+        from ..vectors.interop import language_class
+
+        language_class(lang)  # an unknown code fails before the (slow) read
+    with reading(source, quiet):
         vectors = load_vectors(source, format=source_format)
-    with spinner(f"writing {len(vectors)} x {vectors.dim} vectors to {target} ({to})"):
+    if to_spacy and lang is not None:
+        vectors.metadata["spacy_lang"] = lang
+    writing = (contextlib.nullcontext() if to_spacy  # --to spacy draws its own bar
+               else spinner(f"writing {len(vectors)} x {vectors.dim} vectors to {target} ({to})",
+                            quiet))
+    with progress_silenced(quiet), writing:
         written = save_vectors(vectors, target, format=to)
     typer.echo(f"wrote {len(vectors)} x {vectors.dim} vectors to {written} ({to})")
+    if to_spacy:
+        typer.echo(f"a blank '{vectors.metadata.get('spacy_lang', 'xx')}' spaCy pipeline: "
+                   f"spacy.load({str(written)!r})")
 
 
 @vectors_app.command("query")
@@ -98,3 +123,4 @@ def query(
         return
     for word, score in neighbours:
         typer.echo(f"{score:8.4f}  {word}")
+

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 # How the headline metric is computed from the items: the mean of their values, or the rank
@@ -62,11 +63,16 @@ class Result:
         return self.metrics.get(self.primary)
 
     def to_dict(self, *, details: bool = True) -> dict[str, Any]:
-        data = asdict(self)
+        # asdict deep-copies every per-item record; leaving them out before the copy, not
+        # after it, keeps a study's results.json from spending seconds on records it drops
+        data = asdict(replace(self, details=[], items=[]))
         data["coverage"] = self.coverage
         data["ci"] = {k: list(v) for k, v in self.ci.items()}
         data["metrics"] = {k: _finite_or_none(v) for k, v in self.metrics.items()}
-        if not details:  # per-item records, typed or not, stay out of summaries
+        if details:
+            data["details"] = copy.deepcopy(self.details)
+            data["items"] = [asdict(item) for item in self.items]
+        else:  # per-item records, typed or not, stay out of summaries
             data.pop("details")
             data.pop("items")
         return data

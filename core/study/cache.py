@@ -3,7 +3,9 @@
 A step's key hashes its filled config (registered name + every argument, defaults included),
 the checksums of its inputs (corpus files, datasets) and the keys of the steps it reads, so a
 re-run recomputes exactly the steps whose inputs changed. Entries are written atomically: a
-crash leaves either the old entry or none.
+crash leaves either the old entry or none, and concurrent writers of one key (two studies
+sharing a cache) each leave a complete copy. The cache only saves work, so an entry that
+cannot be written is a warning, never the end of a study that has already trained.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..atomic import atomic_dir, atomic_open
+from ..atomic import atomic_dir, atomic_open, recover
 from ..evaluation.result import ItemRecord, Result
 from ..vectors import Vectors
 
@@ -44,7 +46,10 @@ class StepCache:
 
     def load_vectors(self, key: str) -> VectorsOutput | None:
         folder = self._vectors_dir(key)
-        if folder is None or not (folder / "entry.json").is_file():
+        if folder is None:
+            return None
+        recover(folder)  # a previous copy stranded by a writer killed mid-replace
+        if not (folder / "entry.json").is_file():
             return None
         try:
             entry = json.loads((folder / "entry.json").read_text(encoding="utf-8"))
@@ -60,15 +65,19 @@ class StepCache:
         folder = self._vectors_dir(key)
         if folder is None:
             return
-        with atomic_dir(folder) as tmp:
-            if isinstance(value, dict):
-                for i, vectors in enumerate(value.values()):
-                    _write_vectors(vectors, tmp / f"slice_{i}")
-                entry = {"kind": "slices", "slices": list(value)}
-            else:
-                _write_vectors(value, tmp / "vectors")
-                entry = {"kind": "vectors"}
-            (tmp / "entry.json").write_text(json.dumps(entry), encoding="utf-8")
+        try:
+            with atomic_dir(folder) as tmp:
+                if isinstance(value, dict):
+                    for i, vectors in enumerate(value.values()):
+                        _write_vectors(vectors, tmp / f"slice_{i}")
+                    entry = {"kind": "slices", "slices": list(value)}
+                else:
+                    _write_vectors(value, tmp / "vectors")
+                    entry = {"kind": "vectors"}
+                (tmp / "entry.json").write_text(json.dumps(entry), encoding="utf-8")
+        except OSError as error:
+            logger.warning("could not write cache entry %s (%s); the step will be recomputed "
+                           "next time", folder, error)
 
     # -- evaluation results --------------------------------------------------------------
 
@@ -90,8 +99,12 @@ class StepCache:
         path = self._results_file(key)
         if path is None:
             return
-        with atomic_open(path, "w", encoding="utf-8") as handle:
-            json.dump([r.to_dict() for r in results], handle, default=_json_default)
+        try:
+            with atomic_open(path, "w", encoding="utf-8") as handle:
+                json.dump([r.to_dict() for r in results], handle, default=_json_default)
+        except OSError as error:
+            logger.warning("could not write cache entry %s (%s); the step will be recomputed "
+                           "next time", path, error)
 
 
 def result_from_dict(data: dict[str, Any]) -> Result:

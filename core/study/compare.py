@@ -9,14 +9,21 @@ bootstrap over those items separates it from the runner-up.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ..evaluation.result import Result
-from ..evaluation.stats import bootstrap_ci, paired_bootstrap
+from ..evaluation.stats import (
+    BatchStatistic,
+    bootstrap_ci,
+    paired_bootstrap,
+    resampled_mean,
+    resampled_pearson,
+    resampled_spearman,
+)
 
 SIGNIFICANCE = 0.05
 
@@ -36,16 +43,18 @@ class ItemScores:
         gold = None if self.gold is None else self.gold[order]
         return ItemScores(list(ids), self.statistic, self.values[order], gold)
 
-    def statistic_fn(self, sign: float = 1.0) -> Callable[[np.ndarray], float]:
-        values, gold = self.values, self.gold
+    def statistic_fn(self, sign: float = 1.0) -> BatchStatistic:
+        """The statistic over each row of an index matrix (vectorised resampling)."""
         if self.statistic == "mean":
-            return lambda idx: sign * float(values[idx].mean())
-        correlate = _spearman if self.statistic == "spearman" else _pearson
-        assert gold is not None
-        return lambda idx: sign * correlate(gold[idx], values[idx])
+            statistic = resampled_mean(self.values)
+        else:
+            assert self.gold is not None
+            correlate = resampled_spearman if self.statistic == "spearman" else resampled_pearson
+            statistic = correlate(self.gold, self.values)
+        return lambda idx: sign * statistic(idx)
 
     def score(self) -> float:
-        return self.statistic_fn()(np.arange(len(self.ids)))
+        return float(self.statistic_fn()(np.arange(len(self.ids))[None, :])[0])
 
 
 @dataclass
@@ -144,7 +153,8 @@ def compare(
         subset = subsets[figure.row]
         figure.shared_score = _finite(subset.score())
         figure.shared_ci = bootstrap_ci(subset.statistic_fn(), len(shared),
-                                        n_resamples=n_resamples, level=level, seed=seed)
+                                        n_resamples=n_resamples, level=level, seed=seed,
+                                        vectorized=True)
     _mark_best(table, subsets, n_resamples=n_resamples, seed=seed)
     return table
 
@@ -159,7 +169,7 @@ def _mark_best(table: Comparison, subsets: dict[str, ItemScores], *, n_resamples
     top, second = ranked[0].row, ranked[1].row
     n = table.n_shared or 0
     p_value = paired_bootstrap(subsets[top].statistic_fn(sign), subsets[second].statistic_fn(sign),
-                               n, n_resamples=n_resamples, seed=seed)
+                               n, n_resamples=n_resamples, seed=seed, vectorized=True)
     table.runner_up = second
     table.p_value = p_value
     if p_value < SIGNIFICANCE:
@@ -180,20 +190,3 @@ def _shared_ids(scores: list[ItemScores]) -> list[Hashable]:
 
 def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
-
-
-def _rank(values: np.ndarray) -> np.ndarray:
-    from scipy.stats import rankdata
-
-    return np.asarray(rankdata(values), dtype=np.float64)
-
-
-def _pearson(x: np.ndarray, y: np.ndarray) -> float:
-    x = x - x.mean()
-    y = y - y.mean()
-    denominator = math.sqrt(float(x @ x) * float(y @ y))
-    return float(x @ y) / denominator if denominator > 0 else math.nan
-
-
-def _spearman(x: np.ndarray, y: np.ndarray) -> float:
-    return _pearson(_rank(x), _rank(y))

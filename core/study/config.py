@@ -21,7 +21,7 @@ from ..errors import ConfigError, DataNotFoundError
 STEP_SECTIONS = ("corpora", "embedders", "transforms", "evaluate")
 KNOWN_SECTIONS = (*STEP_SECTIONS, "report", "study", "output")
 STUDY_KEYS = ("name", "seed", "cache")
-OUTPUT_KEYS = ("path", "format", "checkpoint_dir")
+OUTPUT_KEYS = ("path", "format", "checkpoint_dir", "save_state")
 REGISTRY_KEY = {
     "corpora": "@corpora",
     "embedders": "@embedders",

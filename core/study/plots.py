@@ -1,7 +1,8 @@
 """The study's PNG plots (matplotlib, Agg: no display needed).
 
-Score charts with confidence intervals, a 2-D projection of chosen word groups, and
-professions projected on the gender direction when a bias evaluator ran.
+Score charts with confidence intervals and a 2-D projection of chosen word groups. Plugins
+add their own plots through the ``lexiplug_report_sections`` hook, drawing them with
+:func:`new_figure` and :func:`save_png` so every plot of a report looks alike.
 """
 
 from __future__ import annotations
@@ -29,17 +30,6 @@ DEFAULT_WORD_GROUPS: dict[str, list[str]] = {
                "london", "sydney", "paris"],
     "body": ["head", "hand", "eye", "eyes", "heart", "face", "arm", "foot"],
 }
-DEFAULT_GENDER_PAIRS: list[tuple[str, str]] = [
-    ("she", "he"), ("her", "his"), ("woman", "man"), ("herself", "himself"),
-    ("daughter", "son"), ("mother", "father"), ("girl", "boy"), ("female", "male"),
-]
-DEFAULT_PROFESSIONS: list[str] = [
-    "nurse", "teacher", "secretary", "librarian", "dancer", "singer", "maid", "housekeeper",
-    "receptionist", "homemaker", "doctor", "lawyer", "engineer", "scientist", "professor",
-    "soldier", "captain", "pilot", "carpenter", "farmer", "manager", "banker", "judge",
-    "officer", "president", "minister", "writer", "artist", "student", "clerk", "servant",
-    "sailor", "surgeon", "architect", "programmer", "police",
-]
 MAX_PANELS = 6
 
 
@@ -51,7 +41,7 @@ def score_charts(tables: list[Comparison], folder: Path) -> dict[str, Path]:
     written: dict[str, Path] = {}
     for evaluation, group in by_evaluation.items():
         rows = list(dict.fromkeys(f.row for t in group for f in t.rows))
-        fig = _figure(max(6.0, 1.2 * len(group) * max(1, len(rows)) * 0.5 + 2), 4.0)
+        fig = new_figure(max(6.0, 1.2 * len(group) * max(1, len(rows)) * 0.5 + 2), 4.0)
         ax = fig.add_subplot()
         width = 0.8 / max(1, len(rows))
         for r, row in enumerate(rows):
@@ -75,7 +65,7 @@ def score_charts(tables: list[Comparison], folder: Path) -> dict[str, Path]:
         ax.axhline(0.0, color="black", linewidth=0.5)
         ax.set_title(f"{evaluation}: scores on the shared covered items (95% CI)")
         ax.legend(fontsize=7, loc="best")
-        written[f"{evaluation} scores"] = _save(fig, folder / f"scores_{evaluation}.png")
+        written[f"{evaluation} scores"] = save_png(fig, folder / f"scores_{evaluation}.png")
     return written
 
 
@@ -87,77 +77,68 @@ def word_group_projection(
     method: str = "pca",
     seed: int = 0,
 ) -> Path | None:
-    """Each row's vectors of the group words in 2-D, coloured by group."""
+    """Each row's vectors of the group words in 2-D, coloured by group.
+
+    Every panel has its own legend (rows may cover different groups) and lists the group
+    words the row does not have, so an empty corner reads as "missing", not "far away".
+    Labels are moved apart with adjustText so none hides another.
+    """
     panels = []
     for name, vectors in list(rows.items())[:MAX_PANELS]:
-        words, labels = [], []
+        words, labels, missing = [], [], []
         for group, members in groups.items():
             for word in members:
-                if word in vectors and word not in words:
-                    words.append(word)
-                    labels.append(group)
+                if word in vectors:
+                    if word not in words:
+                        words.append(word)
+                        labels.append(group)
+                elif word not in missing:
+                    missing.append(word)
         if len(set(labels)) >= 2 and len(words) >= 4:
-            panels.append((name, words, labels, vectors.unit_matrix[
+            panels.append((name, words, labels, missing, vectors.unit_matrix[
                 [vectors.key_to_index[w] for w in words]]))
     if not panels:
         return None
-    fig = _figure(4.5 * len(panels), 4.5)
+    fig = new_figure(5.5 * len(panels), 5.5)
     colours = {group: f"C{i}" for i, group in enumerate(groups)}
-    for i, (name, words, labels, matrix) in enumerate(panels, start=1):
+    for i, (name, words, labels, missing, matrix) in enumerate(panels, start=1):
         ax = fig.add_subplot(1, len(panels), i)
         points = _project(np.asarray(matrix, dtype=np.float64), method, seed)
         for group in dict.fromkeys(labels):
             mask = np.array([label == group for label in labels])
             ax.scatter(points[mask, 0], points[mask, 1], s=14, color=colours[group], label=group)
-        for (x, y), word in zip(points, words, strict=True):
-            ax.annotate(word, (x, y), fontsize=6, alpha=0.8)
-        ax.set_title(f"{name} ({method.upper()})", fontsize=9)
+        texts = [ax.text(x, y, word, fontsize=6, alpha=0.85)
+                 for (x, y), word in zip(points, words, strict=True)]
+        _spread_labels(ax, texts, points)
+        ax.set_title(f"{name} ({method.upper()}, {len(words)} words)", fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
-        if i == 1:
-            ax.legend(fontsize=7, loc="best")
-    return _save(fig, folder / f"projection_{method}.png")
+        ax.legend(fontsize=6, loc="best", title="group", title_fontsize=6)
+        ax.set_xlabel(_missing_note(missing), fontsize=6, wrap=True)
+    return save_png(fig, folder / f"projection_{method}.png")
 
 
-def gender_direction_plot(
-    rows: Mapping[str, Vectors],
-    folder: Path,
-    *,
-    professions: Sequence[str] = DEFAULT_PROFESSIONS,
-    pairs: Sequence[tuple[str, str]] = DEFAULT_GENDER_PAIRS,
-) -> Path | None:
-    """Professions' cosine with each row's she−he direction (mean of definitional pairs)."""
-    panels = []
-    for name, vectors in list(rows.items())[:MAX_PANELS]:
-        unit = vectors.unit_matrix
-        diffs = [unit[vectors.key_to_index[a]] - unit[vectors.key_to_index[b]]
-                 for a, b in pairs if a in vectors and b in vectors]
-        covered = [p for p in professions if p in vectors]
-        if not diffs or len(covered) < 3:
-            continue
-        direction = np.mean(diffs, axis=0)
-        direction /= max(float(np.linalg.norm(direction)), 1e-12)
-        scores = unit[[vectors.key_to_index[p] for p in covered]] @ direction
-        panels.append((name, covered, np.asarray(scores, dtype=np.float64), len(diffs)))
-    if not panels:
-        return None
-    fig = _figure(8.0, 1.6 + 1.1 * len(panels))
-    ax = fig.add_subplot()
-    for y, (_name, words, scores, n_pairs) in enumerate(panels):
-        ax.scatter(scores, np.full(len(scores), y), s=12)
-        order = np.argsort(scores)
-        for index in [*order[:4], *order[-4:]]:
-            ax.annotate(words[index], (scores[index], y), fontsize=6, rotation=35,
-                        xytext=(0, 4), textcoords="offset points")
-        ax.text(float(scores.min()), y - 0.3,
-                f"{len(words)} professions, {n_pairs} pairs", fontsize=6, alpha=0.7)
-    ax.axvline(0.0, color="black", linewidth=0.5)
-    ax.set_yticks(range(len(panels)))
-    ax.set_yticklabels([p[0] for p in panels], fontsize=8)
-    ax.set_ylim(-0.7, len(panels) - 0.3)
-    ax.set_xlabel("cosine with the she − he direction (right: closer to 'she')")
-    ax.set_title("Professions on the gender direction")
-    return _save(fig, folder / "professions_gender_direction.png")
+def _spread_labels(ax: Any, texts: list[Any], points: np.ndarray) -> None:
+    """Move overlapping labels apart (adjustText needs a renderer: attach Agg's canvas)."""
+    from adjustText import adjust_text
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if not isinstance(ax.figure.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(ax.figure)
+    # an iteration cap, not a time limit: the same plot whatever the machine's load. 100
+    # iterations part even a dozen labels on one point; untangling crossed leader lines
+    # would double the time for little a reader sees at this size
+    adjust_text(texts, x=points[:, 0], y=points[:, 1], ax=ax, iter_lim=100,
+                prevent_crossings=False,
+                arrowprops={"arrowstyle": "-", "color": "grey", "lw": 0.4})
+
+
+def _missing_note(missing: Sequence[str], shown: int = 12) -> str:
+    if not missing:
+        return "every group word is in the vocabulary"
+    listed = ", ".join(missing[:shown]) + (f" and {len(missing) - shown} more"
+                                           if len(missing) > shown else "")
+    return f"missing ({len(missing)}): {listed}"
 
 
 def _project(matrix: np.ndarray, method: str, seed: int) -> np.ndarray:
@@ -178,13 +159,15 @@ def _label(table: Comparison) -> str:
     return f"{table.dataset}\n(n={table.n_shared})"
 
 
-def _figure(width: float, height: float) -> Figure:
+def new_figure(width: float, height: float) -> Figure:
+    """A matplotlib Figure that needs no display (no pyplot state), width capped."""
     from matplotlib.figure import Figure
 
     return Figure(figsize=(min(width, 24.0), height), layout="constrained")
 
 
-def _save(fig: Any, path: Path) -> Path:
+def save_png(fig: Any, path: Path) -> Path:
+    """Write ``fig`` as a PNG, atomically."""
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110)
     return path

@@ -26,7 +26,9 @@ def render_report(
         f"Config `{config.path}` · seed {config.seed} · {outcome.seconds:.1f} s in total "
         f"({fitted} embedder fit(s) run, {cached} step(s) served from the cache). Every figure, "
         "its coverage and confidence interval, dataset checksums, the resolved config and "
-        "library versions are in `results.json`.",
+        "library versions are in `results.json`; `report.html` is this report as one "
+        "self-contained page, with each row's own CI, error analysis and how every CI and "
+        "p-value was computed.",
         "",
         "## Rows",
         "",
@@ -45,12 +47,7 @@ def render_report(
             relative = path.relative_to(outcome.output) if path.is_relative_to(
                 outcome.output) else path
             lines += [f"### {title}", "", f"![{title}]({relative.as_posix()})", ""]
-    warnings: dict[tuple[str, str], list[str]] = {}
-    for s in outcome.scored:
-        for warning in s.result.warnings:
-            rows = warnings.setdefault((s.evaluation, warning), [])
-            if s.row not in rows:
-                rows.append(s.row)
+    warnings = grouped_warnings(outcome)
     if warnings:
         lines += ["## Warnings", ""]
         lines += [f"- {evaluation} ({', '.join(rows)}): {warning}"
@@ -64,6 +61,17 @@ def render_report(
                      f"{'yes' if timing.cached else 'no'} |")
     lines.append("")
     return "\n".join(lines)
+
+
+def grouped_warnings(outcome: StudyOutcome) -> dict[tuple[str, str], list[str]]:
+    """Each evaluator warning once, with the rows it was raised for."""
+    warnings: dict[tuple[str, str], list[str]] = {}
+    for scored in outcome.scored:
+        for warning in scored.result.warnings:
+            rows = warnings.setdefault((scored.evaluation, warning), [])
+            if scored.row not in rows:
+                rows.append(scored.row)
+    return warnings
 
 
 def _table(table: Comparison) -> list[str]:
@@ -83,15 +91,15 @@ def _table(table: Comparison) -> list[str]:
             name = f"**{figure.row}** (best)" if figure.row == table.best else figure.row
             ci = (f"[{figure.shared_ci[0]:.3f}, {figure.shared_ci[1]:.3f}]"
                   if figure.shared_ci else "—")
-            coverage = _coverage(figure.n_covered, figure.n_items)
-            lines.append(f"| {name} | {_number(figure.shared_score)} | {ci} | "
-                         f"{_number(figure.score)} | {coverage} |")
+            coverage = format_coverage(figure.n_covered, figure.n_items)
+            lines.append(f"| {name} | {format_number(figure.shared_score)} | {ci} | "
+                         f"{format_number(figure.score)} | {coverage} |")
     else:
         lines.append(f"Each row's figure on the items it covers ({direction}).")
         lines += ["", f"| row | {metric} | own coverage |", "|---|---:|---:|"]
         for figure in table.rows:
-            lines.append(f"| {figure.row} | {_number(figure.score)} | "
-                         f"{_coverage(figure.n_covered, figure.n_items)} |")
+            lines.append(f"| {figure.row} | {format_number(figure.score)} | "
+                         f"{format_coverage(figure.n_covered, figure.n_items)} |")
     lines.append("")
     if table.best is not None:
         lines.append(f"Best: **{table.best}**, separated from {table.runner_up} by a paired "
@@ -102,10 +110,10 @@ def _table(table: Comparison) -> list[str]:
     return lines
 
 
-def _number(value: Any) -> str:
+def format_number(value: Any) -> str:
     return "n/a" if value is None else f"{value:.4f}"
 
 
-def _coverage(covered: int, items: int) -> str:
+def format_coverage(covered: int, items: int) -> str:
     share = covered / items if items else 0.0
     return f"{covered}/{items} ({share:.1%})"

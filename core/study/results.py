@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,17 +22,30 @@ if TYPE_CHECKING:
 RESULTS_FORMAT = 1
 
 
-def comparisons(outcome: StudyOutcome) -> list[Comparison]:
-    """One table per evaluation section × dataset, rows in study order."""
+def grouped_results(outcome: StudyOutcome) -> dict[tuple[str, str], dict[str, Result]]:
+    """``{(evaluation, dataset): {row: result}}`` in study order: one entry per table."""
     grouped: dict[tuple[str, str], dict[str, Result]] = defaultdict(dict)
     for scored in outcome.scored:
         grouped[(scored.evaluation, scored.result.dataset)][scored.row] = scored.result
-    report = outcome.config.report
-    n_resamples = int(report.get("bootstrap_resamples", 1000))
-    return [
-        compare(evaluation, by_row, n_resamples=n_resamples, seed=outcome.config.seed)
-        for (evaluation, _), by_row in grouped.items()
-    ]
+    return grouped
+
+
+def bootstrap_resamples(outcome: StudyOutcome) -> int:
+    return int(outcome.config.report.get("bootstrap_resamples", 1000))
+
+
+def comparisons(outcome: StudyOutcome, *, progress: Callable[[], object] | None = None
+                ) -> list[Comparison]:
+    """One table per evaluation section × dataset, rows in study order; ``progress`` is
+    called after each table (the bootstraps are the slow part of writing a report)."""
+    n_resamples = bootstrap_resamples(outcome)
+    tables = []
+    for (evaluation, _), by_row in grouped_results(outcome).items():
+        tables.append(compare(evaluation, by_row, n_resamples=n_resamples,
+                              seed=outcome.config.seed))
+        if progress is not None:
+            progress()
+    return tables
 
 
 def results_document(outcome: StudyOutcome, tables: list[Comparison]) -> dict[str, Any]:

@@ -86,7 +86,13 @@ class LoadedVectors:
 
 
 def load_spacy_vectors(path: Path) -> LoadedVectors:
-    """Read a spaCy pipeline folder (``vocab/``) or vectors/vocab folder, without a model."""
+    """Read a spaCy pipeline folder (``vocab/``) or vectors/vocab folder, without a model.
+
+    A pipeline's language (``meta.json``) is kept as ``metadata["spacy_lang"]`` so a
+    conversion back to spaCy can default to it.
+    """
+    import json
+
     from spacy.vocab import Vocab
 
     vocab_dir = path / "vocab" if (path / "vocab" / "vectors").exists() else path
@@ -97,20 +103,78 @@ def load_spacy_vectors(path: Path) -> LoadedVectors:
         vocab.from_disk(vocab_dir)
     except (ValueError, OSError, KeyError, TypeError) as exc:
         raise FormatError(f"cannot read spaCy vectors ({exc})", path=vocab_dir) from None
-    return _read_spacy_vocab(vocab, path)
+    loaded = _read_spacy_vocab(vocab, path)
+    meta = path / "meta.json"
+    if meta.is_file():
+        try:
+            lang = json.loads(meta.read_text(encoding="utf-8")).get("lang")
+        except (ValueError, AttributeError):
+            lang = None
+        if isinstance(lang, str) and lang:
+            loaded.metadata["spacy_lang"] = lang
+    return loaded
 
 
-def save_spacy_vectors(vectors: Vectors, path: Path) -> None:
-    """Write a spaCy vocab folder (``strings.json``, ``vectors``, ``key2row``, ``vectors.cfg``).
+DEFAULT_SPACY_LANG = "xx"  # spaCy's multi-language class: a tokenizer that fits any script
 
-    ``spacy init vectors`` output and ``Vocab().from_disk(path)`` read it back.
+
+def save_spacy_vectors(
+    vectors: Vectors, path: Path, *, lang: str | None = None, show_progress: bool | None = None
+) -> None:
+    """Write a blank spaCy pipeline of language ``lang`` holding these vectors.
+
+    The same layout as ``spacy init vectors LANG VECTORS OUTPUT``: ``config.cfg``,
+    ``meta.json``, ``tokenizer`` and ``vocab/`` (the vectors), so ``spacy.load(path)`` works
+    and ``[initialize] vectors = "path"`` in a training config finds them. ``lang`` defaults
+    to the language recorded when the vectors came from a spaCy pipeline, else ``xx``.
+    A 200k x 300 table takes several seconds (the checksum that names the table, then the
+    write), so a bar shows the steps for tables of ``_PROGRESS_ROWS`` rows or more.
+    ``show_progress=None`` follows ``TQDM_DISABLE`` as set *now* (tqdm itself reads it only
+    when first imported, so ``lexiplug ... --quiet`` could not switch an imported tqdm off).
     """
-    from spacy.vocab import Vocab
+    import os
 
-    vocab = Vocab()
-    to_spacy(vectors, vocab)
-    with atomic_dir(path) as tmp:
-        vocab.to_disk(tmp, exclude=["lookups"])
+    from tqdm.auto import tqdm
+
+    if show_progress is None:
+        show_progress = os.environ.get("TQDM_DISABLE", "").lower() not in ("1", "true")
+
+    nlp = blank_pipeline(lang or vectors.metadata.get("spacy_lang") or DEFAULT_SPACY_LANG)
+    quiet = not show_progress or len(vectors) < _PROGRESS_ROWS
+    # no explicit disable=False: a caller's lexiplug.cli.progress.progress_silenced must still win
+    bar_options = {"disable": True} if quiet else {}
+    with tqdm(total=2, desc=f"spaCy pipeline ({nlp.lang})", unit=" step", **bar_options) as bar:
+        bar.set_postfix_str("adding vectors")
+        to_spacy(vectors, nlp)
+        bar.update()
+        bar.set_postfix_str(f"writing {path}")
+        with atomic_dir(path) as tmp:
+            nlp.to_disk(tmp)
+        bar.update()
+
+
+_PROGRESS_ROWS = 50_000
+
+
+def blank_pipeline(lang: str) -> Any:
+    """``spacy.blank(lang)``, with an unknown code reported as a lexiplug error."""
+    import spacy
+
+    language_class(lang)
+    return spacy.blank(lang)
+
+
+def language_class(lang: str) -> Any:
+    """spaCy's ``Language`` subclass for ``lang`` (cheap: no tokenizer is built)."""
+    from spacy.util import get_lang_class
+
+    try:
+        return get_lang_class(lang)
+    except (ImportError, KeyError, ValueError) as exc:
+        raise ConfigError(
+            f"expected a spaCy language code (en, nl, tr, xx, ...), got {lang!r} ({exc})",
+            where="lang",
+        ) from None
 
 
 def _read_spacy_vocab(vocab: Any, path: Path | None) -> LoadedVectors:

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ..atomic import recover
 from ..errors import ConfigError, FormatError, LexiplugError
 from .formats import FORMATS, canonical_format, detect_format, require_exists
 from .io_rows import DuplicatePolicy
@@ -53,6 +54,7 @@ def load_vectors(
     parser's read size (memory vs. speed; the default suits files of any size).
     """
     path = Path(path)
+    recover(path)  # a previous copy stranded by a save killed mid-replace comes back
     require_exists(path)
     fmt = canonical_format(format)
     if errors not in _ERRORS:

@@ -361,6 +361,12 @@ class Vectors:
 
         return save_vectors(self, path, format=format, **options)
 
+    def encode(self, texts: str | Sequence[str], **options: Any) -> np.ndarray:
+        """Sentence vectors (mean or SIF pooling); see :func:`lexiplug.vectors.encode.encode`."""
+        from .encode import encode
+
+        return encode(self, texts, **options)
+
     def to_gensim(self) -> KeyedVectors:
         from .interop import to_gensim
 

@@ -59,6 +59,7 @@ def resolve_model_path(model_path: str | Path) -> Path:
     import importlib
 
     name = text.removeprefix("package:")
+    _check_ships_a_model(name, text)
     try:
         module = importlib.import_module(name)
     except ImportError as error:
@@ -73,6 +74,28 @@ def resolve_model_path(model_path: str | Path) -> Path:
             where="model_path",
         )
     return Path(str(getter()))
+
+
+def _check_ships_a_model(name: str, text: str) -> None:
+    """Refuse ``name`` unless an installed distribution ships a ``config.json`` inside it:
+    checked from the distribution's file list, so a module that is not a model package is
+    never imported (importing runs its code)."""
+    from importlib import metadata
+    from importlib.util import find_spec
+
+    top = name.partition(".")[0]
+    if not top.isidentifier() or find_spec(top) is None:
+        raise DataNotFoundError(f"{text!r} names package {name!r}, which is not installed",
+                                where="encoder.model_path")
+    prefix = name.replace(".", "/") + "/"
+    for dist_name in metadata.packages_distributions().get(top, []):
+        files = metadata.distribution(dist_name).files or []
+        if any(str(f).startswith(prefix) and str(f).endswith("config.json") for f in files):
+            return
+    raise ConfigError(f"package {name!r} ships no model (no config.json among its installed "
+                      "files), so it is not imported; give the model folder's path, or a "
+                      "package with get_model_path() and its model files",
+                      where="encoder.model_path")
 
 
 def check_model_dir(model_path: str | Path) -> Path:

@@ -11,7 +11,7 @@ from spacy.language import Language
 
 @Language.factory(
     "lexiplug_embed",
-    default_config={"batch_size": 32, "lowercase_fallback": True},
+    default_config={"batch_size": 32, "lowercase_fallback": True, "copy_encoder": False},
 )
 def make_lexiplug_embed(
     nlp: Language,
@@ -19,14 +19,18 @@ def make_lexiplug_embed(
     source: Callable[[], Any],
     batch_size: int,
     lowercase_fallback: bool,
+    copy_encoder: bool,
 ) -> Any:
     """Token, span and doc vectors from a lexiplug encoder or static ``Vectors``.
 
     ``source`` comes from the ``spacy_misc`` bridge: ``lexiplug.embedder.v1`` (an encoder)
-    or ``lexiplug.vectors.v1`` (static vectors); it is loaded on first use.
+    or ``lexiplug.vectors.v1`` (static vectors); it is loaded on first use. ``nlp.to_disk``
+    stores a static table inside the pipeline, and the encoder's model folder too when
+    ``copy_encoder`` is set, so the saved pipeline loads without the original paths.
     """
     from .component import LexiplugEmbed
 
     return LexiplugEmbed(
-        nlp.vocab, name, source, batch_size=batch_size, lowercase_fallback=lowercase_fallback
+        nlp.vocab, name, source, batch_size=batch_size, lowercase_fallback=lowercase_fallback,
+        copy_encoder=copy_encoder,
     )

@@ -5,6 +5,8 @@ sentence and low for sampled negatives, where ``s`` is the frozen teacher's mean
 output over that sentence (the released "ver2" code: target not masked). The teacher runs
 once; its sentence vectors and the encoded corpus are kept in the checkpoint folder, so a
 resumed run skips straight to training and ends with the same vectors as an uninterrupted one.
+Both the prepared data and the training checkpoints are :mod:`lexiplug.checkpoint` bundles:
+weights, optimizer moments and position written as one verified unit, never apart.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from lexiplug.atomic import atomic_open, atomic_path
 from lexiplug.errors import ConfigError, TrainingError
 from lexiplug.vectors.vectors import Vectors
 
@@ -24,10 +25,8 @@ from .corpus_words import corpus_vocabulary, count_words, iter_sentences
 
 logger = logging.getLogger(__name__)
 
-_STATE = "state.json"
-_WEIGHTS = "student.safetensors"
-_TEACHER = "teacher.npy"
-_CORPUS = "corpus.npz"
+_PREPARED = "prepared"
+_CHECKPOINTS = "checkpoints"
 
 
 class X2Static:
@@ -98,14 +97,9 @@ class X2Static:
         self, corpus: Any
     ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``keys, counts, flat word ids, sentence offsets, teacher vectors`` (cached)."""
-        folder = self.checkpoint_dir
-        if folder is not None and (folder / _CORPUS).is_file() and (folder / _TEACHER).is_file():
-            with np.load(folder / _CORPUS, allow_pickle=False) as data:
-                keys = [str(k) for k in data["keys"]]
-                counts, flat, offsets = data["counts"], data["flat"], data["offsets"]
-            teacher = np.load(folder / _TEACHER, allow_pickle=False)
-            logger.info("x2static: reusing the encoded corpus and teacher vectors in %s", folder)
-            return keys, counts, flat, offsets, teacher
+        prepared = self._load_prepared()
+        if prepared is not None:
+            return prepared
         counted = count_words(self._sentences(corpus))
         keys, counts = corpus_vocabulary(
             counted, min_count=self.min_count, max_vocab=self.max_vocab
@@ -114,13 +108,30 @@ class X2Static:
         if len(texts) == 0:
             raise TrainingError("no sentence contains a vocabulary word", where="corpus")
         teacher = self._teacher_vectors(texts)
-        if folder is not None:
-            folder.mkdir(parents=True, exist_ok=True)
-            with atomic_path(folder / _CORPUS) as tmp, open(tmp, "wb") as handle:
-                np.savez(handle, keys=np.array(keys), counts=counts, flat=flat, offsets=offsets)
-            with atomic_path(folder / _TEACHER) as tmp, open(tmp, "wb") as handle:
-                np.save(handle, teacher)
+        if self.checkpoint_dir is not None:
+            from lexiplug.checkpoint import write_bundle
+
+            write_bundle(
+                self.checkpoint_dir / _PREPARED, fingerprint=self._fingerprint(),
+                state={"keys": keys, "settings": self.settings()},
+                arrays={"counts": counts, "flat": flat, "offsets": offsets, "teacher": teacher},
+            )
         return keys, counts, flat, offsets, teacher
+
+    def _load_prepared(
+        self,
+    ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        from lexiplug.checkpoint import read_bundle
+
+        if self.checkpoint_dir is None or not (self.checkpoint_dir / _PREPARED).is_dir():
+            return None
+        bundle = read_bundle(self.checkpoint_dir / _PREPARED)
+        self._require_same_settings(bundle.fingerprint, bundle.state)
+        arrays = bundle.arrays
+        logger.info("x2static: reusing the encoded corpus and teacher vectors in %s",
+                    bundle.path)
+        return (list(bundle.state["keys"]), arrays["counts"], arrays["flat"], arrays["offsets"],
+                arrays["teacher"])
 
     def _sentences(self, corpus: Any) -> Any:
         for n, words in enumerate(iter_sentences(corpus, lowercase=self.lowercase)):
@@ -236,42 +247,37 @@ class X2Static:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
     def _save(self, student: Any, optimizer: Any, epoch: int, batch_index: int, step: int) -> None:
-        from safetensors.torch import save_file
+        from lexiplug.checkpoint import CheckpointStore
 
         assert self.checkpoint_dir is not None
         state = optimizer.state[student.weight]
-        tensors = {"weight": student.weight.detach().cpu().contiguous()}
+        arrays = {"weight": student.weight.detach().cpu().numpy()}
         if state:
-            tensors["exp_avg"] = state["exp_avg"].cpu().contiguous()
-            tensors["exp_avg_sq"] = state["exp_avg_sq"].cpu().contiguous()
-        with atomic_path(self.checkpoint_dir / _WEIGHTS) as tmp:
-            save_file(tensors, str(tmp))
+            arrays["exp_avg"] = state["exp_avg"].cpu().numpy()
+            arrays["exp_avg_sq"] = state["exp_avg_sq"].cpu().numpy()
         record = {
-            "fingerprint": self._fingerprint(),
             "epoch": epoch,
             "batch_index": batch_index,
-            "step": step,
             "optimizer_step": int(state["step"]) if state else 0,
             "settings": self.settings(),
         }
-        with atomic_open(self.checkpoint_dir / _STATE, "w", encoding="utf-8") as handle:
-            json.dump(record, handle, indent=2)
+        CheckpointStore(self.checkpoint_dir / _CHECKPOINTS).save(
+            step, fingerprint=self._fingerprint(), state=record, arrays=arrays
+        )
 
     def _resume(self, student: Any, optimizer: Any) -> tuple[int, int, int]:
-        """Load the checkpoint if there is one: ``(epoch, batch_index, step)``."""
+        """Load the newest checkpoint if there is one: ``(epoch, batch_index, step)``."""
         import torch
-        from safetensors.torch import load_file
+        from lexiplug.checkpoint import CheckpointStore
 
-        if self.checkpoint_dir is None or not (self.checkpoint_dir / _STATE).is_file():
+        if self.checkpoint_dir is None:
             return 0, 0, 0
-        record = json.loads((self.checkpoint_dir / _STATE).read_text(encoding="utf-8"))
-        if record.get("fingerprint") != self._fingerprint():
-            raise ConfigError(
-                f"checkpoint in {self.checkpoint_dir} was made with other settings "
-                f"({record.get('settings')}); use another checkpoint_dir or the same settings",
-                where="checkpoint_dir",
-            )
-        tensors = load_file(str(self.checkpoint_dir / _WEIGHTS))
+        checkpoint = CheckpointStore(self.checkpoint_dir / _CHECKPOINTS).latest()
+        if checkpoint is None:
+            return 0, 0, 0
+        record = checkpoint.state
+        self._require_same_settings(checkpoint.fingerprint, record)
+        tensors = {name: torch.from_numpy(array) for name, array in checkpoint.arrays.items()}
         device = student.weight.device
         with torch.no_grad():
             student.weight.copy_(tensors["weight"].to(device))
@@ -285,6 +291,15 @@ class X2Static:
             "x2static: resumed at epoch %d, batch %d", record["epoch"], record["batch_index"]
         )
         return int(record["epoch"]), int(record["batch_index"]), int(record["step"])
+
+    def _require_same_settings(self, fingerprint: str, record: dict[str, Any]) -> None:
+        if fingerprint != self._fingerprint():
+            raise ConfigError(
+                f"checkpoint in {self.checkpoint_dir} was made with other settings "
+                f"({record.get('settings', 'see its state.json')}); use another "
+                "checkpoint_dir or the same settings",
+                where="checkpoint_dir",
+            )
 
 
 def _batch_targets(

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from lexiplug.atomic import atomic_dir
 from lexiplug.errors import ConfigError, TrainingError
 from lexiplug.plugin_tools import settings_factory
 from lexiplug.vectors import Vectors
@@ -186,45 +185,46 @@ class VisualGrounding:
         }
         return result
 
-    # -- checkpoints (safetensors + JSON, never pickle) --------------------------------------
+    # -- checkpoints (lexiplug.checkpoint bundles: safetensors + JSON + checksums) -----------
 
     def _save_checkpoint(self, modules: Any, optimizer: Any, generator: Any, epoch: int) -> None:
-        from safetensors.torch import save_file
+        from lexiplug.checkpoint import CheckpointStore
 
         assert self.config.checkpoint_dir is not None
-        tensors = {f"model.{k}": v.detach().cpu().contiguous()
-                   for k, v in modules.state_dict().items()}
-        state = optimizer.state_dict()
-        for index, slot in state["state"].items():
+        arrays = {f"model.{k}": v.detach().cpu().numpy()
+                  for k, v in modules.state_dict().items()}
+        for index, slot in optimizer.state_dict()["state"].items():
             for key, value in slot.items():
-                tensors[f"optim.{index}.{key}"] = (
-                    value.detach().cpu().contiguous() if hasattr(value, "detach")
-                    else __import__("torch").tensor(value)
+                arrays[f"optim.{index}.{key}"] = (
+                    value.detach().cpu().numpy() if hasattr(value, "detach") else np.asarray(value)
                 )
-        tensors["rng"] = generator.get_state()
-        with atomic_dir(self.config.checkpoint_dir) as folder:
-            save_file(tensors, str(folder / "state.safetensors"))
-            meta = {"epoch": epoch, "config": asdict(self.config), "history": self.history}
-            (folder / "meta.json").write_text(json.dumps(meta))
+        arrays["rng"] = generator.get_state().numpy()
+        state = {"epoch": epoch, "config": asdict(self.config), "history": self.history}
+        CheckpointStore(self.config.checkpoint_dir).save(
+            epoch, fingerprint=_config_fingerprint(self.config), state=state, arrays=arrays
+        )
 
     def _resume(self, modules: Any, optimizer: Any, generator: Any) -> int:
-        folder = Path(self.config.checkpoint_dir) if self.config.checkpoint_dir else None
-        if folder is None or not (folder / "meta.json").exists():
-            return 0
-        from safetensors.torch import load_file
+        import torch
+        from lexiplug.checkpoint import CheckpointStore
 
-        meta = json.loads((folder / "meta.json").read_text())
-        saved = {k: v for k, v in meta["config"].items() if k not in ("epochs", "checkpoint_dir")}
-        current = {k: v for k, v in asdict(self.config).items()
-                   if k not in ("epochs", "checkpoint_dir")}
-        if saved != current:
-            differing = sorted(k for k in current if saved.get(k) != current[k])
+        if not self.config.checkpoint_dir:
+            return 0
+        folder = Path(self.config.checkpoint_dir)
+        checkpoint = CheckpointStore(folder).latest()
+        if checkpoint is None:
+            return 0
+        meta = checkpoint.state
+        if checkpoint.fingerprint != _config_fingerprint(self.config):
+            saved, current = meta["config"], asdict(self.config)
+            differing = sorted(k for k in current if k not in _RESUMABLE_CHANGES
+                               and saved.get(k) != current[k])
             raise ConfigError(
                 f"checkpoint in {folder} was made with another config; remove it or restore "
                 f"the config (differs in {differing})",
                 where="checkpoint_dir",
             )
-        tensors = load_file(str(folder / "state.safetensors"))
+        tensors = {k: torch.from_numpy(v) for k, v in checkpoint.arrays.items()}
         modules.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
         state = optimizer.state_dict()
         for key, value in tensors.items():
@@ -236,6 +236,15 @@ class VisualGrounding:
         self.history = list(meta["history"])
         logger.info("resumed visual grounding from %s at epoch %d", folder, meta["epoch"])
         return int(meta["epoch"])
+
+
+_RESUMABLE_CHANGES = ("epochs", "checkpoint_dir")
+
+
+def _config_fingerprint(config: GroundingConfig) -> str:
+    """What a checkpoint must agree on to be resumed (more epochs or another folder may differ)."""
+    kept = {k: v for k, v in asdict(config).items() if k not in _RESUMABLE_CHANGES}
+    return json.dumps(kept, sort_keys=True)
 
 
 make_visual_grounding = settings_factory(VisualGrounding, GroundingConfig,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from lexiplug.plugin_tools import settings_factory
 
 from ._common import ProgressFromParams, require, require_positive_int
-from .gensim_engine import GensimParams, train_gensim, vectors_from_model
+from .gensim_engine import GensimContinuation, GensimParams, train_gensim, vectors_from_model
 
 if TYPE_CHECKING:
     from lexiplug.vectors import Vectors
@@ -36,7 +36,7 @@ class FastTextParams(GensimParams):
         require_positive_int(self.bucket, "bucket")
 
 
-class FastTextEmbedder(ProgressFromParams):
+class FastTextEmbedder(ProgressFromParams, GensimContinuation):
     """fastText skip-gram / CBOW with character n-grams; OOV words get subword vectors."""
 
     name = "lexiplug.fasttext.v1"
@@ -49,7 +49,9 @@ class FastTextEmbedder(ProgressFromParams):
     def fit(self, corpus: Any) -> Vectors:
         from gensim.models import FastText
 
-        self.model, encoded, self.train_seconds = train_gensim(FastText, corpus, self.params)
+        self.model, encoded, self.train_seconds = train_gensim(
+            FastText, corpus, self.params, previous=self.previous_model(FastText)
+        )
         return vectors_from_model(
             self.model, encoded, method=self.name, params=asdict(self.params),
             oov="subword", oov_provider=self.model.wv.get_vector,

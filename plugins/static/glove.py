@@ -12,9 +12,11 @@ code's ``-model 2``). The co-occurrences are the C ``cooccur``'s: symmetric wind
 mode: each epoch's shuffled pairs are split into ``workers`` slices updated in parallel
 threads, which race on shared rows, so results then vary from run to run.
 
-Every epoch ends with an atomic checkpoint (safetensors + a JSON state); ``resume=True``
-continues from the last one. Each epoch's shuffle comes from ``default_rng([seed, epoch])``,
-so an interrupted and resumed single-worker run gives the same vectors as an uninterrupted one.
+Every epoch ends with a checkpoint (:class:`lexiplug.checkpoint.CheckpointStore`: tensors,
+state and checksums in one folder renamed into place, the previous one kept until the new one
+is complete); ``resume=True`` continues from the last one. Each epoch's shuffle comes from
+``default_rng([seed, epoch])``, so an interrupted and resumed single-worker run gives the
+same vectors as an uninterrupted one.
 """
 
 from __future__ import annotations
@@ -49,8 +51,6 @@ if TYPE_CHECKING:
     from lexiplug.corpus.encoded import EncodedCorpus
     from lexiplug.vectors import Vectors
 
-CHECKPOINT_TENSORS = "glove_state.safetensors"
-CHECKPOINT_STATE = "glove_state.json"
 _PARAM_NAMES = ("W", "C", "bw", "bc")
 
 
@@ -161,8 +161,10 @@ class GloveEmbedder(ProgressFromParams):
     def _initial_state(self, n_words: int, fingerprint: str) -> tuple[dict[str, np.ndarray], int]:
         p = self.params
         folder = Path(p.checkpoint_dir) if p.checkpoint_dir else None
-        if p.resume and folder is not None and (folder / CHECKPOINT_STATE).exists():
-            return self._load_checkpoint(folder, fingerprint)
+        if p.resume and folder is not None:
+            resumed = self._load_checkpoint(folder, fingerprint)
+            if resumed is not None:
+                return resumed
         if p.resume:
             logger.info("resume: no GloVe checkpoint in %s, starting from epoch 1", folder)
         rng = np.random.default_rng(p.seed)
@@ -216,46 +218,32 @@ class GloveEmbedder(ProgressFromParams):
     def _save_checkpoint(
         self, folder: Path, state: dict[str, np.ndarray], epochs_done: int, fingerprint: str
     ) -> None:
-        from lexiplug.atomic import atomic_open, atomic_path
-        from safetensors.numpy import save_file
+        from lexiplug.checkpoint import CheckpointStore
 
-        folder.mkdir(parents=True, exist_ok=True)
-        tensors = {name: np.ascontiguousarray(array) for name, array in state.items()}
-        with atomic_path(folder / CHECKPOINT_TENSORS) as tmp:
-            save_file(tensors, str(tmp))
-        digest = hashlib.sha256((folder / CHECKPOINT_TENSORS).read_bytes()).hexdigest()
-        info = {"epochs_done": epochs_done, "fingerprint": fingerprint, "sha256": digest,
-                "losses": self.losses, "params": self.params.fingerprint()}
-        with atomic_open(folder / CHECKPOINT_STATE, "w", encoding="utf-8") as handle:
-            json.dump(info, handle, indent=2)
+        info = {"epochs_done": epochs_done, "losses": self.losses,
+                "params": self.params.fingerprint()}
+        CheckpointStore(folder).save(epochs_done, fingerprint=fingerprint, state=info,
+                                     arrays=state)
 
     def _load_checkpoint(
         self, folder: Path, fingerprint: str
-    ) -> tuple[dict[str, np.ndarray], int]:
-        from safetensors.numpy import load_file
+    ) -> tuple[dict[str, np.ndarray], int] | None:
+        from lexiplug.checkpoint import CheckpointStore
 
-        state_path = folder / CHECKPOINT_STATE
-        try:
-            info = json.loads(state_path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as error:
-            raise TrainingError(f"unreadable GloVe checkpoint state: {error}",
-                                where=str(state_path)) from None
-        if info.get("fingerprint") != fingerprint:
+        checkpoint = CheckpointStore(folder).latest()
+        if checkpoint is None:
+            return None
+        info = checkpoint.state
+        if checkpoint.fingerprint != fingerprint:
             raise TrainingError(
                 "the checkpoint was made with another corpus or other GloVe parameters "
                 f"(checkpoint params {info.get('params')}); delete {folder} or drop --resume",
-                where=str(state_path),
+                where=str(checkpoint.path),
             )
-        tensor_path = folder / CHECKPOINT_TENSORS
-        digest = hashlib.sha256(tensor_path.read_bytes()).hexdigest()
-        if digest != info.get("sha256"):
-            raise TrainingError("checkpoint tensors do not match the checksum in the state file",
-                                where=str(tensor_path))
-        state = load_file(str(tensor_path))
         self.losses = list(info.get("losses", []))
         epochs_done = int(info["epochs_done"])
-        logger.info("resuming GloVe from %s after epoch %d", folder, epochs_done)
-        return state, min(epochs_done, self.params.epochs)
+        logger.info("resuming GloVe from %s after epoch %d", checkpoint.path, epochs_done)
+        return dict(checkpoint.arrays), min(epochs_done, self.params.epochs)
 
 
 @dataclass

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any
 from lexiplug.plugin_tools import settings_factory
 
 from ._common import ProgressFromParams
-from .gensim_engine import GensimParams, train_gensim, vectors_from_model
+from .gensim_engine import GensimContinuation, GensimParams, train_gensim, vectors_from_model
 
 if TYPE_CHECKING:
     from lexiplug.vectors import Vectors
 
 
-class Word2VecEmbedder(ProgressFromParams):
+class Word2VecEmbedder(ProgressFromParams, GensimContinuation):
     """Skip-gram / CBOW with negative sampling or hierarchical softmax (gensim engine)."""
 
     name = "lexiplug.word2vec.v1"
@@ -27,7 +27,9 @@ class Word2VecEmbedder(ProgressFromParams):
     def fit(self, corpus: Any) -> Vectors:
         from gensim.models import Word2Vec
 
-        self.model, encoded, self.train_seconds = train_gensim(Word2Vec, corpus, self.params)
+        self.model, encoded, self.train_seconds = train_gensim(
+            Word2Vec, corpus, self.params, previous=self.previous_model(Word2Vec)
+        )
         return vectors_from_model(self.model, encoded, method=self.name,
                                   params=asdict(self.params))
 

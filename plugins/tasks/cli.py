@@ -1,8 +1,11 @@
-"""``lexiplug task prepare TASK SOURCES... --output FILE``: training data for the task plugins.
+"""``lexiplug task prepare|check|redact|phenotype``: the one command group of the task plugins.
 
-Each task names its ``prepare`` function as ``"module:function"`` below and is imported only
-when chosen; a task's function takes ``(sources, output, **options)`` and returns a summary.
-To add a task, add one line to ``PREPARERS``.
+``prepare`` turns raw sources into a task's training data; ``check`` (die/dat), ``redact``
+(PII) and ``phenotype`` run a trained pipeline. Each task's own commands live in its
+``cli.py``. For ``prepare``, each task names its ``prepare`` function as
+``"module:function"`` below and is imported only when chosen; a task's function takes
+``(sources, output, **options)`` and returns a summary. To add a task, add one line to
+``PREPARERS`` and mount its commands at the end of this file.
 """
 
 from __future__ import annotations
@@ -16,18 +19,23 @@ import typer
 from lexiplug.cli.errors_boundary import user_errors
 from lexiplug.errors import ConfigError
 
+from .die_dat.cli import check as die_dat_check
+from .phenotype.cli import phenotype as phenotype_labels
+from .pii.cli import redact as pii_redact
+
 PREPARERS: dict[str, str] = {
     "die_dat": "lexiplug.plugins.tasks.die_dat.prepare:prepare",
     "phenotype": "lexiplug.plugins.tasks.phenotype.prepare:prepare",
     "pii": "lexiplug.plugins.tasks.pii.prepare:prepare",
 }
 
-task_app = typer.Typer(help="Task plugins: prepare training data.", no_args_is_help=True)
+task_app = typer.Typer(help="Task plugins: prepare training data, check die/dat, redact PII, "
+                       "label reports.", no_args_is_help=True)
 
 
 @task_app.callback()
 def _group() -> None:
-    """Task plugins: prepare training data (keeps `prepare` a subcommand)."""
+    """Task plugins: prepare training data, check die/dat, redact PII, label reports."""
 
 
 def _option_value(text: str) -> Any:
@@ -80,3 +88,8 @@ def prepare(
         options.update(dev_output=dev_output, dev_fraction=dev_fraction, seed=seed)
     summary = run_preparer(task, list(sources), output, **options)
     typer.echo(json.dumps(summary, indent=2, default=str))
+
+
+task_app.command("check")(die_dat_check)
+task_app.command("redact")(pii_redact)
+task_app.command("phenotype")(phenotype_labels)

@@ -14,10 +14,16 @@ class BuildsBeforeLoading:
     """Mixin (before ``TrainablePipe``) for components whose thinc model gets its torch layer
     only in ``initialize``: a loaded pipeline never trains, so the layer is built bare, with
     the model attribute ``build_flag`` telling the architecture to skip training-time work
-    (pretrained vectors, label scans) whose result the saved weights replace."""
+    (pretrained vectors, label scans) whose result the saved weights replace.
+
+    Components whose build needs saved settings (the PII tagger's tensor width) override
+    :meth:`_restore_settings`, which receives the saved ``cfg`` before the build."""
 
     build_flag: str
     model: Any
+
+    def _restore_settings(self, cfg: dict[str, Any]) -> None:
+        """Take what the build needs from the saved ``cfg`` (default: nothing)."""
 
     def _ensure_built(self) -> None:
         if not self.model.layers:
@@ -25,9 +31,19 @@ class BuildsBeforeLoading:
             self.model.initialize()
 
     def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = tuple()) -> Self:
+        import srsly
+
+        message = srsly.msgpack_loads(bytes_data)
+        if "cfg" in message and "cfg" not in exclude:
+            self._restore_settings(srsly.json_loads(message["cfg"]))
         self._ensure_built()
         return super().from_bytes(bytes_data, exclude=exclude)  # type: ignore[misc, no-any-return]
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = tuple()) -> Self:
+        import srsly
+
+        cfg_path = Path(path) / "cfg"
+        if cfg_path.is_file() and "cfg" not in exclude:
+            self._restore_settings(srsly.read_json(cfg_path))
         self._ensure_built()
         return super().from_disk(path, exclude=exclude)  # type: ignore[misc, no-any-return]

@@ -1,4 +1,9 @@
-"""``lexiplug diedat check "tekst..." --model PATH``: die/dat suggestions, grammar-checker style."""
+"""``lexiplug task check "tekst..." --model PATH``: die/dat suggestions, grammar-checker style.
+
+``--model`` is a pipeline folder or an installed model package, found as ``lexiplug task
+redact`` finds its model (``plugins/tasks/pipelines.py``). ``lexiplug diedat check`` is the
+old name, kept as an alias for one release.
+"""
 
 from __future__ import annotations
 
@@ -8,38 +13,25 @@ from typing import Any
 
 import typer
 from lexiplug.cli.errors_boundary import user_errors
-from lexiplug.errors import DataNotFoundError
 
-diedat_app = typer.Typer(help="Dutch die/dat checker (lexiplug_die_dat component).",
-                         no_args_is_help=True)
+from ..aliases import deprecated_alias
 
-
-@diedat_app.callback()
-def _group() -> None:
-    """Dutch die/dat checker (keeps `check` a subcommand)."""
+DEFAULT_MODEL = "runs/die_dat_binary/model-best"
 
 
-def load_pipeline(model: Path):  # type: ignore[no-untyped-def]
-    import spacy
+def load_pipeline(model: str | Path):  # type: ignore[no-untyped-def]
+    from ..pipelines import load_task_pipeline
 
-    if not model.exists():
-        raise DataNotFoundError(
-            "no trained die/dat pipeline here; train one with `python -m spacy train "
-            "configs/die_dat_binary.cfg ...` (see docs/die_dat.md)", where=str(model))
-    nlp = spacy.load(model)
-    if not any(factory == "lexiplug_die_dat" for factory in
-               (nlp.get_pipe_meta(name).factory for name in nlp.pipe_names)):
-        raise DataNotFoundError("the pipeline has no lexiplug_die_dat component",
-                                where=str(model))
-    return nlp
+    return load_task_pipeline(model, "lexiplug_die_dat", hint=(
+        "train one with `python -m spacy train configs/die_dat_binary.cfg ...` (see "
+        "docs/die_dat.md)"))
 
 
-@diedat_app.command()
 @user_errors
 def check(
     texts: list[str] = typer.Argument(..., help="Dutch text(s) to check."),
-    model: Path = typer.Option(Path("runs/die_dat_binary/model-best"), "--model", "-m",
-                               help="Trained pipeline folder."),
+    model: str = typer.Option(DEFAULT_MODEL, "--model", "-m",
+                              help="Trained pipeline folder or installed model package."),
     show_all: bool = typer.Option(False, "--all", help="Show every die/dat, not only issues."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
@@ -63,3 +55,15 @@ def check(
             marker = "→" if item["issue"] else "="
             typer.echo(f"  {item['start']}-{item['end']} {item['written']!r} {marker} "
                        f"{item['form']!r} (p={item['prob']:.2f})")
+
+
+diedat_app = typer.Typer(help="Deprecated alias group of `lexiplug task check` (kept for one "
+                         "release).", no_args_is_help=True)
+
+
+@diedat_app.callback()
+def _group() -> None:
+    """Deprecated: use `lexiplug task check` (keeps `check` a subcommand)."""
+
+
+diedat_app.command("check")(deprecated_alias(check, "check"))

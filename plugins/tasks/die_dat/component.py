@@ -23,6 +23,7 @@ from spacy.training import Example, validate_get_examples
 from thinc.api import Model, Optimizer, set_dropout_rate
 
 from ..loading import BuildsBeforeLoading
+from ..numeric import softmax
 from .instances import POS_LABELS, TARGETS, target_mask, target_positions
 
 TOKEN_EXTENSION = "die_dat"
@@ -40,12 +41,6 @@ def ensure_extensions() -> None:
         Token.set_extension(TOKEN_EXTENSION, default=None)
     if not Doc.has_extension(DOC_EXTENSION):
         Doc.set_extension(DOC_EXTENSION, getter=_issues)
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    exp = np.exp(shifted)
-    return exp / exp.sum(axis=1, keepdims=True)
 
 
 def gold_labels(examples: Iterable[Example]) -> tuple[np.ndarray, np.ndarray]:
@@ -91,15 +86,21 @@ def silver_flags(examples: Iterable[Example]) -> np.ndarray:
 def _text_docs(sources: str | list[str], nlp: Language) -> Iterable[Doc]:
     """Tokenised lines of plain-text files (folders: every file inside, sorted)."""
     paths: list[Path] = []
+    from lexiplug.errors import DataNotFoundError
+
+    from ..inputs import resolve_source
+
     for source in [sources] if isinstance(sources, str) else sources:
-        path = Path(source)
+        try:  # the rule of `task prepare`: as written, else through the data resolver
+            path = resolve_source(source, "die_dat", allow_folder=True)
+        except DataNotFoundError:
+            raise ConfigError(f"expected a text file or folder, found nothing at {source} "
+                              "(nor through the data resolver)",
+                              where="initialize.components.die_dat.lexicon_text") from None
         if path.is_dir():
             paths.extend(sorted(p for p in path.rglob("*") if p.is_file()))
-        elif path.is_file():
-            paths.append(path)
         else:
-            raise ConfigError(f"expected a text file or folder, found nothing at {path}",
-                              where="initialize.components.die_dat.lexicon_text")
+            paths.append(path)
     for path in paths:
         with open(path, encoding="utf-8") as handle:
             tokenizer: Any = nlp.tokenizer

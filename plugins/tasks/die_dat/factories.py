@@ -28,7 +28,7 @@ DEFAULT_MODEL: dict[str, Any] = {"@architectures": "lexiplug.DieDatBiLSTM.v1", "
         "die_dat_pos_acc": 0.0,
     },
 )
-def make_die_dat(
+def make_lexiplug_die_dat(
     nlp: Language,
     name: str,
     model: Any,

@@ -10,12 +10,11 @@ from typing import Any, cast
 
 import numpy as np
 import torch
-from safetensors.torch import load as load_safetensors
-from safetensors.torch import save as save_safetensors
 from thinc.api import ArgsKwargs, Model
 from thinc.shims import PyTorchShim
 from torch import nn
 
+from ..torch_weights import load_weights, model_to_bytes
 from .instances import N_LEXICON_FEATURES, PAD, InstanceBatch
 
 
@@ -118,17 +117,8 @@ def convert_inputs(model: Model, batch: InstanceBatch, is_train: bool) -> tuple[
     return ArgsKwargs(args=(), kwargs=kwargs), no_gradient
 
 
-def serialize_module(module: nn.Module) -> bytes:
-    """Weights as safetensors bytes (no pickle)."""
-    state = {name: tensor.detach().cpu().contiguous() for name, tensor in
-             module.state_dict().items()}
-    return save_safetensors(state)
-
-
-def deserialize_module(module: nn.Module, data: bytes, device: Any) -> nn.Module:
-    """Load safetensors bytes into the freshly built ``module`` (shapes must match)."""
-    module.load_state_dict(load_safetensors(data))
-    return module.to(device)
+# the freshly built module has the saved shapes, so plain weights suffice
+serialize_module, deserialize_module = model_to_bytes, load_weights
 
 
 def set_lexicon(module: DieDatNet, table: np.ndarray) -> None:

@@ -16,9 +16,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from lexiplug.errors import ConfigError, FormatError
+from lexiplug.errors import ConfigError
 
+from ..inputs import (
+    fraction_option,
+    integer_option,
+    path_option,
+    read_text,
+    reject_unknown,
+    resolve_source,
+)
 from .instances import TARGETS
+
+OPTIONS = ("dev_output", "dev_fraction", "seed", "sentences_per_doc", "pos_tagger")
 
 _HAS_TARGET = re.compile(r"\b(?:die|dat)\b", re.IGNORECASE)
 
@@ -36,10 +46,7 @@ def _conllu_sentences(path: Path) -> Iterator[Sentence]:
 
 
 def _text_sentences(path: Path, tokenizer: Any) -> Iterator[Sentence]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError as error:
-        raise FormatError(f"expected UTF-8 text ({error.reason})", path=path) from None
+    lines = read_text(path).splitlines()
     for doc in tokenizer.pipe(line.strip() for line in lines if line.strip()):
         words = [t.text for t in doc if not t.is_space]
         spaces = [bool(t.whitespace_) for t in doc if not t.is_space]
@@ -47,7 +54,7 @@ def _text_sentences(path: Path, tokenizer: Any) -> Iterator[Sentence]:
             yield words, spaces, None
 
 
-def _docs_of(path: Path, nlp: Any, sentences_per_doc: int, *,
+def docs_of(path: Path, nlp: Any, sentences_per_doc: int, *,
              keep_all: bool = False) -> Iterator[Any]:
     """Docs of ``sentences_per_doc`` consecutive sentences; only those with a die/dat unless
     ``keep_all`` (the tagger's training data needs every sentence)."""
@@ -84,7 +91,7 @@ def _docs_of(path: Path, nlp: Any, sentences_per_doc: int, *,
 
 
 def has_target(doc: Any) -> bool:
-    """Whether ``doc`` holds a die/dat (the filter :func:`_docs_of` applies)."""
+    """Whether ``doc`` holds a die/dat (the filter :func:`docs_of` applies)."""
     return any(_HAS_TARGET.fullmatch(token.text) for token in doc)
 
 
@@ -105,7 +112,7 @@ def count_instances(docs: Sequence[Any]) -> dict[str, int]:
     return counts
 
 
-def _write(docs: Sequence[Any], output: Path) -> None:
+def write_docbin(docs: Sequence[Any], output: Path) -> None:
     from lexiplug.atomic import atomic_path
     from spacy.tokens import DocBin
 
@@ -131,24 +138,21 @@ def prepare(
     marked in the span group ``die_dat_silver_pos`` so training can down-weight them."""
     import spacy
 
-    if unknown:
-        raise ConfigError(f"unknown option(s) {sorted(unknown)}; die_dat takes dev_output, "
-                          "dev_fraction, seed, sentences_per_doc, pos_tagger",
-                          where="task prepare die_dat")
-    if sentences_per_doc < 1:
-        raise ConfigError(f"expected >= 1, found {sentences_per_doc}", where="sentences_per_doc")
-    if dev_output is not None and not 0.0 < dev_fraction < 1.0:
-        raise ConfigError(f"expected a fraction in (0, 1), found {dev_fraction}",
-                          where="dev_fraction")
+    reject_unknown("die_dat", unknown, OPTIONS)
+    sentences_per_doc = integer_option(sentences_per_doc, "sentences_per_doc", minimum=1)
+    seed = integer_option(seed, "seed", minimum=0)
+    if dev_output is not None:
+        dev_output = path_option(dev_output, "dev_output")
+        dev_fraction = fraction_option(dev_fraction, "dev_fraction")
+    if pos_tagger is not None:
+        pos_tagger = path_option(pos_tagger, "pos_tagger")
     if not sources:
         raise ConfigError("expected at least one source file", where="task prepare die_dat")
+    paths = [resolve_source(raw, "die_dat") for raw in sources]
     nlp = spacy.blank("nl")
     docs: list[Any] = []
-    for raw in sources:
-        path = Path(raw)
-        if not path.is_file():
-            raise FormatError("source file not found", path=path)
-        docs.extend(_docs_of(path, nlp, sentences_per_doc))
+    for path in paths:
+        docs.extend(docs_of(path, nlp, sentences_per_doc))
     if pos_tagger is not None:
         from .silver import add_silver_pos
 
@@ -162,7 +166,7 @@ def prepare(
         }
     summary: dict[str, Any] = {}
     for path, split_docs in splits.items():
-        _write(split_docs, path)
+        write_docbin(split_docs, path)
         summary[str(path)] = {"docs": len(split_docs), **count_instances(split_docs)}
         if pos_tagger is not None:
             from .silver import count_silver

@@ -98,16 +98,15 @@ def prepare_tagger_data(
     out, which form the tagger's dev set (the same Docs, so no leak into early stopping)."""
     import spacy
 
-    from .prepare import _docs_of, _write, dev_indices, has_target
+    from ..inputs import resolve_source
+    from .prepare import dev_indices, docs_of, has_target, write_docbin
 
-    path = Path(conllu)
-    if not path.is_file():
-        raise FormatError("CoNLL-U file not found", path=path)
-    docs = list(_docs_of(path, spacy.blank("nl"), sentences_per_doc, keep_all=True))
+    path = resolve_source(conllu, "die_dat")
+    docs = list(docs_of(path, spacy.blank("nl"), sentences_per_doc, keep_all=True))
     with_target = [i for i, doc in enumerate(docs) if has_target(doc)]
     held_out = {with_target[j] for j in dev_indices(len(with_target), dev_fraction, seed)}
     train = [doc for i, doc in enumerate(docs) if i not in held_out]
     dev = [doc for i, doc in enumerate(docs) if i in held_out]
-    _write(train, Path(train_output))
-    _write(dev, Path(dev_output))
+    write_docbin(train, Path(train_output))
+    write_docbin(dev, Path(dev_output))
     return {"train_docs": len(train), "dev_docs": len(dev)}

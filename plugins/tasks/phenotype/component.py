@@ -22,6 +22,7 @@ from spacy.training import Example, validate_examples, validate_get_examples
 from thinc.api import Model, Optimizer, set_dropout_rate
 
 from ..loading import BuildsBeforeLoading
+from ..numeric import softmax
 from .scorer import SEPARATOR, gold_label, split_label
 
 DOC_EXTENSION = "phenotype"
@@ -30,12 +31,6 @@ DOC_EXTENSION = "phenotype"
 def ensure_extension() -> None:
     if not Doc.has_extension(DOC_EXTENSION):
         Doc.set_extension(DOC_EXTENSION, default=None)
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    exp = np.exp(shifted)
-    return exp / exp.sum(axis=1, keepdims=True)
 
 
 def masked_cross_entropy(logits: np.ndarray, gold: np.ndarray, sizes: Sequence[int]

@@ -34,25 +34,3 @@ def make_lexiplug_phenotype(nlp: Language, name: str, model: Any, tasks: Sequenc
     return Phenotyper(nlp.vocab, model, name, tasks=tasks, min_count=min_count,
                       separator=separator, scorer=scorer)
 
-
-def mtcnn_v1(embed_width: int = 300, filters: int = 300, kernel_sizes: Sequence[int] = (3, 4, 5),
-             bag_of_embeddings: bool = True, dropout: float = 0.5, max_length: int = 3000,
-             long_docs: str = "window", embeddings_scale: float = 20.0,
-             max_vocab: int = 100_000, pretrained: Callable[[], Any] | None = None,
-             seed: int = 0) -> Any:
-    """``lexiplug.MTCNN.v1`` (spacy_architectures): see ``architectures.build_mtcnn``."""
-    from .architectures import build_mtcnn
-
-    return build_mtcnn(embed_width=embed_width, filters=filters, kernel_sizes=kernel_sizes,
-                       bag_of_embeddings=bag_of_embeddings, dropout=dropout,
-                       max_length=max_length, long_docs=long_docs,
-                       embeddings_scale=embeddings_scale, max_vocab=max_vocab,
-                       pretrained=pretrained, seed=seed)
-
-
-def phenotype_scorer_v1(tasks: Sequence[str] | None = None,
-                        separator: str = "=") -> Callable[..., dict[str, Any]]:
-    """``lexiplug.phenotype_scorer.v1`` (spacy_scorers)."""
-    from .scorer import make_phenotype_scorer
-
-    return make_phenotype_scorer(tasks, separator)

@@ -13,16 +13,15 @@ pass over the whole report. ``long_docs = "truncate"`` keeps only the first wind
 from __future__ import annotations
 
 import json
-import struct
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
-from safetensors.torch import load as load_safetensors
-from safetensors.torch import save as save_safetensors
 from thinc.api import ArgsKwargs, Model
 from torch import nn
+
+from ..torch_weights import load_weights, model_to_bytes, safetensors_metadata
 
 PAD = 0
 UNK = 1
@@ -148,25 +147,14 @@ def convert_inputs(model: Model, batch: WindowBatch, is_train: bool) -> tuple[Ar
 
 def serialize_module(module: MTCNN) -> bytes:
     """Weights as safetensors bytes, with the constructor settings in its metadata."""
-    state = {name: tensor.detach().cpu().contiguous() for name, tensor in
-             module.state_dict().items()}
-    return save_safetensors(state, metadata={"mtcnn_config": json.dumps(module.config)})
-
-
-def safetensors_metadata(data: bytes) -> dict[str, str]:
-    """The ``__metadata__`` of safetensors bytes (the header is 8 bytes of length + JSON)."""
-    (header_length,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + header_length])
-    return dict(header.get("__metadata__", {}))
+    return model_to_bytes(module, metadata={"mtcnn_config": json.dumps(module.config)})
 
 
 def deserialize_module(module: nn.Module, data: bytes, device: Any) -> MTCNN:
     """A fresh network with the saved settings and weights (the placeholder is discarded,
     so the vocabulary and label counts need not be known before loading)."""
     config = json.loads(safetensors_metadata(data)["mtcnn_config"])
-    rebuilt = MTCNN(**config)
-    rebuilt.load_state_dict(load_safetensors(data))
-    return rebuilt.to(device)
+    return load_weights(MTCNN(**config), data, device)  # type: ignore[return-value]
 
 
 def standardised(matrix: np.ndarray, scale: float) -> np.ndarray:

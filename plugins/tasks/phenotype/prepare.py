@@ -19,31 +19,58 @@ from typing import Any
 import numpy as np
 from lexiplug.errors import ConfigError, FormatError
 
+from ..inputs import (
+    fraction_option,
+    integer_option,
+    open_binary,
+    path_option,
+    reject_unknown,
+    resolve_source,
+    text_lines,
+    text_option,
+)
+
+OPTIONS = ("labels", "text_column", "group_column", "dev_output", "dev_fraction", "seed",
+           "lang", "separator", "generate")
+
 MISSING = ("", "na", "n/a", "nan", "none", "null", "[not available]", "[unknown]",
            "[discrepancy]", "[not applicable]")
 
 
 def read_records(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line, record) of a CSV (RFC 4180: quoted newlines allowed) or ``.jsonl`` file."""
+    """(line, record) of a CSV (RFC 4180: quoted newlines allowed) or ``.jsonl`` file, either
+    optionally gzipped (``.csv.gz``, ``.jsonl.gz``)."""
     path = Path(path)
-    with open(path, encoding="utf-8", newline="") as handle:
-        if path.suffix == ".jsonl" or path.name.endswith(".jsonl.gz"):
-            for line, text in enumerate(handle, start=1):
+    with open_binary(path) as handle:
+        lines = text_lines(path, handle, keep_crlf=True)
+        if path.name.endswith((".jsonl", ".jsonl.gz")):
+            for line, text in enumerate(lines, start=1):
                 if not text.strip():
                     continue
                 try:
                     record = json.loads(text)
                 except json.JSONDecodeError as exc:
                     raise FormatError(f"expected one JSON object per line ({exc.msg})",
-                                      path=str(path), line=line) from exc
+                                      path=str(path), line=line) from None
                 if not isinstance(record, dict):
                     raise FormatError(f"expected a JSON object, found {type(record).__name__}",
                                       path=str(path), line=line)
                 yield line, record
             return
         csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-        reader = csv.DictReader(handle)
-        for record in reader:
+        reader = csv.DictReader(lines)
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                raise FormatError(f"expected CSV ({error})", path=str(path),
+                                  line=reader.line_num) from None
+            if None in record:  # DictReader's key for cells beyond the header
+                raise FormatError(f"expected at most {len(reader.fieldnames or ())} cells "
+                                  f"(the header's), found {len(record) - 1 + len(record[None])}",
+                                  path=str(path), line=reader.line_num)
             yield reader.line_num, record
 
 
@@ -65,8 +92,9 @@ def load_reports(sources: Sequence[str | Path], text_column: str, label_columns:
             wanted = [text_column, *label_columns] + ([group_column] if group_column else [])
             absent = [c for c in wanted if c not in record]
             if absent:
+                found = sorted(str(key) for key in record)[:12]
                 raise FormatError(f"expected columns {wanted}; {absent} missing (found "
-                                  f"{sorted(record)[:12]})", path=str(source), line=line)
+                                  f"{found})", path=str(source), line=line)
             text = record[text_column]
             if not isinstance(text, str) or not text.strip():
                 raise FormatError(f"expected report text in column {text_column!r}, found "
@@ -131,7 +159,12 @@ def prepare_phenotype(sources: Sequence[str | Path], output: str | Path, *,
 
     reports = load_reports(sources, text_column, labels, group_column)
     vocab = label_vocabulary(reports)
-    docs = make_docs(spacy.blank(lang), reports, vocab, separator)
+    try:
+        nlp = spacy.blank(lang)
+    except ImportError:
+        raise ConfigError(f"expected a language code spaCy knows (e.g. 'en'), found {lang!r}",
+                          where="lang") from None
+    docs = make_docs(nlp, reports, vocab, separator)
     dev = (split_groups([r["group"] for r in reports], dev_fraction, seed)
            if dev_output is not None else np.zeros(len(docs), dtype=bool))
     summary: dict[str, Any] = {"labels": vocab}
@@ -150,23 +183,63 @@ def prepare_phenotype(sources: Sequence[str | Path], output: str | Path, *,
 
 
 def prepare(sources: Sequence[str | Path], output: str | Path, *,
-            labels: str | Sequence[str], generate: int = 0, **options: Any) -> dict[str, Any]:
+            labels: str | Sequence[str] | None = None, generate: int = 0,
+            **options: Any) -> dict[str, Any]:
     """Entry of ``lexiplug task prepare phenotype SOURCES -o FILE --option labels=a,b``.
 
     ``labels``: the label columns (comma-separated or a JSON list). ``generate=N``: first
     write N patients of generated six-task reports (SEER / ICD-O-3) to the first source
-    path (grouped by ``patient_id`` unless ``group_column`` is given).
+    path (grouped by ``patient_id`` unless ``group_column`` is given). Every option is
+    checked here, so a wrong one is named instead of failing inside the reader.
     """
-    tasks = [t.strip() for t in labels.split(",")] if isinstance(labels, str) else list(labels)
-    tasks = [t for t in tasks if t]
+    reject_unknown("phenotype", {k: v for k, v in options.items() if k not in OPTIONS},
+                   OPTIONS)
+    tasks = _label_columns(labels)
+    generate = integer_option(generate, "generate", minimum=0)
+    checked = _checked_options(options)
     if generate:
         from .generate import generate_reports, write_reports
 
         if not sources:
             raise ConfigError("generate=N writes its reports to the first source path; none "
                               "was given", where="task prepare phenotype")
-        write_reports(generate_reports(int(generate), seed=int(options.get("seed", 0))),
-                      sources[0])
+        write_reports(generate_reports(generate, seed=checked.get("seed", 0)), sources[0])
         sources = sources[:1]
-        options.setdefault("group_column", "patient_id")
-    return prepare_phenotype(sources, output, labels=tasks, **options)
+        checked.setdefault("group_column", "patient_id")
+    if not sources:
+        raise ConfigError("expected at least one source file", where="task prepare phenotype")
+    paths = [resolve_source(source, "phenotype") for source in sources]
+    return prepare_phenotype(paths, output, labels=tasks, **checked)
+
+
+def _label_columns(labels: Any) -> list[str]:
+    if isinstance(labels, str):
+        tasks = [t.strip() for t in labels.split(",")]
+    elif isinstance(labels, list | tuple) and all(isinstance(t, str) for t in labels):
+        tasks = [t.strip() for t in labels]
+    else:
+        raise ConfigError("expected the label columns as 'a,b' or a JSON list of names, found "
+                          f"{labels!r}", where="labels")
+    tasks = [t for t in tasks if t]
+    if not tasks:
+        raise ConfigError("expected at least one label column (--option labels=a,b)",
+                          where="labels")
+    return tasks
+
+
+def _checked_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The options of :func:`prepare_phenotype`, type-checked."""
+    checked: dict[str, Any] = {}
+    for name in ("text_column", "lang", "separator"):
+        if name in options:
+            checked[name] = text_option(options[name], name)
+    if options.get("group_column") is not None:
+        checked["group_column"] = text_option(options["group_column"], "group_column")
+    if options.get("dev_output") is not None:
+        checked["dev_output"] = path_option(options["dev_output"], "dev_output")
+    if "dev_fraction" in options:
+        checked["dev_fraction"] = fraction_option(options["dev_fraction"], "dev_fraction",
+                                                  allow_zero=True)
+    if "seed" in options:
+        checked["seed"] = integer_option(options["seed"], "seed", minimum=0)
+    return checked

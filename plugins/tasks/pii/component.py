@@ -9,12 +9,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from itertools import islice
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import srsly
-from lexiplug.errors import ConfigError, FormatError
+from lexiplug.errors import ConfigError
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
 from spacy.tokens import Doc, Span
@@ -22,9 +20,11 @@ from spacy.training import Example, validate_get_examples
 from spacy.vocab import Vocab
 from thinc.api import Model, Optimizer
 
+from ..loading import BuildsBeforeLoading
+from ..numeric import log_softmax
 from .bio import spans_from_tags, tags_from_spans, viterbi_decode
 from .labels import PII_LABELS, bio_tags
-from .patterns import find_patterns
+from .patterns import pattern_spans
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class MissingParseError(ConfigError):
     """Docs reached the PII tagger without a dependency parse and no fallback was set."""
 
 
-class PIITagger(TrainablePipe):
+class PIITagger(BuildsBeforeLoading, TrainablePipe):
     def __init__(self, vocab: Vocab, model: Model, name: str = "lexiplug_pii", *,
                  spans_key: str = "pii", labels: Sequence[str] = PII_LABELS,
                  parse_fallback: str = "error", use_patterns: bool = True,
@@ -84,7 +84,7 @@ class PIITagger(TrainablePipe):
         docs = list(docs)
         self._check_parse(docs)
         scores = self.model.predict(docs)
-        return viterbi_decode([_log_softmax(self.model.ops.to_numpy(s)) for s in scores],
+        return viterbi_decode([log_softmax(self.model.ops.to_numpy(s)) for s in scores],
                               self.tags)
 
     def set_annotations(self, docs: Iterable[Doc], tag_ids: list[np.ndarray]) -> None:
@@ -95,12 +95,7 @@ class PIITagger(TrainablePipe):
         found = [Span(doc, s, e, label=label) for s, e, label in spans_from_tags(ids, self.tags)]
         if not self.cfg["use_patterns"]:
             return found
-        allowed = set(self.labels)
-        rules = []
-        for hit in find_patterns(doc.text):
-            span = doc.char_span(hit.start, hit.end, label=hit.label, alignment_mode="expand")
-            if span is not None and len(span) and hit.label in allowed:
-                rules.append(span)
+        rules = pattern_spans(doc, self.labels)
         taken = np.zeros(len(doc), dtype=bool)
         for span in rules:
             taken[span.start:span.end] = True
@@ -130,7 +125,7 @@ class PIITagger(TrainablePipe):
         for example, doc_scores in zip(examples, scores, strict=True):
             gold = self.gold_tag_ids(example)
             logits = self.model.ops.to_numpy(doc_scores)
-            log_probs = _log_softmax(logits)
+            log_probs = log_softmax(logits)
             d = np.exp(log_probs)
             d[np.arange(len(gold)), gold] -= 1.0
             loss -= float(log_probs[np.arange(len(gold)), gold].sum())
@@ -174,11 +169,13 @@ class PIITagger(TrainablePipe):
 
     def _tensor_width(self, doc: Doc, nlp: Language | None) -> int:
         """Width of ``doc.tensor``; when the sample has none yet (spaCy initialises before
-        annotating components run), the pipes before this one annotate a copy."""
+        annotating components run), the pipes before this one annotate a copy. The walk goes
+        over ``nlp.components``, not ``nlp.pipeline``: ``spacy train`` initialises with the
+        frozen components disabled, and the sourced tok2vec is one of them."""
         width = int(np.asarray(doc.tensor).reshape(len(doc), -1).shape[1])
         if width == 0 and nlp is not None:
             doc = nlp.make_doc(doc.text)
-            for name, proc in nlp.pipeline:
+            for name, proc in nlp.components:
                 if name == self.name:
                     break
                 doc = proc(doc)
@@ -199,26 +196,11 @@ class PIITagger(TrainablePipe):
         elif extra == "tensor":
             self.model.set_dim("nV", int(self.cfg.get("tensor_width", 0)))
 
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> PIITagger:
-        cfg_path = Path(path) / "cfg"
-        if not cfg_path.exists():
-            raise FormatError(f"no cfg in the {self.name} folder", path=str(path))
-        self.cfg.update(srsly.read_json(cfg_path))
-        self._prepare_model()
-        self.model.initialize()
-        return super().from_disk(path, exclude=exclude)
+    def _restore_settings(self, cfg: dict[str, Any]) -> None:
+        self.cfg.update(cfg)  # labels and tensor_width size the layers
 
-    def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = ()) -> PIITagger:
-        message = srsly.msgpack_loads(bytes_data)
-        self.cfg.update(srsly.json_loads(message["cfg"]))
-        self._prepare_model()
-        self.model.initialize()
-        return super().from_bytes(bytes_data, exclude=exclude)
+    def _ensure_built(self) -> None:
+        if not self.model.layers:
+            self._prepare_model()
+            self.model.initialize()
 
-
-def _log_softmax(logits: np.ndarray) -> np.ndarray:
-    logits = np.asarray(logits, dtype=np.float64)
-    if logits.size == 0:
-        return logits
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))

@@ -35,24 +35,3 @@ def make_lexiplug_pii(nlp: Language, name: str, model: Any, spans_key: str,
     return PIITagger(nlp.vocab, model, name, spans_key=spans_key, labels=labels,
                      parse_fallback=parse_fallback, use_patterns=use_patterns, scorer=scorer)
 
-
-def pii_tagger_v1(hash_rows: Sequence[int] = (20000, 2000, 5000, 5000), hash_width: int = 64,
-                  char_width: int = 30, char_filters: int = 50, tag_width: int = 16,
-                  lstm_width: int = 128, gcn_width: int = 256, gcn_layers: int = 2,
-                  dropout: float = 0.3, extra_features: str = "none",
-                  first_names: str | None = None, seed: int = 0) -> Any:
-    """``lexiplug.PIITagger.v1`` (spacy_architectures): see ``model.build_pii_tagger``."""
-    from .model import build_pii_tagger
-
-    return build_pii_tagger(hash_rows=hash_rows, hash_width=hash_width, char_width=char_width,
-                            char_filters=char_filters, tag_width=tag_width,
-                            lstm_width=lstm_width, gcn_width=gcn_width, gcn_layers=gcn_layers,
-                            dropout=dropout, extra_features=extra_features,
-                            first_names=first_names, seed=seed)
-
-
-def pii_scorer_v1(spans_key: str = "pii") -> Callable[..., dict[str, Any]]:
-    """``lexiplug.pii_scorer.v1`` (spacy_scorers)."""
-    from .scorer import make_pii_scorer
-
-    return make_pii_scorer(spans_key)

@@ -14,13 +14,12 @@ from typing import Any
 
 import numpy as np
 import torch
-from safetensors.torch import load as load_safetensors
-from safetensors.torch import save as save_safetensors
 from spacy.tokens import Doc
 from thinc.api import ArgsKwargs, Model, PyTorchWrapper_v3, torch2xp, xp2torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from ..torch_weights import load_weights, model_to_bytes
 from .features import (
     N_CHARS,
     N_DEP_ROWS,
@@ -118,15 +117,6 @@ class PIITaggerNet(nn.Module):
         return unpacked[mask.to(unpacked.device)]
 
 
-def serialize_net(module: nn.Module) -> bytes:
-    return save_safetensors({k: v.contiguous() for k, v in module.state_dict().items()})
-
-
-def deserialize_net(module: nn.Module, data: bytes, device: torch.device) -> nn.Module:
-    module.load_state_dict(load_safetensors(data))
-    return module.to(device)
-
-
 def _convert_inputs(model: Model, docs: list[Doc], is_train: bool) -> tuple[ArgsKwargs,
                                                                               Callable]:
     settings = model.attrs
@@ -187,7 +177,7 @@ def _init(model: TaggerModel, X: list[Doc] | None = None, Y: Any = None) -> None
     )
     wrapped = PyTorchWrapper_v3(net, convert_inputs=_convert_inputs,
                                 convert_outputs=_convert_outputs,
-                                serialize_model=serialize_net, deserialize_model=deserialize_net)
+                                serialize_model=model_to_bytes, deserialize_model=load_weights)
     wrapped.attrs.update(settings)
     model.layers.append(wrapped)
 

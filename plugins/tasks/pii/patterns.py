@@ -12,7 +12,12 @@ Hits are character spans; overlapping hits are resolved by priority, then length
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span
 
 _EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})@"
                     r"(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}(?![\w-])")
@@ -173,3 +178,18 @@ def find_patterns(text: str) -> list[PatternHit]:
             taken.append(hit)
             occupied.append((hit.start, hit.end))
     return sorted(taken, key=lambda h: h.start)
+
+
+def pattern_spans(doc: Doc, labels: Iterable[str] | None = None) -> list[Span]:
+    """The pattern hits of ``doc`` as token spans (widened to token boundaries), limited to
+    ``labels``: the layer the component merges over its model, and the whole of
+    ``lexiplug task redact --patterns-only``, which needs no trained model."""
+    allowed = None if labels is None else set(labels)
+    spans = []
+    for hit in find_patterns(doc.text):
+        if allowed is not None and hit.label not in allowed:
+            continue
+        span = doc.char_span(hit.start, hit.end, label=hit.label, alignment_mode="expand")
+        if span is not None and len(span):
+            spans.append(span)
+    return spans

@@ -19,6 +19,15 @@ from spacy.language import Language
 from spacy.tokens import Doc, DocBin, Span
 from spacy.util import filter_spans
 
+from ..inputs import (
+    fraction_option,
+    integer_option,
+    open_binary,
+    read_text,
+    reject_unknown,
+    text_lines,
+    text_option,
+)
 from .generate import generate_posts
 from .labels import HANDLE_LABEL, map_label
 
@@ -35,17 +44,45 @@ def read_presidio(path: str | Path) -> list[dict[str, Any]]:
     """presidio-research records ``{full_text, spans:[...], template_id}``, checked."""
     path = Path(path)
     try:
-        records = json.loads(path.read_text(encoding="utf-8"))
+        records = json.loads(read_text(path))
     except json.JSONDecodeError as error:
         raise FormatError(f"not valid JSON ({error.msg})", path=str(path),
                           line=error.lineno) from None
+    except RecursionError:
+        raise FormatError("JSON nested too deeply", path=str(path)) from None
     if not isinstance(records, list):
         raise FormatError("expected a JSON list of samples", path=str(path))
     for position, record in enumerate(records):
-        if not isinstance(record, dict) or "full_text" not in record or "spans" not in record:
-            raise FormatError(f"sample {position}: expected an object with full_text and spans",
-                              path=str(path))
+        problem = _presidio_problem(record)
+        if problem:
+            raise FormatError(f"sample {position}: {problem}", path=str(path))
     return records
+
+
+def _presidio_problem(record: Any) -> str | None:
+    """What is wrong with one presidio sample (None: nothing); spans must lie inside the
+    text, since a span past its end would make no token span at all."""
+    if not isinstance(record, dict) or "full_text" not in record or "spans" not in record:
+        return "expected an object with full_text and spans"
+    text, spans = record["full_text"], record["spans"]
+    if not isinstance(text, str):
+        return f"expected full_text to be a string, found {type(text).__name__}"
+    if not isinstance(record.get("template_id"), str | int | float | type(None)):
+        return "expected template_id to be a string or a number"
+    if not isinstance(spans, list):
+        return f"expected spans to be a list, found {type(spans).__name__}"
+    for number, span in enumerate(spans):
+        if not isinstance(span, dict):
+            return f"span {number}: expected an object"
+        if not isinstance(span.get("entity_type"), str):
+            return f"span {number}: expected entity_type to be a string"
+        start, end = span.get("start_position"), span.get("end_position")
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)):
+            return f"span {number}: expected integer start_position and end_position"
+        if not 0 <= start <= end <= len(text):
+            return (f"span {number}: expected 0 <= start_position <= end_position <= "
+                    f"{len(text)} (the text's length), found {start}..{end}")
+    return None
 
 
 def split_by_template(records: Sequence[dict[str, Any]], test_fraction: float = 0.2,
@@ -100,8 +137,8 @@ def read_conll(path: str | Path) -> list[tuple[list[str], list[str]]]:
     """Sentences of ``token<TAB>tag`` lines separated by blank lines."""
     path = Path(path)
     sentences, words, tags = [], [], []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
+    with open_binary(path) as handle:
+        for number, line in enumerate(text_lines(path, handle), start=1):
             line = line.rstrip("\n")
             if not line.strip():
                 if words:
@@ -226,11 +263,17 @@ def prepare(sources: Sequence[str | Path], output: str | Path, *, n_generated: i
     SOURCES is ``default`` (the data resolver's folders) or data roots that hold ``pii/``
     (searched before the resolver's own); OUTPUT is a folder of DocBins.
     """
-    from lexiplug.errors import ConfigError
+    from lexiplug.errors import DataNotFoundError
 
-    if unknown:
-        raise ConfigError(f"unknown option(s) {sorted(unknown)}; pii takes n_generated, "
-                          "test_fraction, seed, spans_key", where="task prepare pii --option")
+    reject_unknown("pii", unknown, ("n_generated", "test_fraction", "seed", "spans_key"))
+    n_generated = integer_option(n_generated, "n_generated", minimum=0)
+    test_fraction = fraction_option(test_fraction, "test_fraction")
+    seed = integer_option(seed, "seed", minimum=0)
+    spans_key = text_option(spans_key, "spans_key")
     roots = [Path(s) for s in sources if str(s) != "default"]
+    for root in roots:
+        if not root.is_dir():
+            raise DataNotFoundError("expected 'default' or a data folder that holds pii/",
+                                    where=str(root))
     return prepare_pii(output, n_generated=n_generated, test_fraction=test_fraction,
                        seed=seed, spans_key=spans_key, data_roots=roots)
