@@ -14,7 +14,10 @@ line (or record). Policies:
 * ``duplicates``: ``first`` (default, as gensim) keeps the first vector of a repeated word
   and logs one warning; ``last`` keeps the last vector (at the first word's position);
   ``error`` raises.
-* NaN, inf, or numbers beyond float32 range are always errors.
+* NaN, inf, or numbers beyond float32 range are always errors, in every format: read
+  errors name the file and line (or record, or row); ``save_vectors`` refuses such a matrix
+  before writing anything. A memory-mapped native matrix (``mmap=True``) is not scanned at
+  load, which would read it all; its first similarity query finds a non-finite row instead.
 """
 
 from __future__ import annotations
@@ -94,6 +97,8 @@ def _load(
         if limit:
             keys, matrix = keys[:limit], matrix[:limit]
             counts = None if counts is None else counts[:limit]
+        if not mmap:
+            _require_finite(matrix, keys, path / "vectors.npy")
     else:  # spacy
         from .interop import load_spacy_vectors
 
@@ -101,6 +106,7 @@ def _load(
         keys, matrix, metadata = loaded.keys, loaded.matrix, loaded.metadata
         if limit:
             keys, matrix = keys[:limit], matrix[:limit]
+        _require_finite(matrix, keys, path)
     metadata = {**metadata, "source": str(path), "source_format": fmt}
     try:
         return Vectors(keys, matrix, counts=counts, metadata=metadata, oov=oov)
@@ -124,6 +130,7 @@ def save_vectors(
         raise ConfigError("save_vectors needs an explicit format", where="format")
     keys, matrix = vectors.keys, np.asarray(vectors.matrix)
     _check_writable_words(keys, fmt, path)
+    _require_finite(matrix, keys, path, writing=fmt)
     if fmt in ("word2vec-text", "fasttext-vec", "glove"):
         from .io_text import write_text
 
@@ -168,4 +175,28 @@ def _check_writable_words(keys: list[str], fmt: str, path: Path) -> None:
         raise FormatError(
             f"the first word ({keys[0][:40]!r}) contains a space; glove readers take the "
             "dimension from the first line, so its word must be a single field", path=path,
+        )
+
+
+def _require_finite(
+    matrix: np.ndarray, keys: list[str], path: Path, *, writing: str | None = None,
+    block_rows: int = 16_384,
+) -> None:
+    """Raise a FormatError naming the first row holding NaN or inf (scanned in blocks, so
+    the check needs no matrix-sized temporary)."""
+    for start in range(0, matrix.shape[0], block_rows):
+        finite = np.isfinite(matrix[start : start + block_rows]).all(axis=1)
+        if finite.all():
+            continue
+        row = start + int(np.argmin(finite))
+        word = keys[row][:40] if row < len(keys) else "?"
+        if writing:
+            raise FormatError(
+                f"cannot save: the vector of {word!r} (row {row + 1}) holds NaN or inf, "
+                f"which {writing} readers (ours included) reject; fix or drop the row first",
+                path=path,
+            )
+        raise FormatError(
+            f"non-finite value (NaN or inf) in the vector of {word!r} (row {row + 1})",
+            path=path,
         )

@@ -1,0 +1,127 @@
+"""Faults found by the fuzz-and-fault campaign of issue 27: non-finite values, extreme
+scales, memory asked for by tiny files, and native-folder escapes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from lexiplug.errors import FormatError, LexiplugError
+from lexiplug.vectors import Vectors
+from lexiplug.vectors.io import load_vectors, save_vectors
+from lexiplug.vectors.io_native import write_native
+from lexiplug.vectors.vectors import unit_rows
+
+
+def small(matrix: np.ndarray) -> Vectors:
+    return Vectors([f"w{i}" for i in range(len(matrix))], matrix.astype(np.float32))
+
+
+def assert_same_hits(ours: list[list[tuple[str, float]]], plain: list[list[tuple[str, float]]]
+                     ) -> None:
+    assert [[w for w, _ in hits] for hits in ours] == [[w for w, _ in hits] for hits in plain]
+    for a, b in zip(ours, plain, strict=True):
+        assert np.allclose([s for _, s in a], [s for _, s in b], atol=1e-6, rtol=0)
+
+
+# -- item 4: NaN / inf, and norms that overflow --------------------------------------------
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_native_loader_rejects_non_finite(tmp_path: Path, bad: float) -> None:
+    matrix = np.ones((3, 4), np.float32)
+    matrix[1, 2] = bad
+    write_native(tmp_path / "n", ["a", "b", "c"], matrix, None, {})
+    with pytest.raises(FormatError) as caught:
+        load_vectors(tmp_path / "n")
+    assert caught.value.path == str(tmp_path / "n" / "vectors.npy")
+    assert "'b'" in caught.value.message and "row 2" in caught.value.message
+
+
+def test_mmap_native_with_nan_fails_at_the_first_query(tmp_path: Path) -> None:
+    matrix = np.ones((3, 4), np.float32)
+    matrix[2, 0] = np.nan
+    write_native(tmp_path / "n", ["a", "b", "c"], matrix, None, {})
+    loaded = load_vectors(tmp_path / "n", mmap=True)  # not scanned: mmap stays instant
+    with pytest.raises(LexiplugError, match=r"'c'.*NaN or inf"):
+        loaded.most_similar("a")
+
+
+def test_spacy_loader_rejects_non_finite(tmp_path: Path) -> None:
+    from spacy.vectors import Vectors as SpacyVectors
+    from spacy.vocab import Vocab
+
+    vocab = Vocab()
+    data = np.ones((2, 3), np.float32)
+    data[0, 1] = np.nan
+    for word in ("a", "b"):
+        vocab.strings.add(word)
+    vocab.vectors = SpacyVectors(strings=vocab.strings, data=data, keys=["a", "b"])
+    vocab.to_disk(tmp_path / "sp", exclude=["lookups"])
+    with pytest.raises(FormatError, match=r"'a'.*row 1"):
+        load_vectors(tmp_path / "sp")
+
+
+@pytest.mark.parametrize("fmt", ["word2vec-text", "glove", "word2vec-binary", "native", "spacy"])
+def test_save_refuses_non_finite_before_writing(tmp_path: Path, fmt: str) -> None:
+    matrix = np.ones((3, 2), np.float32)
+    matrix[2, 1] = np.inf
+    target = tmp_path / "out"
+    with pytest.raises(FormatError, match=r"cannot save.*'w2'"):
+        save_vectors(small(matrix), target, format=fmt)
+    assert not target.exists() and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("scale", [3e38, 1e30, 1e-30, 1e-42])
+def test_extreme_scales_keep_cosine_one_with_itself(scale: float) -> None:
+    rng = np.random.default_rng(0)
+    matrix = rng.standard_normal((50, 8)).astype(np.float32)
+    matrix[7] = np.float32(scale) * np.sign(matrix[7])
+    vectors = small(matrix)
+    assert vectors.similarity("w7", "w7") == pytest.approx(1.0, abs=1e-6)
+    assert np.linalg.norm(unit_rows(matrix)[7]) == pytest.approx(1.0, abs=1e-6)
+    # the row is its own nearest neighbour when queried by its own vector
+    assert vectors.most_similar(positive=[matrix[7]], topn=1)[0][0] == "w7"
+    assert vectors.most_similar_batch(["w7"], topn=3)[0][0][1] < 1.0 + 1e-6
+
+
+def test_zero_rows_score_zero_not_nan() -> None:
+    matrix = np.eye(4, dtype=np.float32)
+    matrix[2] = 0
+    scores = dict(small(matrix).most_similar("w0", topn=3))
+    assert scores["w2"] == 0.0
+
+
+# -- item 7: queries do not copy the matrix; results unchanged -----------------------------
+
+
+def test_queries_match_the_plain_normalised_computation() -> None:
+    rng = np.random.default_rng(3)
+    matrix = rng.standard_normal((2000, 32)).astype(np.float32)
+    matrix[5] *= 1e30
+    matrix[6] = 0.0
+    vectors = small(matrix)
+    unit = unit_rows(matrix)
+    for word in ("w1", "w5", "w42"):
+        ours = vectors.most_similar(word, topn=20)
+        plain = unit @ unit[vectors.index(word)]
+        plain[vectors.index(word)] = -np.inf
+        best = np.argsort(-plain, kind="stable")[:20]
+        assert [w for w, _ in ours] == [f"w{i}" for i in best]
+        assert np.allclose([s for _, s in ours], plain[best], atol=1e-6, rtol=0)
+    words = ["w1", "w5", "w42"]
+    assert_same_hits(vectors.most_similar_batch(words, topn=20),
+                     [vectors.most_similar(w, topn=20) for w in words])
+    assert vectors._unit is None  # no normalised copy was built
+
+
+def test_batched_search_bounds_its_score_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
+    import lexiplug.vectors.vectors as module
+
+    monkeypatch.setattr(module, "_SCORE_BYTES", 4 * 100 * 3)  # three queries per product
+    rng = np.random.default_rng(4)
+    vectors = small(rng.standard_normal((100, 6)))
+    words = [f"w{i}" for i in range(10)]
+    assert_same_hits(vectors.most_similar_batch(words, topn=4),
+                     [vectors.most_similar(w, topn=4) for w in words])
