@@ -3,11 +3,13 @@ scales, memory asked for by tiny files, and native-folder escapes."""
 
 from __future__ import annotations
 
+import gzip
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import pytest
-from lexiplug.errors import FormatError, LexiplugError
+from lexiplug.errors import ConfigError, FormatError, LexiplugError
 from lexiplug.vectors import Vectors
 from lexiplug.vectors.io import load_vectors, save_vectors
 from lexiplug.vectors.io_native import write_native
@@ -125,3 +127,68 @@ def test_batched_search_bounds_its_score_matrix(monkeypatch: pytest.MonkeyPatch)
     words = [f"w{i}" for i in range(10)]
     assert_same_hits(vectors.most_similar_batch(words, topn=4),
                      [vectors.most_similar(w, topn=4) for w in words])
+
+
+# -- item 7: a tiny compressed file cannot ask for gigabytes -------------------------------
+
+
+def wide_gzip(path: Path, dim: int, *, header: bool) -> Path:
+    line = "w " + " ".join(["0.5"] * dim) + "\n"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write((f"1 {dim}\n" if header else "") + line)
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["glove", "word2vec-text"])
+def test_wide_compressed_line_is_refused_past_max_dim(tmp_path: Path, fmt: str) -> None:
+    path = wide_gzip(tmp_path / "wide.gz", 100_000, header=fmt != "glove")
+    assert path.stat().st_size < 2000
+    with pytest.raises(FormatError, match="100000 dimensions exceed the limit of 65536") as err:
+        load_vectors(path, format=fmt)
+    assert err.value.path == str(path) and err.value.line == 1
+
+
+@pytest.mark.parametrize("fmt", ["glove", "word2vec-text"])
+def test_wide_compressed_line_allocates_what_it_holds(tmp_path: Path, fmt: str) -> None:
+    path = wide_gzip(tmp_path / "wide.gz", 100_000, header=fmt != "glove")
+    tracemalloc.start()
+    try:
+        loaded = load_vectors(path, format=fmt, max_dim=200_000)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert loaded.shape == (1, 100_000)
+    assert peak < 64 << 20  # was 65,536 rows x 100,000 float32 = 24 GiB asked for
+
+
+def test_max_dim_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = wide_gzip(tmp_path / "w.gz", 300, header=False)
+    monkeypatch.setenv("LEXIPLUG_MAX_DIM", "100")
+    with pytest.raises(FormatError, match="LEXIPLUG_MAX_DIM"):
+        load_vectors(path)
+    monkeypatch.setenv("LEXIPLUG_MAX_DIM", "lots")
+    with pytest.raises(ConfigError, match="LEXIPLUG_MAX_DIM"):
+        load_vectors(path)
+
+
+def test_binary_header_dim_is_bounded(tmp_path: Path) -> None:
+    path = tmp_path / "b.bin.gz"
+    with gzip.open(path, "wb") as handle:
+        handle.write(b"65536 1000000\nw " + b"\0" * 64)
+    with pytest.raises(FormatError, match="1000000 dimensions") as err:
+        load_vectors(path, format="word2vec-binary")
+    assert err.value.line == 1
+
+
+def test_compressed_rows_grow_geometrically(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import lexiplug.vectors.io_rows as io_rows
+
+    monkeypatch.setattr(io_rows, "_INITIAL_BYTES", 4 * 8 * 10)  # ten rows first, then growth
+    rng = np.random.default_rng(5)
+    vectors = small(rng.standard_normal((3000, 8)))
+    for fmt in ("glove", "word2vec-text", "word2vec-binary"):
+        path = save_vectors(vectors, tmp_path / f"{fmt}.gz", format=fmt)
+        loaded = load_vectors(path, format=fmt, block_bytes=4096)
+        assert loaded.keys == vectors.keys and np.array_equal(loaded.matrix, vectors.matrix)

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..errors import ConfigError, FormatError, LexiplugError
 from .formats import FORMATS, canonical_format, detect_format, require_exists
-from .io_rows import DuplicatePolicy
+from .io_rows import DuplicatePolicy, resolve_max_dim
 from .vectors import OOVPolicy, Vectors
 
 __all__ = ["FORMATS", "detect_format", "load_vectors", "save_vectors"]
@@ -48,12 +48,15 @@ def load_vectors(
     mmap: bool = False,
     oov: OOVPolicy = "error",
     block_bytes: int | None = None,
+    max_dim: int | None = None,
 ) -> Vectors:
     """Read vectors from ``path``; see the module docstring for formats and policies.
 
     ``limit`` reads only the first N vectors (as gensim's ``limit``); ``mmap`` memory-maps a
     native matrix instead of reading it (read-only, near-instant); ``block_bytes`` sets the
-    parser's read size (memory vs. speed; the default suits files of any size).
+    parser's read size (memory vs. speed; the default suits files of any size); ``max_dim``
+    (default ``$LEXIPLUG_MAX_DIM`` or 65,536) refuses text and binary files whose vectors
+    are wider, before allocating anything for them.
     """
     path = Path(path)
     require_exists(path)
@@ -62,11 +65,14 @@ def load_vectors(
         raise ConfigError(f"errors must be one of {_ERRORS}, got {errors!r}", where="errors")
     if limit is not None and limit < 0:
         raise ConfigError(f"limit must be >= 0, got {limit}", where="limit")
+    parser_options: dict[str, Any] = {"max_dim": resolve_max_dim(max_dim)}
+    if block_bytes is not None:
+        parser_options["block_bytes"] = int(block_bytes)
     try:
         if fmt == "auto":
             fmt = detect_format(path)
         return _load(path, fmt, errors=errors, duplicates=duplicates, limit=limit, mmap=mmap,
-                     oov=oov, block_bytes=block_bytes)
+                     oov=oov, parser_options=parser_options)
     except LexiplugError:
         raise
     except (OSError, EOFError, zlib.error) as exc:  # unreadable or corrupt compressed data
@@ -75,21 +81,20 @@ def load_vectors(
 
 def _load(
     path: Path, fmt: str, *, errors: str, duplicates: DuplicatePolicy, limit: int | None,
-    mmap: bool, oov: OOVPolicy, block_bytes: int | None,
+    mmap: bool, oov: OOVPolicy, parser_options: dict[str, Any],
 ) -> Vectors:
-    block: dict[str, Any] = {} if block_bytes is None else {"block_bytes": int(block_bytes)}
     counts: np.ndarray | None = None
     metadata: dict[str, Any] = {}
     if fmt in ("word2vec-text", "fasttext-vec", "glove"):
         from .io_text import read_text
 
         keys, matrix = read_text(path, header=fmt != "glove", errors=errors,
-                                 duplicates=duplicates, limit=limit, **block)
+                                 duplicates=duplicates, limit=limit, **parser_options)
     elif fmt == "word2vec-binary":
         from .io_binary import read_binary
 
         keys, matrix = read_binary(path, errors=errors, duplicates=duplicates, limit=limit,
-                                   **block)
+                                   **parser_options)
     elif fmt == "native":
         from .io_native import read_native
 
