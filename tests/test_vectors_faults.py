@@ -4,6 +4,7 @@ scales, memory asked for by tiny files, and native-folder escapes."""
 from __future__ import annotations
 
 import gzip
+import json
 import tracemalloc
 from pathlib import Path
 
@@ -192,3 +193,79 @@ def test_compressed_rows_grow_geometrically(
         path = save_vectors(vectors, tmp_path / f"{fmt}.gz", format=fmt)
         loaded = load_vectors(path, format=fmt, block_bytes=4096)
         assert loaded.keys == vectors.keys and np.array_equal(loaded.matrix, vectors.matrix)
+
+
+# -- item 10: native-folder escapes --------------------------------------------------------
+
+
+@pytest.fixture
+def native(tmp_path: Path) -> Path:
+    matrix = np.arange(12, dtype=np.float32).reshape(3, 4)
+    write_native(tmp_path / "n", ["a", "b", "c"], matrix, np.array([3, 2, 1]), {"name": "t"})
+    return tmp_path / "n"
+
+
+def native_error(folder: Path, **options: object) -> FormatError:
+    with pytest.raises(FormatError) as caught:
+        load_vectors(folder, **options)  # type: ignore[arg-type]
+    return caught.value
+
+
+@pytest.mark.parametrize("garbage", [
+    b"garbage", b"", b"\x93NUMPY\x01\x00\x10\x00{'descr': '<i8', 'fortran_order': Fa",
+    b"\x93NUMPY\x01\x00\x46\x00{'descr': '|O', 'fortran_order': False, 'shape': (3,), }"
+    + b" " * 8 + b"\n",
+])
+def test_counts_garbage_is_a_format_error(native: Path, garbage: bytes) -> None:
+    (native / "counts.npy").write_bytes(garbage)
+    assert native_error(native).path == str(native / "counts.npy")
+
+
+def test_counts_must_be_integers(native: Path) -> None:
+    np.save(native / "counts.npy", np.array([1.5, 2.0, np.nan]))
+    assert "integer counts" in native_error(native).message
+
+
+@pytest.mark.parametrize("mmap", [False, True])
+@pytest.mark.parametrize("header", [
+    "{'descr': '<f4', 'fortran_order': False, 'shape': (10**9, 10**9), }",  # not a literal
+    "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000, 300), }",  # 1.2 TB
+    "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4)",  # cut off
+    "{'descr': '<f4', 'fortran_order': False, 'shape': " + "(" * 400 + ")" * 400 + ", }",
+    "[1, 2, 3]",
+])
+def test_broken_npy_header_is_a_format_error(native: Path, header: str, mmap: bool) -> None:
+    body = header.encode("latin1")
+    body += b" " * (-(len(body) + 11) % 64) + b"\n"
+    raw = b"\x93NUMPY\x01\x00" + len(body).to_bytes(2, "little") + body + b"\0" * 48
+    (native / "vectors.npy").write_bytes(raw)
+    err = native_error(native, mmap=mmap)
+    assert err.path == str(native / "vectors.npy")
+
+
+@pytest.mark.parametrize("version", ["1", None, 1.5, True, 0, [1], {"v": 1}])
+def test_unknown_version_is_a_format_error(native: Path, version: object) -> None:
+    meta = json.loads((native / "meta.json").read_text())
+    meta["version"] = version
+    (native / "meta.json").write_text(json.dumps(meta))
+    assert "version" in native_error(native).message
+
+
+def test_newer_version_asks_for_an_upgrade(native: Path) -> None:
+    meta = json.loads((native / "meta.json").read_text())
+    meta["version"] = 99
+    (native / "meta.json").write_text(json.dumps(meta))
+    assert "upgrade" in native_error(native).message
+
+
+@pytest.mark.parametrize("metadata", [[["a", 1]], "text", 3, [1, 2]])
+def test_non_dict_metadata_is_a_format_error(native: Path, metadata: object) -> None:
+    meta = json.loads((native / "meta.json").read_text())
+    meta["metadata"] = metadata
+    (native / "meta.json").write_text(json.dumps(meta))
+    assert "'metadata'" in native_error(native).message
+
+
+def test_deeply_nested_meta_json_is_a_format_error(native: Path) -> None:
+    (native / "meta.json").write_text("[" * 100_000 + "]" * 100_000)
+    assert "nested too deeply" in native_error(native).message
