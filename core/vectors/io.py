@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,6 +32,9 @@ from ..errors import ConfigError, FormatError, LexiplugError
 from .formats import FORMATS, canonical_format, detect_format, require_exists
 from .io_rows import DuplicatePolicy, resolve_max_dim
 from .vectors import OOVPolicy, Vectors
+
+if TYPE_CHECKING:
+    from .interop import LoadedVectors
 
 __all__ = ["FORMATS", "detect_format", "load_vectors", "save_vectors"]
 
@@ -105,9 +108,7 @@ def _load(
         if not mmap:
             _require_finite(matrix, keys, path / "vectors.npy")
     else:  # spacy
-        from .interop import load_spacy_vectors
-
-        loaded = load_spacy_vectors(path)
+        loaded = _load_spacy(path)
         keys, matrix, metadata = loaded.keys, loaded.matrix, loaded.metadata
         if limit:
             keys, matrix = keys[:limit], matrix[:limit]
@@ -117,6 +118,25 @@ def _load(
         return Vectors(keys, matrix, counts=counts, metadata=metadata, oov=oov)
     except LexiplugError as exc:  # e.g. duplicate keys inside a native vocab.txt
         raise FormatError(exc.message, path=path) from None
+
+
+def _load_spacy(path: Path) -> LoadedVectors:
+    """spaCy's reader, with its table's npy header checked first and any fault of spaCy's
+    own parsers (srsly, msgpack, numpy's header tokenizer raise many kinds) a FormatError."""
+    from .interop import load_spacy_vectors
+    from .io_native import check_npy_header
+
+    table = path / "vocab" / "vectors" if (path / "vocab" / "vectors").exists() else (
+        path / "vectors")
+    if table.is_file():
+        check_npy_header(table, ndim=2, kinds="f", what="spaCy vectors table")
+    try:
+        return load_spacy_vectors(path)
+    except LexiplugError:
+        raise
+    except Exception as exc:
+        raise FormatError(f"cannot read spaCy vectors ({type(exc).__name__}: {exc})"[:300],
+                          path=path) from None
 
 
 def save_vectors(

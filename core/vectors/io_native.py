@@ -56,10 +56,20 @@ def read_native(
 
 
 def load_npy(path: Path, *, ndim: int, kinds: str, mmap: bool, what: str) -> np.ndarray:
-    """An ``.npy`` array whose header is checked against the file before numpy allocates.
+    """An ``.npy`` array whose header is checked against the file before numpy allocates."""
+    check_npy_header(path, ndim=ndim, kinds=kinds, what=what)
+    try:
+        return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise FormatError(f"cannot read the {what} ({exc})", path=path) from None
 
-    A broken header could otherwise ask for any amount of memory or raise whatever numpy's
-    header parser raises; ``kinds`` are the accepted dtype kinds (``"f"``, ``"iu"``).
+
+def check_npy_header(path: Path, *, ndim: int, kinds: str, what: str) -> None:
+    """Raise a FormatError unless ``path`` is an ``.npy`` file of ``ndim`` dimensions, a dtype
+    of one of ``kinds`` (``"f"``, ``"iu"``) and exactly the data its header promises.
+
+    A broken header could otherwise ask numpy for any amount of memory or raise whatever
+    numpy's header parser raises.
     """
     try:
         with open(path, "rb") as handle:
@@ -88,10 +98,6 @@ def load_npy(path: Path, *, ndim: int, kinds: str, mmap: bool, what: str) -> np.
             f"the header promises {shape} {dtype} ({needed} bytes) but {data_bytes} bytes "
             "follow it; truncated or corrupt", path=path,
         )
-    try:
-        return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
-        raise FormatError(f"cannot read the {what} ({exc})", path=path) from None
 
 
 def _read_meta(path: Path) -> dict[str, Any]:
