@@ -204,8 +204,10 @@ class Vectors:
         return self.norms.cosines(np.asarray(self.matrix[:limit]), query)
 
     def normalized(self) -> Vectors:
-        """A copy with unit-length rows."""
-        return self.with_matrix(self.unit_matrix.copy(), note="normalized")
+        """A copy with unit-length rows (one new matrix; the cached unit copy is not built)."""
+        if self._unit is not None:
+            return self.with_matrix(self._unit.copy(), note="normalized")
+        return self.with_matrix(self.norms.unit(np.asarray(self.matrix)), note="normalized")
 
     def with_matrix(self, matrix: np.ndarray, *, note: str | None = None) -> Vectors:
         """Same keys, counts, metadata and OOV policy, another matrix (transforms use this)."""
