@@ -94,3 +94,9 @@ def test_beir_not_utf8_and_deep_nesting_name_the_line(tmp_path: Path) -> None:
     queries.write_text('{"_id": "q1", "text": "a"}\n\n' + "[" * 50_000 + "]" * 50_000 + "\n")
     err = format_error(read_beir, corpus, queries, qrels)
     assert err.line == 3 and "nested too deeply" in err.message
+
+
+def test_weat_empty_word_set_is_a_format_error(tmp_path: Path) -> None:
+    path = tmp_path / "WEAT.json"  # found by tests/robustness fuzzing: NaN statistics later
+    path.write_text('{"flowers": ["rose"], "insects": []}')
+    assert "'insects'" in format_error(read_weat, path).message

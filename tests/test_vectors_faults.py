@@ -269,3 +269,9 @@ def test_non_dict_metadata_is_a_format_error(native: Path, metadata: object) -> 
 def test_deeply_nested_meta_json_is_a_format_error(native: Path) -> None:
     (native / "meta.json").write_text("[" * 100_000 + "]" * 100_000)
     assert "nested too deeply" in native_error(native).message
+
+
+def test_empty_word_in_native_vocab_is_a_format_error(native: Path) -> None:
+    (native / "vocab.txt").write_bytes(b"a\n\nc\n")  # found by tests/robustness fuzzing
+    err = native_error(native)
+    assert err.path == str(native / "vocab.txt") and err.line == 2

@@ -130,6 +130,9 @@ def _read_vocab(path: Path, errors: str) -> list[str]:
     if data.endswith(b"\n"):
         data = data[:-1]
     lines = data.split(b"\n") if data else []
+    if b"" in lines:  # an empty key cannot be looked up, saved or told apart
+        raise FormatError("empty word (one word a line expected)", path=path,
+                          line=lines.index(b"") + 1)
     try:
         return [line.decode("utf-8", errors) for line in lines]
     except UnicodeDecodeError:

@@ -72,8 +72,11 @@ def read_weat(path: str | Path, *, tests: tuple[WeatTest, ...] = WEAT_TESTS) -> 
                           path=path)
     sets: dict[str, list[str]] = {}
     for key, words in data.items():
-        if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
-            raise FormatError(f"expected set {key!r} to be a list of words", path=path)
+        if not (isinstance(words, list) and words
+                and all(isinstance(w, str) and w for w in words)):
+            # an empty set makes every WEAT statistic over it NaN
+            raise FormatError(f"expected set {key[:80]!r} to be a non-empty list of words",
+                              path=path)
         sets[key] = words
     needed = {k for t in tests for k in (*t.targets, *t.attributes)}
     missing = sorted(needed - sets.keys())
