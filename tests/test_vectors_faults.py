@@ -243,26 +243,26 @@ def test_broken_npy_header_is_a_format_error(native: Path, header: str, mmap: bo
     assert err.path == str(native / "vectors.npy")
 
 
+def set_meta(native: Path, key: str, value: object) -> None:
+    meta = json.loads((native / "meta.json").read_text())
+    meta[key] = value
+    (native / "meta.json").write_text(json.dumps(meta))
+
+
 @pytest.mark.parametrize("version", ["1", None, 1.5, True, 0, [1], {"v": 1}])
 def test_unknown_version_is_a_format_error(native: Path, version: object) -> None:
-    meta = json.loads((native / "meta.json").read_text())
-    meta["version"] = version
-    (native / "meta.json").write_text(json.dumps(meta))
+    set_meta(native, "version", version)
     assert "version" in native_error(native).message
 
 
 def test_newer_version_asks_for_an_upgrade(native: Path) -> None:
-    meta = json.loads((native / "meta.json").read_text())
-    meta["version"] = 99
-    (native / "meta.json").write_text(json.dumps(meta))
+    set_meta(native, "version", 99)
     assert "upgrade" in native_error(native).message
 
 
 @pytest.mark.parametrize("metadata", [[["a", 1]], "text", 3, [1, 2]])
 def test_non_dict_metadata_is_a_format_error(native: Path, metadata: object) -> None:
-    meta = json.loads((native / "meta.json").read_text())
-    meta["metadata"] = metadata
-    (native / "meta.json").write_text(json.dumps(meta))
+    set_meta(native, "metadata", metadata)
     assert "'metadata'" in native_error(native).message
 
 
