@@ -37,8 +37,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from _harness import machine_note, measure_in_subprocess, parse_args, print_table, write_json
 
 SLICES_FULL = {"austen": "austen-*.txt", "melville": "melville-*.txt",
@@ -52,7 +50,7 @@ sys.path.insert(0, {bench!r})
 import numpy as np
 from _transforms_common import gutenberg_slice, similarity
 from lexiplug.registry import registry
-from lexiplug.plugins.transforms.shift import median_shared_cosine, shared_words, word_cosines
+from lexiplug.plugins.alignment.shift import median_shared_cosine, shared_words, word_cosines
 slices = {{name: gutenberg_slice(pattern, name) for name, pattern in {slices!r}.items()}}
 WORKERS = {workers}
 SEED_STEP = {seed_step}

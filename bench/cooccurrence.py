@@ -15,13 +15,10 @@ re-run: no GloVe binary here).
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import machine_note, measure_in_subprocess, parse_args, print_table, write_json
 from lexiplug.corpus.encoded import EncodedCorpus, encode_corpus
 from lexiplug.corpus.vocab import Vocabulary

@@ -29,12 +29,8 @@ outside debiaswe's gender-specific list, which is what neutralising targets.
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
 from _harness import machine_note, parse_args, print_table, write_json
@@ -67,8 +63,8 @@ def minilm_vectors() -> Any | None:
 
 
 def measure(vectors: Any, original: Any, label: str, lists: Any) -> dict[str, Any]:
-    from lexiplug.plugins.evaluators.bias_direction import gender_direction
-    from lexiplug.plugins.transforms.word_lists import gender_specific_words
+    from lexiplug.plugins.bias.direction import gender_direction
+    from lexiplug.plugins.bias.word_lists import gender_specific_words
     from lexiplug.registry import registry
 
     # The debiased vectors carry the original direction and neighbour labels in their
@@ -110,7 +106,7 @@ def result_key(vectors: Any, word: str) -> str:
 
 def main() -> None:
     args = parse_args("Hard debiasing before/after on Gutenberg word2vec and MiniLM vectors")
-    from lexiplug.plugins.transforms.word_lists import debiaswe_lists
+    from lexiplug.plugins.bias.word_lists import debiaswe_lists
     from lexiplug.registry import registry
 
     lists = debiaswe_lists()

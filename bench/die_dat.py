@@ -35,8 +35,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import machine_note, print_table, write_json
 
 REPO = Path(__file__).resolve().parents[1]

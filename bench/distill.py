@@ -30,8 +30,6 @@ from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import (
     _CHILD_TEMPLATE,
     machine_note,

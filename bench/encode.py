@@ -12,13 +12,10 @@ each row's best. ``--quick``: 500 sentences, one round.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import machine_note, measure_in_subprocess, parse_args, print_table, write_json
 
 N_SENTENCES = 2000

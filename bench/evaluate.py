@@ -30,16 +30,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import (
-    machine_note,
-    measure_in_subprocess,
-    parse_args,
-    print_table,
-    ratio,
-    write_json,
-)
+from _harness import machine_note, measure_in_subprocess, parse_args, print_table, ratio, write_json
 
 ROWS = 100_000
 RESTRICT = 30_000

@@ -17,15 +17,10 @@ the baseline is the ungrounded text space itself.
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from _harness import machine_note, parse_args, print_table, write_json
 from lexiplug.plugins.grounded.grounding import make_visual_grounding
 from lexiplug.plugins.grounded.metrics import (

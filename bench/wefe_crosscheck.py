@@ -112,9 +112,9 @@ def vocabulary(query: dict) -> list[str]:
 
 
 def ours(query: dict, words: list[str], matrix: np.ndarray) -> dict:
+    from lexiplug.plugins.bias.direction import ripa
+    from lexiplug.plugins.bias.evaluator import make_bias_evaluator
     from lexiplug.plugins.datasets.readers_bias import WeatSets, WeatTest
-    from lexiplug.plugins.evaluators.bias import make_bias_evaluator
-    from lexiplug.plugins.evaluators.bias_direction import ripa
     from lexiplug.vectors.vectors import Vectors
 
     vectors = Vectors(words, matrix)

@@ -15,18 +15,7 @@ Metrics ``seconds`` and ``peak_mb``; ``score`` is each tool's figure, which must
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import (
-    machine_note,
-    measure_in_subprocess,
-    parse_args,
-    print_table,
-    ratio,
-    write_json,
-)
+from _harness import machine_note, measure_in_subprocess, parse_args, print_table, ratio, write_json
 
 SETUP = """
 import logging

@@ -21,7 +21,6 @@ __all__ = [
     "__version__",
     "hookimpl",
     "load_vectors",
-    "redact",
     "registry",
 ]
 
@@ -40,8 +39,6 @@ if TYPE_CHECKING:
     from .vectors import Vectors
     from .vectors.io import load_vectors
 
-    def redact(doc: Any, **options: Any) -> Any: ...
-
 
 def __getattr__(name: str) -> Any:
     # numpy-backed objects load on first use so `import lexiplug` stays light
@@ -53,10 +50,6 @@ def __getattr__(name: str) -> Any:
         from .vectors.io import load_vectors
 
         return load_vectors
-    if name == "redact":  # PII redaction lives in its task plugin; torch loads only on use
-        from .plugins.tasks.pii.redact import redact
-
-        return redact
     if name == "Result":
         from .evaluation.result import Result
 

@@ -142,6 +142,7 @@ def _load_entry_points() -> None:
             continue
         start = time.perf_counter()
         before = registry.all_names()
+        snapshot = registry._snapshot()
         try:
             module = entry_point.load()
             manager.register(module, name=entry_point.name)
@@ -151,9 +152,18 @@ def _load_entry_points() -> None:
             ]
             for impl in hook_impls:
                 impl.function(registry=registry)
-        except Exception as error:  # a plugin's bug must not break lexiplug
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # a plugin's bug, even SystemExit,
+            # must not break every lexiplug command
             record.status = "failed"
             record.error = f"{type(error).__name__}: {error}"
+            # A half-registered plugin would fail at run time, after other steps trained:
+            # its names go, and names it overwrote get their previous entry back.
+            dropped = sorted(registry.all_names() - before)
+            registry._restore(snapshot)
+            if dropped:
+                record.error += f" (its names were dropped: {', '.join(dropped)})"
             if manager.is_registered(manager.get_plugin(entry_point.name)):
                 manager.unregister(name=entry_point.name)
             logger.warning("lexiplug plugin %r failed to load: %s", entry_point.name, error)

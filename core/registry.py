@@ -8,7 +8,9 @@ cheap and a misspelt name gets an error that lists what exists and what failed t
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 import catalogue
@@ -25,10 +27,16 @@ SECTION_NAMES = (
     "encoders",
     "transforms",
     "evaluators",
-    "reports",
 )
 
 _SINGULAR = {name: name[:-1] for name in SECTION_NAMES} | {"corpora": "corpus"}
+
+
+def _ensure_loaded() -> None:
+    # imported here: the loader imports this module, and ``import lexiplug`` loads no plugin
+    from .plugin_loader import ensure_plugins_loaded
+
+    ensure_plugins_loaded()
 
 
 class Section:
@@ -37,15 +45,36 @@ class Section:
     def __init__(self, name: str) -> None:
         self.name = name
         self._catalogue = catalogue.create(NAMESPACE, name, entry_points=False)
+        self._metadata: dict[str, Mapping[str, Any]] = {}
 
-    def register(self, name: str, *, func: F | None = None) -> Any:
-        """Register ``func`` under ``name``; without ``func``, return a decorator."""
+    def register(self, name: str, *, func: F | None = None, **metadata: Any) -> Any:
+        """Register ``func`` under ``name``; without ``func``, return a decorator.
+
+        ``metadata`` describes the entry for code that chooses among entries without calling
+        them (``dataset_kinds`` of an evaluator, ``default_evaluation`` of a dataset): core code
+        reads these keys instead of knowing plugin names.
+        """
+        self._metadata[name] = MappingProxyType(dict(metadata))
         return self._catalogue.register(name, func=func)
 
-    def get(self, name: str) -> Callable[..., Any]:
-        from .plugin_loader import ensure_plugins_loaded, failed_plugins
+    def metadata(self, name: str) -> Mapping[str, Any]:
+        """What ``name`` was registered with (empty when nothing); raises for unknown names."""
+        self.get(name)
+        return self._metadata.get(name, MappingProxyType({}))
 
-        ensure_plugins_loaded()
+    def with_metadata(self, key: str) -> dict[str, Any]:
+        """``{name: metadata[key]}`` for every entry registered with ``key``, in registration
+        order (plugins load in entry-point name order, so the order is stable)."""
+        _ensure_loaded()
+        present = self._registered_names()
+        return {
+            name: meta[key]
+            for name, meta in self._metadata.items()
+            if key in meta and name in present
+        }
+
+    def get(self, name: str) -> Callable[..., Any]:
+        _ensure_loaded()
         if name in self._catalogue:
             return self._catalogue.get(name)
         known = self.names()
@@ -54,6 +83,8 @@ class Section:
         if close:
             lines.append(f"Did you mean: {', '.join(close)}?")
         lines.append(f"Available {self.name}: {', '.join(known) if known else '(none)'}.")
+        from .plugin_loader import failed_plugins
+
         failed = failed_plugins()
         if failed:
             lines.append(
@@ -64,21 +95,15 @@ class Section:
         raise RegistryError(" ".join(lines), where=f"registry.{self.name}")
 
     def has(self, name: str) -> bool:
-        from .plugin_loader import ensure_plugins_loaded
-
-        ensure_plugins_loaded()
+        _ensure_loaded()
         return name in self._catalogue
 
     def names(self) -> list[str]:
-        from .plugin_loader import ensure_plugins_loaded
-
-        ensure_plugins_loaded()
+        _ensure_loaded()
         return sorted(self._catalogue.get_all())
 
     def get_all(self) -> dict[str, Callable[..., Any]]:
-        from .plugin_loader import ensure_plugins_loaded
-
-        ensure_plugins_loaded()
+        _ensure_loaded()
         return dict(self._catalogue.get_all())
 
     def _registered_names(self) -> set[str]:
@@ -87,6 +112,7 @@ class Section:
     def _clear(self) -> None:
         for key in [key for key in catalogue.REGISTRY if key[:2] == (NAMESPACE, self.name)]:
             del catalogue.REGISTRY[key]
+        self._metadata.clear()
 
 
 class Registries:
@@ -98,7 +124,6 @@ class Registries:
     encoders: Section
     transforms: Section
     evaluators: Section
-    reports: Section
 
     def __init__(self) -> None:
         for section in SECTION_NAMES:
@@ -123,6 +148,28 @@ class Registries:
     def _clear(self) -> None:
         for section in SECTION_NAMES:
             self.section(section)._clear()
+
+    def _snapshot(self) -> RegistrySnapshot:
+        """Every entry and its metadata, to undo what a plugin that then failed registered."""
+        entries = {key: value for key, value in catalogue.REGISTRY.items() if key[0] == NAMESPACE}
+        metadata = {name: dict(self.section(name)._metadata) for name in SECTION_NAMES}
+        return RegistrySnapshot(entries, metadata)
+
+    def _restore(self, snapshot: RegistrySnapshot) -> None:
+        """Back to ``snapshot``: new names go, names a plugin overwrote get their old entry."""
+        for key in [key for key in catalogue.REGISTRY if key[0] == NAMESPACE]:
+            del catalogue.REGISTRY[key]
+        catalogue.REGISTRY.update(snapshot.entries)
+        for name in SECTION_NAMES:
+            section = self.section(name)
+            section._metadata.clear()
+            section._metadata.update(snapshot.metadata[name])
+
+
+@dataclass(frozen=True)
+class RegistrySnapshot:
+    entries: dict[tuple[str, ...], Any]
+    metadata: dict[str, dict[str, Mapping[str, Any]]]
 
 
 registry = Registries()

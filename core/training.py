@@ -91,6 +91,8 @@ def train_from_config(
                           where="output.path")
     target = Path(target)
     fmt = format or output_section.get("format") or "native"
+    # the config saved with the vectors must name where they went, not where the file said
+    config["output"] = {**output_section, "path": str(target), "format": fmt}
     training_section = dict(config.get("training", {}))
     checkpoint_dir = Path(
         training_section.get("checkpoint_dir")

@@ -11,6 +11,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from lexiplug.errors import ConfigError, FormatError
+from lexiplug.plugins.bias.direction import (
+    direct_bias,
+    indirect_bias,
+    pair_direction,
+    ripa,
+)
+from lexiplug.plugins.bias.evaluator import make_bias_evaluator
+from lexiplug.plugins.bias.weat import permutation_p_value, weat
 from lexiplug.plugins.datasets.readers_bias import (
     DebiasLists,
     WeatSets,
@@ -18,17 +26,9 @@ from lexiplug.plugins.datasets.readers_bias import (
     read_debiaswe,
     read_weat,
 )
-from lexiplug.plugins.evaluators.bias import make_bias_evaluator
-from lexiplug.plugins.evaluators.bias_direction import (
-    direct_bias,
-    indirect_bias,
-    pair_direction,
-    ripa,
-)
-from lexiplug.plugins.evaluators.weat import permutation_p_value, weat
 from lexiplug.vectors.vectors import Vectors
 
-from tests.conftest import require_data
+from tests.helpers import require_data
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "wefe_weat.json"
@@ -84,7 +84,7 @@ def test_ripa_equals_wefe(wefe_case):
 def test_effect_size_matches_caliskan_formula_by_hand():
     # Two 1-D "association" groups: s_x = [1, 2], s_y = [0, 1]; std over all four (ddof 0).
     s_x, s_y = np.array([1.0, 2.0]), np.array([0.0, 1.0])
-    from lexiplug.plugins.evaluators.weat import effect_size
+    from lexiplug.plugins.bias.weat import effect_size
 
     pooled = [1.0, 2.0, 0.0, 1.0]
     mean = sum(pooled) / 4

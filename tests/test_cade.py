@@ -9,9 +9,9 @@ from lexiplug.errors import ConfigError, TrainingError
 
 pytest.importorskip("numba")
 
-from lexiplug.plugins.transforms.cade import cade_v1
-from lexiplug.plugins.transforms.procrustes import procrustes_v1
-from lexiplug.plugins.transforms.shift import lncs2, median_shared_cosine, shift_report
+from lexiplug.plugins.alignment.cade import cade_v1
+from lexiplug.plugins.alignment.procrustes import procrustes_v1
+from lexiplug.plugins.alignment.shift import lncs2, median_shared_cosine, shift_report
 from lexiplug.vectors import Vectors
 
 TOPICS = {

@@ -9,8 +9,8 @@ from lexiplug.errors import ConfigError
 
 pytest.importorskip("numba")
 
-from lexiplug.plugins.transforms.cade import cade_v1
-from lexiplug.plugins.transforms.slices import build_compass, compass_corpus, gather_sentences
+from lexiplug.plugins.alignment.cade import cade_v1
+from lexiplug.plugins.alignment.slices import build_compass, compass_corpus, gather_sentences
 
 
 def _slices() -> dict[str, list[list[str]]]:
@@ -32,7 +32,7 @@ def test_compass_trains_on_words_rare_in_every_slice() -> None:
     embedder = cade_v1(vector_size=8, window=2, min_count=5, negative=3, sample=0.0,
                        compass_epochs=3, slice_epochs=1, workers=1, seed=1)
     embedder.fit(_slices())
-    from lexiplug.plugins.transforms.w2v_trainer import initial_input_matrix
+    from lexiplug.plugins.alignment.w2v_trainer import initial_input_matrix
 
     start = initial_input_matrix(len(data.words), 8, 1)[rare]
     trained = embedder.compass.matrix[embedder.compass.key_to_index["rare"]]

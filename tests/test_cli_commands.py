@@ -67,7 +67,7 @@ def test_evaluate_on_gensims_bundled_wordsim(vectors_file: Path) -> None:
     result = runner.invoke(app, ["evaluate", str(vectors_file), "--datasets", "ws353_gensim",
                                  "--json"])
     assert result.exit_code == 0, result.output
-    [scored] = json.loads(result.output[result.output.index("["):])
+    [scored] = json.loads(result.stdout)  # warnings and bars go to stderr
     assert scored["dataset"] == "ws353_gensim"
     assert scored["n_items"] > 300 and 0 < scored["n_covered"] < scored["n_items"]
 

@@ -30,7 +30,7 @@ from lexiplug.errors import (
     TrainingError,
 )
 
-from tests.conftest import require_data
+from tests.helpers import require_data
 
 LINES = ["The cat sat .", "", "the DOG sat on the mat .", "  ", "a cat"]
 SENTENCES = [

@@ -16,7 +16,7 @@ from lexiplug.plugins.datasets.readers_analogy import (
 from lexiplug.plugins.datasets.readers_word_pairs import WordPairs, read_word_pairs
 from lexiplug.registry import registry
 
-from tests.conftest import require_data
+from tests.helpers import require_data
 
 SIMILARITY_SIZES = {
     "ws353": 353, "ws353_sim": 203, "ws353_rel": 252, "simlex999": 999, "men": 3000,

@@ -17,7 +17,7 @@ from lexiplug.plugins.tasks.die_dat.prepare import prepare
 from spacy.tokens import DocBin
 from typer.testing import CliRunner
 
-from tests.conftest import require_data
+from tests.helpers import require_data
 
 REPO = Path(__file__).resolve().parents[1]
 CONLLU = """# sent_id = 1

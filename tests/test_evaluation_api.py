@@ -11,7 +11,7 @@ from lexiplug.plugins.evaluators import analogy, similarity
 from lexiplug.registry import registry
 from lexiplug.vectors import Vectors
 
-from tests.conftest import require_data
+from tests.helpers import require_data
 
 
 @pytest.fixture(scope="module", autouse=True)

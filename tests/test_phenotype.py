@@ -13,7 +13,7 @@ from lexiplug.plugins.tasks.phenotype.model import MTCNN, make_windows  # noqa: 
 from lexiplug.plugins.tasks.phenotype.scorer import f1_scores  # noqa: E402
 from spacy.training import Example  # noqa: E402
 
-from tests.conftest import require_data  # noqa: E402
+from tests.helpers import require_data  # noqa: E402
 
 TINY = {"@architectures": "lexiplug.MTCNN.v1", "embed_width": 16, "filters": 8,
         "max_length": 12, "dropout": 0.0}

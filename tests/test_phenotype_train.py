@@ -17,7 +17,7 @@ from lexiplug.plugins.tasks.phenotype.prepare import (
     split_groups,
 )
 
-from tests.conftest import require_data
+from tests.helpers import require_data
 
 REPO = Path(__file__).resolve().parents[1]
 SEER = "pathology/seer-icdo3/seersiterecode_site-recode-data-2023.csv"

@@ -170,7 +170,7 @@ def test_first_name_gazetteer_reads_the_shared_lists() -> None:
     from lexiplug.plugins.tasks.pii.gazetteer import FIRST_NAMES_DIR, first_name_hashes
     from spacy.strings import hash_string
 
-    from tests.conftest import require_data
+    from tests.helpers import require_data
 
     require_data(FIRST_NAMES_DIR)
     hashes = set(first_name_hashes())

@@ -167,6 +167,12 @@ def test_broken_plugin_is_reported_and_the_rest_still_works(broken_python: Path)
     assert records["broken_register"]["status"] == "failed"
     assert "lexiplug_register fails on purpose" in records["broken_register"]["error"]
     assert records["broken_import"]["distribution"] == "lexiplug-broken-plugin"
+    # sys.exit at import is a failed plugin, not the end of every command
+    assert records["broken_exit"]["status"] == "failed"
+    assert records["broken_exit"]["error"].startswith("SystemExit: ")
+    # the name registered before the hook raised is gone, so nothing fails at run time
+    assert records["broken_register"]["registered"] == []
+    assert "broken.half_registered.v1" in records["broken_register"]["error"]
     # the working third-party plugin and the built-ins are unaffected by the broken ones
     assert records["example"]["status"] == "loaded"
     builtin_status = {r["name"]: r["status"] for r in _plugins_json(_host_python()).values()}
@@ -174,6 +180,7 @@ def test_broken_plugin_is_reported_and_the_rest_still_works(broken_python: Path)
         assert records[name]["status"] == status, name
     report = json.loads(_run(broken_python, "-c", REGISTRY_CHECK).stdout)
     assert EMBEDDER in report["embedders"] and report["mean_norm"] > 0
+    assert "broken.half_registered.v1" not in report["embedders"]
     text = _run(broken_python, "-m", "lexiplug.cli.main", "plugins", "list").stdout
     assert "failed" in text and "fails at import on purpose" in text
 
@@ -189,7 +196,7 @@ def test_unknown_name_error_names_the_broken_plugins(broken_python: Path) -> Non
     )
     message = _run(broken_python, "-c", code).stdout
     assert EMBEDDER in message  # the available names, with the close match
-    assert "broken_import" in message and "broken_register" in message
+    assert all(name in message for name in ("broken_exit", "broken_import", "broken_register"))
 
 
 def test_trace_env_reports_each_plugin_on_stderr(broken_python: Path) -> None:

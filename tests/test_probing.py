@@ -9,7 +9,7 @@ from lexiplug.plugins.datasets.readers_conllu import read_conllu, read_treebank
 from lexiplug.plugins.evaluators.probing import make_probing_evaluator
 from lexiplug.vectors.vectors import Vectors
 
-from tests.conftest import require_data
+from tests.helpers import require_data
 
 TAGS = ("NOUN", "VERB", "DET", "ADJ")
 

@@ -11,110 +11,22 @@ import importlib.metadata
 import json
 import subprocess
 import sys
-import types
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
-import catalogue
 import pytest
 from lexiplug import plugin_loader
 from lexiplug.errors import ConfigError, RegistryError
-from lexiplug.hookspecs import hookimpl
-from lexiplug.registry import NAMESPACE, SECTION_NAMES, config_registry, registry
+from lexiplug.registry import SECTION_NAMES, config_registry, registry
 
-
-@dataclass
-class FakeDistribution:
-    name: str
-    version: str = "1.0"
-
-
-@dataclass
-class FakeEntryPoint:
-    """Just what the loader uses of ``importlib.metadata.EntryPoint``."""
-
-    name: str
-    module: types.ModuleType | Exception
-    dist: FakeDistribution | None = field(default_factory=lambda: FakeDistribution("fake-dist"))
-    loads: int = 0
-
-    @property
-    def value(self) -> str:
-        return self.module.__name__ if isinstance(self.module, types.ModuleType) else "broken"
-
-    def load(self) -> types.ModuleType:
-        self.loads += 1
-        if isinstance(self.module, Exception):
-            raise self.module
-        return self.module
-
-
-def plugin_module(
-    name: str, register: Callable[[Any], None], **hooks: Callable
-) -> types.ModuleType:
-    """A module object with a ``lexiplug_register`` hookimpl (and any other hooks)."""
-    module = types.ModuleType(name)
-
-    def lexiplug_register(registry: Any) -> None:
-        register(registry)
-
-    module.lexiplug_register = hookimpl(lexiplug_register)  # type: ignore[attr-defined]
-    for hook_name, function in hooks.items():
-        setattr(module, hook_name, hookimpl(function))
-    return module
-
-
-def registers(section: str, *names: str) -> Callable[[Any], None]:
-    def register(registry: Any) -> None:
-        for name in names:
-            registry.section(section).register(name, func=lambda name=name: name)
-
-    return register
-
-
-def fails_with(error: Exception) -> Callable[[Any], None]:
-    def register(registry: Any) -> None:
-        raise error
-
-    return register
-
-
-@pytest.fixture
-def entry_points(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[FakeEntryPoint]]:
-    """The fake ``lexiplug`` entry points a test installs, in an emptied registry.
-
-    Afterwards the registry holds what it held before minus the real plugins' names, and the
-    loader is reset, so the next lookup loads (and records) the real plugins again.
-    """
-    fakes: list[FakeEntryPoint] = []
-
-    def fake_entry_points(*, group: str | None = None, **_: Any) -> list[FakeEntryPoint]:
-        assert group == plugin_loader.ENTRY_POINT_GROUP
-        return list(fakes)
-
-    # names the real plugins own are dropped: they re-register (and are recorded) on reload
-    owned = {name for record in plugin_loader.plugin_records() for name in record.registered}
-    saved = {
-        key: value for key, value in catalogue.REGISTRY.items()
-        if key[0] == NAMESPACE and f"{key[1]}:{key[2]}" not in owned
-    }
-    for key in [key for key in catalogue.REGISTRY if key[0] == NAMESPACE]:
-        del catalogue.REGISTRY[key]
-    monkeypatch.setattr(importlib.metadata, "entry_points", fake_entry_points)
-    monkeypatch.delenv(plugin_loader.DISABLE_ENV, raising=False)
-    monkeypatch.delenv(plugin_loader.TRACE_ENV, raising=False)
-    plugin_loader.reset_for_tests()
-    yield fakes
-    for key in [key for key in catalogue.REGISTRY if key[0] == NAMESPACE]:
-        del catalogue.REGISTRY[key]
-    catalogue.REGISTRY.update(saved)
-    plugin_loader.reset_for_tests()
-
-
-def records_by_name() -> dict[str, plugin_loader.PluginRecord]:
-    return {record.name: record for record in plugin_loader.plugin_records()}
-
+from tests.helpers import (
+    FakeDistribution,
+    FakeEntryPoint,
+    fails_with,
+    plugin_module,
+    records_by_name,
+    registers,
+)
 
 # -- registry ----------------------------------------------------------------------------
 
@@ -199,8 +111,8 @@ def test_loads_lazily_once_and_records_what_each_plugin_registered(
         dist=FakeDistribution("beta-dist", "2.3"),
     )
     entry_points += [second, first]
-    registry.reports.register("direct.v1", func=print)  # registering never loads plugins
-    assert registry.all_names() == {"reports:direct.v1"}
+    registry.encoders.register("direct.v1", func=print)  # registering never loads plugins
+    assert registry.all_names() == {"encoders:direct.v1"}
     assert first.loads == 0 and second.loads == 0
     assert registry.embedders.has("a.x.v1")
     registry.evaluators.names()
@@ -243,6 +155,83 @@ def test_failing_register_hook_is_recorded_and_others_still_load(
     manager = plugin_loader.plugin_manager()
     assert manager.get_plugin("m_broken") is None
     assert manager.hook.lexiplug_cli_commands() == []
+
+
+
+def registers_then_fails(section: str, name: str, error: BaseException) -> Callable[[Any], None]:
+    def register(registry: Any) -> None:
+        registry.section(section).register(name, func=lambda: "from the failed plugin")
+        raise error
+
+    return register
+
+
+@pytest.mark.parametrize("error", [SystemExit(3), SystemExit("bye"), GeneratorExit()])
+def test_a_plugin_raising_a_base_exception_is_recorded_not_fatal(
+    entry_points: list[FakeEntryPoint], error: BaseException
+) -> None:
+    entry_points += [
+        FakeEntryPoint("exits", plugin_module("e_mod", fails_with(error))),
+        FakeEntryPoint("exits_on_import", error),
+        FakeEntryPoint("z_after", plugin_module("z_mod", registers("embedders", "z.v1"))),
+    ]
+    assert registry.embedders.names() == ["z.v1"]
+    records = records_by_name()
+    assert records["exits"].status == records["exits_on_import"].status == "failed"
+    assert records["exits"].error is not None
+    assert records["exits"].error.startswith(type(error).__name__)
+    assert records["z_after"].status == "loaded"
+
+
+def test_keyboard_interrupt_while_loading_a_plugin_still_interrupts(
+    entry_points: list[FakeEntryPoint],
+) -> None:
+    entry_points.append(FakeEntryPoint("ctrl_c", plugin_module("c_mod", fails_with(
+        KeyboardInterrupt()))))
+    with pytest.raises(KeyboardInterrupt):
+        registry.embedders.names()
+
+
+def test_names_a_failed_plugin_registered_are_dropped(entry_points: list[FakeEntryPoint]) -> None:
+    entry_points += [
+        FakeEntryPoint("a_good", plugin_module("g_mod", registers("embedders", "shared.v1"))),
+        FakeEntryPoint("b_half", plugin_module("h_mod", registers_then_fails(
+            "embedders", "half.v1", SystemExit(1)))),
+        FakeEntryPoint("c_clobber", plugin_module("c_mod", registers_then_fails(
+            "embedders", "shared.v1", RuntimeError("late")))),
+    ]
+    # the half-registered name is unknown, so a study fails at validation, not after training
+    assert registry.embedders.names() == ["shared.v1"]
+    with pytest.raises(RegistryError, match="b_half"):
+        registry.embedders.get("half.v1")
+    # the name a failed plugin overwrote is the good plugin's again
+    assert registry.embedders.get("shared.v1")() == "shared.v1"
+    records = records_by_name()
+    assert records["b_half"].registered == []
+    assert "its names were dropped: embedders:half.v1" in (records["b_half"].error or "")
+    assert records["a_good"].registered == ["embedders:shared.v1"]
+
+
+def test_metadata_travels_with_names_and_is_dropped_with_them(
+    entry_points: list[FakeEntryPoint],
+) -> None:
+    def with_metadata(registry: Any) -> None:
+        registry.evaluators.register("m.eval.v1", func=print, dataset_kinds=("norms",))
+        registry.evaluators.register("m.plain.v1", func=print)
+
+    def metadata_then_fails(registry: Any) -> None:
+        registry.evaluators.register("f.eval.v1", func=print, dataset_kinds=("norms",))
+        raise RuntimeError("after registering")
+
+    entry_points += [
+        FakeEntryPoint("meta", plugin_module("meta_mod", with_metadata)),
+        FakeEntryPoint("meta_fails", plugin_module("mf_mod", metadata_then_fails)),
+    ]
+    assert registry.evaluators.with_metadata("dataset_kinds") == {"m.eval.v1": ("norms",)}
+    assert dict(registry.evaluators.metadata("m.eval.v1")) == {"dataset_kinds": ("norms",)}
+    assert dict(registry.evaluators.metadata("m.plain.v1")) == {}
+    with pytest.raises(RegistryError):
+        registry.evaluators.metadata("f.eval.v1")
 
 
 def test_disable_env_skips_plugins_without_importing_them(
@@ -384,8 +373,8 @@ def test_plugins_list_cli_reports_each_plugin(entry_points: list[FakeEntryPoint]
 def test_real_plugins_reload_with_their_names_after_a_fake_run(
     entry_points: list[FakeEntryPoint],
 ) -> None:
-    entry_points.append(FakeEntryPoint("fake", plugin_module("f_mod", registers("reports", "f"))))
-    assert registry.reports.names() == ["f"]
+    entry_points.append(FakeEntryPoint("fake", plugin_module("f_mod", registers("encoders", "f"))))
+    assert registry.encoders.names() == ["f"]
 
 
 def test_after_the_fixture_real_records_list_their_names() -> None:
@@ -394,4 +383,4 @@ def test_after_the_fixture_real_records_list_their_names() -> None:
     assert "fake" not in {record.name for record in records}
     loaded = [record for record in records if record.status == "loaded"]
     assert loaded and any(record.registered for record in loaded)
-    assert not registry.reports.has("f")
+    assert not registry.encoders.has("f")

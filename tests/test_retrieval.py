@@ -14,7 +14,7 @@ from lexiplug.plugins.evaluators.retrieval import make_retrieval_evaluator, per_
 from lexiplug.plugins.evaluators.text_pooling import pool_texts
 from lexiplug.vectors.vectors import Vectors
 
-from tests.conftest import require_data
+from tests.helpers import require_data
 
 DOCS = ["the cat sat on the mat", "dogs and cats living together", "the dog sat"]
 

@@ -18,7 +18,7 @@ from lexiplug.plugins.evaluators.similarity import (
 from lexiplug.registry import registry
 from lexiplug.vectors import Vectors
 
-from tests.conftest import require_data
+from tests.helpers import require_data
 
 SPECS = {spec.name: spec for spec in word_benchmarks.WORD_BENCHMARKS}
 

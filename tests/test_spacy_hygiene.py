@@ -3,7 +3,7 @@
 spaCy imports the module of every ``spacy_*`` entry point in the environment, with no error
 handling, whenever it builds a pipeline; lexiplug's spaCy entry points therefore point at tiny
 modules that import torch, gensim, transformers and model code only inside functions
-(DESIGN §3). thinc imports torch by itself when torch is installed, so "torch is in
+(docs/architecture.md). thinc imports torch by itself when torch is installed, so "torch is in
 sys.modules" cannot tell who imported it: the checks below watch *which module* executes each
 heavy import statement, and which lexiplug modules get loaded at all.
 """

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from lexiplug.data.spec import DatasetSpec
 from lexiplug.errors import ConfigError, RegistryError
-from lexiplug.evaluation.result import Result
+from lexiplug.evaluation.result import ItemRecord, Result
 from lexiplug.hookspecs import hookimpl
 from lexiplug.registry import registry
 from lexiplug.study.compare import compare
@@ -108,8 +108,11 @@ class PairEvaluator:
         from scipy.stats import spearmanr
 
         rho = float(spearmanr([d["gold"] for d in kept], [d["predicted"] for d in kept])[0])
+        items = [ItemRecord(i, d["predicted"], d["covered"], d["gold"])
+                 for i, d in enumerate(details)]
         return Result("test_study.pairs.v1", spec.name, {"spearman": rho}, "spearman",
-                      n_items=len(details), n_covered=len(kept), details=details)
+                      n_items=len(details), n_covered=len(kept), details=details,
+                      items=items, item_statistic="spearman")
 
 
 def fake_pairs(skip: int = 0) -> PairEvaluator:
@@ -352,10 +355,10 @@ def test_hooks_are_called(tmp_path: Path) -> None:
 
 def _result(predicted: list[float | None], gold: list[float]) -> Result:
     pairs = enumerate(zip(predicted, gold, strict=True))
-    details = [{"word1": f"a{i}", "word2": f"b{i}", "gold": g, "predicted": p,
-                "covered": p is not None} for i, (p, g) in pairs]
+    items = [ItemRecord(i, p, p is not None, g) for i, (p, g) in pairs]
     return Result("sim", "set", {"spearman": 0.0}, "spearman", n_items=len(gold),
-                  n_covered=sum(p is not None for p in predicted), details=details)
+                  n_covered=sum(p is not None for p in predicted), items=items,
+                  item_statistic="spearman")
 
 
 def test_comparison_uses_shared_items_and_marks_best_only_when_separated() -> None:

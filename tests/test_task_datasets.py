@@ -11,7 +11,7 @@ from lexiplug.plugins.datasets.readers_analogy_folders import read_analogy_folde
 from lexiplug.plugins.datasets.readers_conllu import read_treebank, split_name
 from lexiplug.plugins.datasets.task_data import SHA256, TASK_DATASETS, TR_ANALOGY_FILES
 
-from tests.conftest import require_data
+from tests.helpers import require_data
 
 NAMES = {"weat", "debiaswe", "limit_small", "tr_anlamver", "tr_wordsimtr", "tr_analogy",
          "ud_nl_alpino", "ud_nl_lassysmall_v13", "ud_en_atis", "ud_en_pud"}

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from lexiplug.errors import ConfigError, TrainingError
+from lexiplug.plugins.bias.direction import gender_direction
+from lexiplug.plugins.bias.evaluator import make_bias_evaluator
+from lexiplug.plugins.bias.hard_debias import hard_debias_v1
+from lexiplug.plugins.bias.neighbour_bias import neighbour_cluster_bias
 from lexiplug.plugins.datasets.readers_bias import DebiasLists
-from lexiplug.plugins.evaluators.bias import make_bias_evaluator
-from lexiplug.plugins.evaluators.bias_direction import gender_direction
-from lexiplug.plugins.transforms.hard_debias import hard_debias_v1
-from lexiplug.plugins.transforms.neighbour_bias import neighbour_cluster_bias
 from lexiplug.vectors import Vectors
 
 DIM = 16

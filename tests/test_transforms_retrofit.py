@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from lexiplug.errors import ConfigError, FormatError, TrainingError
-from lexiplug.plugins.transforms.graph import WordGraph, read_edge_list
-from lexiplug.plugins.transforms.retrofit import retrofit_v1
+from lexiplug.plugins.datasets.graph import WordGraph, read_edge_list
+from lexiplug.plugins.retrofit.retrofit import retrofit_v1
 from lexiplug.vectors import Vectors
 
-from tests.conftest import require_data
+from tests.helpers import require_data
 
 WORDS = ["alpha", "beta", "gamma", "delta", "lone", "other"]
 

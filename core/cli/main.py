@@ -9,17 +9,17 @@ also add commands through the ``lexiplug_cli_commands`` hook, loaded when a comm
 from __future__ import annotations
 
 import importlib.metadata
-import json
 import sys
-from pathlib import Path
 from typing import Any
 
 import typer
 
 from .data_cmd import data_app
 from .errors_boundary import user_errors
-from .overrides import parse_overrides
+from .evaluate_cmd import evaluate
+from .plugin_help import entry_point_help
 from .plugins_cmd import plugins_app
+from .run_cmd import RUN_CONTEXT_SETTINGS, run
 from .train_cmd import TRAIN_CONTEXT_SETTINGS, train
 from .vectors_cmd import vectors_app
 
@@ -32,56 +32,36 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # typer's rich help panels print a `<bool>` value for every flag, as if `--json true` were
+    # the syntax; click's plain help renders flags as flags
+    rich_markup_mode=None,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"lexiplug {importlib.metadata.version('lexiplug')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                 help="Print the installed lexiplug version and exit."),
+) -> None:
+    """Word and document embeddings, their evaluation, and the NLP tasks built on them."""
+
+
 app.add_typer(plugins_app, name="plugins")
 app.add_typer(data_app, name="data")
 app.add_typer(vectors_app, name="vectors")
 
 
-@app.command(context_settings=_EXTRA_ARGS)
-@user_errors
-def run(
-    ctx: typer.Context,
-    config: Path = typer.Argument(..., help="Study config (.cfg)."),
-    output: Path | None = typer.Option(None, "--output", "-o",
-                                       help="Output folder (default runs/<config name>/)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
-) -> None:
-    """Run an embedding study: train, transform, evaluate, report (--section.key overrides)."""
-    from .run_cmd import run as run_study
-
-    run_study(config=config, output=output, quiet=quiet, overrides=parse_overrides(ctx.args))
-
-
+app.command("run", context_settings=RUN_CONTEXT_SETTINGS)(user_errors(run))
 app.command("train", context_settings=TRAIN_CONTEXT_SETTINGS)(user_errors(train))
 
 
-@app.command()
-@user_errors
-def evaluate(
-    vectors: Path = typer.Argument(..., help="Vectors file or folder (any supported format)."),
-    datasets: list[str] = typer.Option([], "--datasets", "-d",
-                                       help="Dataset names (default: every similarity and "
-                                            "analogy set found). Repeat or comma-separate."),
-    oov: str = typer.Option("skip", "--oov", help="skip: score covered items only; vectors: "
-                                                    "use the vectors' OOV policy."),
-    format: str = typer.Option("auto", "--format", "-f", help="Input vectors format."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON results."),
-) -> None:
-    """Score vectors on word-similarity and analogy datasets, with coverage and CIs."""
-    from ..evaluation.api import evaluate_vectors
-    from ..vectors.io import load_vectors
-
-    names = [part for item in datasets for part in item.split(",") if part] or None
-    loaded = load_vectors(vectors, format=format)
-    results = evaluate_vectors(loaded, names, oov=oov)
-    if as_json:
-        typer.echo(json.dumps([r.to_dict(details=False) for r in results], indent=2))
-        return
-    for result in results:
-        typer.echo(result.summary())
-        for warning in result.warnings:
-            typer.echo(f"    warning: {warning}")
+app.command("evaluate")(user_errors(evaluate))
 
 
 def _cli_entry_points() -> dict[str, importlib.metadata.EntryPoint]:
@@ -117,12 +97,14 @@ def _add_plugin_commands(argv: list[str]) -> None:
         return
     for name, entry_point in entry_points.items():
         origin = entry_point.dist.name if entry_point.dist is not None else "a plugin"
+        help_line = entry_point_help(entry_point) or (
+            f"Plugin command from {origin}: see `lexiplug {name} --help`."
+        )
 
         def placeholder() -> None:  # pragma: no cover - replaced before it can run
             pass
 
-        app.command(name=name, help=f"Plugin command from {origin}: see `lexiplug {name} --help`.",
-                    context_settings=_EXTRA_ARGS)(placeholder)
+        app.command(name=name, help=help_line, context_settings=_EXTRA_ARGS)(placeholder)
 
 
 def main(argv: list[str] | None = None) -> None:

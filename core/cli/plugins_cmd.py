@@ -13,7 +13,7 @@ plugins_app = typer.Typer(help="Inspect installed lexiplug plugins.", no_args_is
 
 @plugins_app.command("list")
 def list_plugins(
-    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+    as_json: bool = typer.Option(False, "--json/--no-json", help="Print machine-readable JSON."),
 ) -> None:
     """List every plugin found through the `lexiplug` entry points."""
     records = plugin_records()

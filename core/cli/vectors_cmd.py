@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from .errors_boundary import user_errors
+from .progress import reading, spinner
 
 vectors_app = typer.Typer(help="Inspect, convert and query word-vector files.",
                           no_args_is_help=True)
@@ -20,18 +21,19 @@ FORMAT_HELP = "native, word2vec-text, word2vec-binary, glove, fasttext-vec, spac
 def info(
     path: Path = typer.Argument(..., help="Vectors file or folder."),
     format: str = typer.Option("auto", "--format", "-f", help=f"auto, {FORMAT_HELP}."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = typer.Option(False, "--json/--no-json", help="Print JSON."),
 ) -> None:
     """Size, dimension, format and norm statistics of a vectors file."""
     import numpy as np
 
     from ..vectors.io import load_vectors
 
-    vectors = load_vectors(path, format=format)
+    with reading(path):
+        vectors = load_vectors(path, format=format)
     norms = np.linalg.norm(np.asarray(vectors.matrix), axis=1)
     summary = {
         "path": str(path),
-        "format": vectors.metadata.get("format", format),
+        "format": vectors.metadata.get("source_format", format),
         "words": len(vectors),
         "dim": vectors.dim,
         "has_counts": vectors.counts is not None,
@@ -60,8 +62,10 @@ def convert(
     """Convert between vector formats (the output is written atomically)."""
     from ..vectors.io import load_vectors, save_vectors
 
-    vectors = load_vectors(source, format=source_format)
-    written = save_vectors(vectors, target, format=to)
+    with reading(source):
+        vectors = load_vectors(source, format=source_format)
+    with spinner(f"writing {len(vectors)} x {vectors.dim} vectors to {target} ({to})"):
+        written = save_vectors(vectors, target, format=to)
     typer.echo(f"wrote {len(vectors)} x {vectors.dim} vectors to {written} ({to})")
 
 
@@ -76,13 +80,14 @@ def query(
                                               help="Search only the first N words."),
     cosmul: bool = typer.Option(False, "--cosmul", help="3CosMul instead of 3CosAdd."),
     format: str = typer.Option("auto", "--format", "-f", help="Input format."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = typer.Option(False, "--json/--no-json", help="Print JSON."),
 ) -> None:
     """Nearest neighbours of words (or of b - a + c with --negative)."""
     from ..errors import OOVError
     from ..vectors.io import load_vectors
 
-    vectors = load_vectors(path, format=format)
+    with reading(path):
+        vectors = load_vectors(path, format=format)
     missing = [w for w in [*words, *negative] if w not in vectors]
     if missing:
         raise OOVError(f"not in the vocabulary of {path}: {', '.join(missing)}")

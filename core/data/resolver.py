@@ -24,10 +24,16 @@ def _repository_root() -> Path:
 def data_roots() -> list[Path]:
     """Folders searched for data, in order: each entry of ``LEXIPLUG_DATA``, then
     ``../shared/data`` next to the repository root."""
-    roots: list[Path] = []
+    return [root for _, root in labelled_data_roots()]
+
+
+def labelled_data_roots() -> list[tuple[str, Path]]:
+    """:func:`data_roots` with where each came from (``LEXIPLUG_DATA`` or the repository),
+    so listings never credit the environment variable with a folder it did not name."""
     env = os.environ.get(DATA_ENV, "")
-    roots.extend(Path(part).expanduser() for part in env.split(os.pathsep) if part.strip())
-    roots.append(_repository_root().parent / "shared" / "data")
+    roots = [(DATA_ENV, Path(part).expanduser()) for part in env.split(os.pathsep)
+             if part.strip()]
+    roots.append(("beside the repository", _repository_root().parent / "shared" / "data"))
     return roots
 
 

@@ -1,8 +1,9 @@
 """One call to score vectors on the standard word benchmarks.
 
-``evaluate_vectors(vectors)`` runs the similarity evaluator on every English word-similarity
-set the data resolver finds and the analogy evaluator on the Google analogy set; naming
-datasets picks the matching evaluator for each from the dataset's kind.
+``evaluate_vectors(vectors)`` scores vectors on every default dataset the data resolver finds
+(the built-ins: the English word-similarity sets and the Google analogy set); naming datasets
+picks the matching evaluator for each from the dataset's kind. Which datasets are default and
+which evaluator scores which kind come from registry metadata, not from names written here.
 """
 
 from __future__ import annotations
@@ -17,33 +18,43 @@ from .result import Result
 
 logger = logging.getLogger(__name__)
 
-EVALUATOR_FOR_KIND = {
-    "similarity": "lexiplug.similarity.v1",
-    "analogy": "lexiplug.analogy.v1",
-}
-
-# The English word benchmarks, in report order; a gensim-bundled twin stands in for a set
-# the data folder lacks.
-STANDARD_DATASETS: tuple[str, ...] = (
-    "ws353", "ws353_sim", "ws353_rel", "simlex999", "men", "rg65", "mc30", "google_analogy",
-)
-GENSIM_TWINS = {
-    "ws353": "ws353_gensim",
-    "simlex999": "simlex999_gensim",
-    "google_analogy": "google_analogy_gensim",
-}
+# Registry metadata this module reads, so that it names no plugin: an evaluator registered
+# with ``dataset_kinds=(...)`` scores single datasets of those kinds; a dataset registered
+# with ``default_evaluation=True`` belongs to the default set (in registration order), and one
+# with ``stands_in_for=NAME`` is a copy used when NAME's files are not found.
+DATASET_KINDS = "dataset_kinds"
+DEFAULT_EVALUATION = "default_evaluation"
+STANDS_IN_FOR = "stands_in_for"
 
 
-def default_datasets(kinds: Iterable[str] = ("similarity", "analogy")) -> list[str]:
-    """The standard datasets of ``kinds`` that can be found, each at most once."""
+def evaluator_for_kind() -> dict[str, str]:
+    """``{dataset kind: evaluator name}``; the first registered claim of a kind wins."""
     from ..registry import registry
 
-    wanted = set(kinds)
+    chosen: dict[str, str] = {}
+    for name, kinds in registry.evaluators.with_metadata(DATASET_KINDS).items():
+        for kind in kinds:
+            if kind in chosen:
+                logger.info("evaluator %r also scores %r datasets; %r is used", name, kind,
+                            chosen[kind])
+            chosen.setdefault(kind, name)
+    return chosen
+
+
+def default_datasets(kinds: Iterable[str] | None = None) -> list[str]:
+    """The default datasets of ``kinds`` (default: every kind an evaluator scores) that can be
+    found, each at most once."""
+    from ..registry import registry
+
+    wanted = set(evaluator_for_kind() if kinds is None else kinds)
+    stand_ins: dict[str, list[str]] = {}
+    for name, original in registry.datasets.with_metadata(STANDS_IN_FOR).items():
+        stand_ins.setdefault(original, []).append(name)
     found = []
-    for name in STANDARD_DATASETS:
-        for candidate in (name, GENSIM_TWINS.get(name)):
-            if candidate is None or not registry.datasets.has(candidate):
-                continue
+    for name, is_default in registry.datasets.with_metadata(DEFAULT_EVALUATION).items():
+        if not is_default:
+            continue
+        for candidate in (name, *stand_ins.get(name, ())):
             spec = registry.datasets.get(candidate)()
             if spec.kind not in wanted:
                 break
@@ -74,7 +85,8 @@ def evaluate_vectors(
     """
     from ..registry import registry
 
-    per_kind = {kind: dict(options.pop(kind, None) or {}) for kind in EVALUATOR_FOR_KIND}
+    evaluator_names = evaluator_for_kind()
+    per_kind = {kind: dict(options.pop(kind, None) or {}) for kind in evaluator_names}
     names = list(datasets) if datasets is not None else default_datasets()
     if not names:
         raise DataNotFoundError(
@@ -84,16 +96,16 @@ def evaluate_vectors(
         )
     specs = [registry.datasets.get(name)() for name in names]
     for spec in specs:
-        if spec.kind not in EVALUATOR_FOR_KIND:
+        if spec.kind not in evaluator_names:
             raise ConfigError(
                 f"dataset {spec.name!r} is a {spec.kind} dataset; evaluate_vectors handles "
-                f"{', '.join(EVALUATOR_FOR_KIND)} datasets",
+                f"{', '.join(evaluator_names) or 'no'} datasets",
                 where="datasets",
             )
     accepted: set[str] = set()
     evaluators: dict[str, Any] = {}
     for kind in dict.fromkeys(spec.kind for spec in specs):
-        factory = registry.evaluators.get(EVALUATOR_FOR_KIND[kind])
+        factory = registry.evaluators.get(evaluator_names[kind])
         parameters = inspect.signature(factory).parameters
         shared = {k: v for k, v in options.items() if k in parameters}
         accepted.update(shared)
@@ -102,7 +114,7 @@ def evaluate_vectors(
     if unused:
         raise ConfigError(
             f"option(s) {sorted(unused)} are not accepted by the evaluators used "
-            f"({', '.join(EVALUATOR_FOR_KIND[k] for k in evaluators)})",
+            f"({', '.join(evaluator_names[k] for k in evaluators)})",
             where="evaluate_vectors",
         )
     return [evaluators[spec.kind].evaluate(vectors, spec) for spec in specs]

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..atomic import atomic_dir, atomic_open
-from ..evaluation.result import Result
+from ..evaluation.result import ItemRecord, Result
 from ..vectors import Vectors
 
 logger = logging.getLogger(__name__)
@@ -106,6 +106,9 @@ def result_from_dict(data: dict[str, Any]) -> Result:
         dataset_checksum=data.get("dataset_checksum"),
         warnings=list(data.get("warnings") or []),
         extra=dict(data.get("extra") or {}),
+        items=[ItemRecord(**item) for item in data.get("items") or []],
+        item_statistic=data.get("item_statistic"),
+        higher_is_better=data.get("higher_is_better", True),
     )
 
 

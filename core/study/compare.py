@@ -1,8 +1,8 @@
 """Compare rows honestly: on the items every row covers, with a paired bootstrap for "best".
 
 A row that skips the hard pairs of a similarity set can look better than one that answers
-them all. So each table is recomputed on the *shared* covered items, read from the
-per-item ``details`` every evaluator returns, and a row is called best only when a paired
+them all. So each table is recomputed on the *shared* covered items, read from the typed
+per-item records (``Result.items``) evaluators return, and a row is called best only when a paired
 bootstrap over those items separates it from the runner-up.
 """
 
@@ -18,10 +18,6 @@ import numpy as np
 from ..evaluation.result import Result
 from ..evaluation.stats import bootstrap_ci, paired_bootstrap
 
-_ID_KEYS = ("id", "item", "key")
-_WORD_KEYS = (("word1", "word2"), ("a", "b", "c", "expected"), ("a", "b", "c", "d"))
-_GOLD_KEYS = ("gold", "human", "gold_score", "expected_score")
-_PREDICTED_KEYS = ("predicted", "prediction", "similarity", "cosine", "model", "model_score")
 SIGNIFICANCE = 0.05
 
 
@@ -97,42 +93,21 @@ class Comparison:
 
 
 def item_scores(result: Result) -> ItemScores | None:
-    """Read per-item figures from ``result.details``; None when the records do not say."""
-    records = result.details
-    if not records:
+    """The covered items' figures from ``result.items``; None when the evaluator gave none
+    (or gave an id twice, which would pair the wrong items)."""
+    statistic = result.item_statistic
+    if statistic is None or not result.items:
         return None
-    first = records[0]
-    gold_key = next((k for k in _GOLD_KEYS if k in first), None)
-    predicted_key = next((k for k in _PREDICTED_KEYS if k in first), None)
-    if gold_key and predicted_key:
-        statistic = "pearson" if "pearson" in result.primary.lower() else "spearman"
-        value_key = predicted_key
-    elif "correct" in first:
-        statistic, value_key = "mean", "correct"
-    elif "score" in first:
-        statistic, value_key = "mean", "score"
-    else:
+    correlation = statistic != "mean"
+    kept = [item for item in result.items
+            if item.covered and item.value is not None and math.isfinite(item.value)
+            and not (correlation and (item.gold is None or not math.isfinite(item.gold)))]
+    ids: list[Hashable] = [item.id for item in kept]
+    if len(set(ids)) != len(ids):
         return None
-    ids: list[Hashable] = []
-    values: list[float] = []
-    gold: list[float] = []
-    for index, record in enumerate(records):
-        value = record.get(value_key)
-        if not record.get("covered", True) or value is None:
-            continue
-        value = float(value)
-        if not math.isfinite(value):
-            continue
-        ids.append(_item_id(record, index))
-        values.append(value)
-        if statistic != "mean":
-            gold.append(float(record[gold_key]))  # type: ignore[index]
-    if len(set(ids)) != len(ids):  # ids not unique: fall back to positions
-        ids = [i for i, record in enumerate(records)
-               if record.get("covered", True) and record.get(value_key) is not None
-               and math.isfinite(float(record[value_key]))]
-    return ItemScores(ids, statistic, np.asarray(values, dtype=np.float64),
-                      None if statistic == "mean" else np.asarray(gold, dtype=np.float64))
+    values = np.asarray([item.value for item in kept], dtype=np.float64)
+    gold = np.asarray([item.gold for item in kept], dtype=np.float64) if correlation else None
+    return ItemScores(ids, statistic, values, gold)
 
 
 def compare(
@@ -145,14 +120,11 @@ def compare(
 ) -> Comparison:
     """The table for one evaluator × dataset over ``{row: result}``."""
     first = next(iter(results.values()))
-    higher = first.extra.get("higher_is_better")
-    if higher is None and "bias" not in first.evaluator.lower():
-        higher = True
     table = Comparison(
         evaluation=evaluation, evaluator=first.evaluator, dataset=first.dataset,
         primary=first.primary, n_items=max(r.n_items for r in results.values()),
         rows=[RowFigure(row, r.score, r.n_covered, r.n_items) for row, r in results.items()],
-        higher_is_better=higher,
+        higher_is_better=first.higher_is_better,
     )
     scores = {row: item_scores(result) for row, result in results.items()}
     if any(s is None for s in scores.values()) or len(
@@ -204,19 +176,6 @@ def _shared_ids(scores: list[ItemScores]) -> list[Hashable]:
     for s in scores[1:]:
         common &= set(s.ids)
     return [item for item in scores[0].ids if item in common]
-
-
-def _item_id(record: dict[str, Any], index: int) -> Hashable:
-    for key in _ID_KEYS:
-        if key in record:
-            value = record[key]
-            return tuple(value) if isinstance(value, list) else value
-    for keys in _WORD_KEYS:
-        if all(k in record for k in keys):
-            return tuple(str(record[k]) for k in keys)
-    if "words" in record and isinstance(record["words"], (list, tuple)):
-        return tuple(record["words"])
-    return index
 
 
 def _finite(value: float) -> float | None:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..contracts import Dataset, ListsDatasets
 from ..errors import ConfigError, LexiplugError, RegistryError
 from ..registry import registry
 from .config import REGISTRY_KEY, Block, StudyConfig
@@ -224,7 +225,7 @@ def _plan_evaluation(block: Block, seed: int, known_nodes: list[str],
                           where=f"{block.where}.datasets")
     step = _planned(Block(block.section, block.name, block.function, settings), seed, quiet)
     if names is None:  # the evaluator's own default list, when it has one
-        default = getattr(step.obj, "datasets", None)
+        default = step.obj.datasets if isinstance(step.obj, ListsDatasets) else None
         names = list(default) if isinstance(default, (list, tuple)) else []
     datasets = [(name, _dataset_spec(name, f"{block.where}.datasets")) for name in names]
     rows = taken.get("rows")
@@ -242,7 +243,7 @@ def _dataset_spec(name: str, where: str) -> Any:
         spec = registry.datasets.get(name)()
     except RegistryError as error:
         raise RegistryError(error.message, where=where) from None
-    paths = spec.paths() if hasattr(spec, "paths") else []
+    paths = spec.paths() if isinstance(spec, Dataset) else []
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         from ..errors import DataNotFoundError

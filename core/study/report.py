@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .compare import SIGNIFICANCE, Comparison
 
 if TYPE_CHECKING:
-    from .runner import StudyOutcome
+    from .outcome import StudyOutcome
 
 
 def render_report(

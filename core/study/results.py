@@ -16,7 +16,7 @@ from .compare import Comparison, compare
 from .environment import library_versions
 
 if TYPE_CHECKING:
-    from .runner import StudyOutcome
+    from .outcome import StudyOutcome
 
 RESULTS_FORMAT = 1
 

@@ -13,73 +13,22 @@ import os
 import tempfile
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..contracts import Checksummed, EvaluatesAll, Fingerprinted
 from ..errors import ConfigError, TrainingError
 from ..evaluation.result import Result
 from ..vectors import Vectors
 from .cache import StepCache, VectorsOutput, step_key
 from .config import StudyConfig, load_study_config
+from .outcome import Row, Scored, StepTiming, StudyOutcome
 from .plan import PlannedEvaluation, PlannedStep, RowRef, StudyPlan, build_plan
 
 logger = logging.getLogger(__name__)
 
 CACHE_ENV = "LEXIPLUG_CACHE"
-
-
-@dataclass
-class Row:
-    """One compared set of vectors and where it came from."""
-
-    name: str
-    node: str
-    slice: str | None
-    key: str
-    vectors: Vectors
-    lineage: list[str]
-
-
-@dataclass
-class Scored:
-    """One evaluator result for one row."""
-
-    row: str
-    evaluation: str
-    function: str
-    result: Result
-    key: str
-    cached: bool
-    seconds: float
-
-
-@dataclass
-class StepTiming:
-    step: str
-    row: str | None
-    seconds: float
-    cached: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"step": self.step, "row": self.row, "seconds": round(self.seconds, 4),
-                "cached": self.cached}
-
-
-@dataclass
-class StudyOutcome:
-    """Everything a study produced; ``files`` are the written reports and plots."""
-
-    config: StudyConfig
-    plan: StudyPlan
-    output: Path
-    rows: dict[str, Row]
-    scored: list[Scored]
-    timings: list[StepTiming]
-    seconds: float = 0.0
-    files: dict[str, Path] = field(default_factory=dict)
-    fits: int = 0  # embedder fits actually run (not served from the cache)
 
 
 def run_study(
@@ -171,16 +120,16 @@ class _Runner:
     def _corpus_checksum(self, name: str) -> str:
         if name not in self._corpus_checksums:
             corpus = self.plan.corpora[name].obj
-            checksum = getattr(corpus, "checksum", None)
-            self._corpus_checksums[name] = str(checksum()) if callable(checksum) else ""
+            checksummed = isinstance(corpus, Checksummed)
+            self._corpus_checksums[name] = str(corpus.checksum()) if checksummed else ""
         return self._corpus_checksums[name]
 
     def _embed(self, step: PlannedStep) -> None:
-        fingerprint = getattr(step.obj, "fingerprint", None)
+        fingerprint = step.obj.fingerprint() if isinstance(step.obj, Fingerprinted) else None
         key = step_key("embed", {
             "config": cache_relevant(step.filled),
             "corpora": {name: self._corpus_checksum(name) for name in step.corpora},
-            "fingerprint": fingerprint() if callable(fingerprint) else None,
+            "fingerprint": fingerprint,
             "lexiplug": __version__,
         })
         start = time.perf_counter()
@@ -335,14 +284,13 @@ _NOT_IN_KEY = frozenset({"progress", "verbose", "quiet"})
 def _call_evaluator(evaluator: Any, vectors: Vectors, dataset: str | None) -> Any:
     """Datasets go by registered name: every evaluator resolves names itself, and some
     (probing) look up related datasets by it (the training treebank for a test set)."""
-    if dataset is None and callable(getattr(evaluator, "evaluate_all", None)):
+    if dataset is None and isinstance(evaluator, EvaluatesAll):
         return evaluator.evaluate_all(vectors)
     return evaluator.evaluate(vectors, dataset)
 
 
 def _dataset_checksum(spec: Any) -> str | None:
-    checksum = getattr(spec, "checksum", None)
-    return str(checksum()) if callable(checksum) else None
+    return str(spec.checksum()) if isinstance(spec, Checksummed) else None
 
 
 def _checked_output(output: Any, where: str) -> VectorsOutput:

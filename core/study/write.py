@@ -12,7 +12,7 @@ from .report import render_report
 from .results import comparisons, results_document, write_results_json
 
 if TYPE_CHECKING:
-    from .runner import StudyOutcome
+    from .outcome import StudyOutcome
 
 logger = logging.getLogger(__name__)
 

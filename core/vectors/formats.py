@@ -20,6 +20,8 @@ ALIASES = {"word2vec": "word2vec-text", "text": "word2vec-text", "binary": "word
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _BZ2_MAGIC = b"BZh"
+_PICKLE_MAGIC = b"\x80"  # the PROTO opcode that starts pickles of protocol 2 and later
+_PICKLE_PROTOCOLS = (b"\x02", b"\x03", b"\x04", b"\x05")
 _HEADER = re.compile(rb"^\s*(\d+)\s+(\d+)\s*$")
 _SNIFF_BYTES = 1 << 20
 
@@ -90,6 +92,14 @@ def detect_format(path: Path) -> str:
             raise FormatError(f"cannot read the file ({exc})", path=path) from None
     if not head.strip():
         raise FormatError("empty file: expected word vectors", path=path, line=1)
+    if head[:1] == _PICKLE_MAGIC and head[1:2] in _PICKLE_PROTOCOLS:
+        raise FormatError(
+            "this is a Python pickle (what gensim's KeyedVectors.save / Word2Vec.save write), "
+            "not a vectors file, and lexiplug does not unpickle files; if you trust it, load "
+            "it with gensim.models.KeyedVectors.load(path) and pass the result to "
+            "Vectors.from_gensim(...), or save it with save_word2vec_format",
+            path=path,
+        )
     first, _, rest = head.partition(b"\n")
     header = parse_header(first)
     if header is None:

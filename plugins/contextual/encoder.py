@@ -107,7 +107,7 @@ def default_max_length(path: Path, tokenizer: Any, model: Any) -> int:
 
 
 class TransformerEncoder:
-    """A frozen transformer encoder: ``encode_texts`` and ``encode_tokens`` (DESIGN §4)."""
+    """A frozen transformer encoder: ``encode_texts`` and ``encode_tokens`` (contracts.Encoder)."""
 
     def __init__(
         self,

@@ -1,5 +1,5 @@
 """spaCy factory ``lexiplug_embed``; light on purpose: spaCy imports this module at every
-``spacy.blank``/``spacy.load`` (DESIGN §3), so the component code loads inside the factory."""
+``spacy.blank``/``spacy.load``, so the component code loads inside the factory."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Sentence pooling over a transformer's hidden states (PAPERS §13b: masked mean pooling)."""
+"""Sentence pooling over a transformer's hidden states (docs/contextual.md: masked mean pooling)."""
 
 from __future__ import annotations
 

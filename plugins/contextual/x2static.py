@@ -1,4 +1,4 @@
-"""``lexiplug.x2static.v1``: X2Static (Gupta & Jaggi 2021; PAPERS §5), CBOW-style.
+"""``lexiplug.x2static.v1``: X2Static (Gupta & Jaggi 2021; docs/contextual.md), CBOW-style.
 
 A static vector ``u_w`` per word is trained so that ``u_w · s`` is high for the words of a
 sentence and low for sampled negatives, where ``s`` is the frozen teacher's mean last-layer

@@ -1,4 +1,4 @@
-"""Static vectors read straight off a transformer (PAPERS §5).
+"""Static vectors read straight off a transformer (docs/contextual.md).
 
 ``lexiplug.x2static_decontextualized.v1`` encodes each word alone;
 ``lexiplug.x2static_aggregate.v1`` averages a word's contextual vectors over (at most

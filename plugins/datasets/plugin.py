@@ -9,6 +9,7 @@ from lexiplug.registry import Registries
 MODULES = (
     "lexiplug.plugins.datasets.word_benchmarks",
     "lexiplug.plugins.datasets.task_data",
+    "lexiplug.plugins.datasets.seer_graph",
 )
 
 

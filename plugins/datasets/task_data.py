@@ -1,5 +1,5 @@
 """Task datasets: bias word lists, LIMIT-small retrieval, Turkish similarity/analogy and the
-UD treebanks used for probing, as named, checksummed datasets (DESIGN §6).
+UD treebanks used for probing, as named, checksummed datasets (docs/architecture.md).
 
 Every file's sha256 is pinned (taken from the shared data's ``MANIFEST.tsv``), so a changed
 copy is an error rather than a silently different benchmark.

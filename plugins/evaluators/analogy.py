@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import numpy as np
 from lexiplug.errors import ConfigError
-from lexiplug.evaluation.result import Result
+from lexiplug.evaluation.result import ItemRecord, Result
 from lexiplug.plugins.datasets.readers_analogy import AnalogyQuestions, section_kind
 from lexiplug.registry import Registries
 
@@ -210,6 +210,10 @@ class AnalogyEvaluator:
             n_covered=n_covered,
             ci=ci,
             details=details,
+            items=[ItemRecord(id=i, value=float(is_correct), covered=bool(is_covered))
+                   for i, (is_correct, is_covered) in enumerate(
+                       zip(correct.tolist(), covered.tolist(), strict=True))],
+            item_statistic="mean",
             dataset_checksum=loaded.checksum,
             warnings=warnings,
             extra={
@@ -273,7 +277,11 @@ def predict_analogies(
     has_variants = others.size > 0 and bool((others >= 0).any())
     cells = _SCORE_CELLS // (4 if method == "3cosmul" else 1)
     chunk = max(1, min(4096, cells // limit))
-    for start in range(0, n, chunk):
+    from tqdm.auto import tqdm
+
+    # large vocabularies take minutes here; the bar shows only past 2 s (TQDM_DISABLE: never)
+    for start in tqdm(range(0, n, chunk), desc=f"answering {n} analogy questions",
+                      unit=" chunk", delay=2.0, leave=False):
         stop = min(n, start + chunk)
         block = rows[start:stop]
         scores = _analogy_scores(unit, block, method)
@@ -355,4 +363,4 @@ def make_analogy_evaluator(
 
 
 def register(registry: Registries) -> None:
-    registry.evaluators.register(NAME, func=make_analogy_evaluator)
+    registry.evaluators.register(NAME, func=make_analogy_evaluator, dataset_kinds=("analogy",))

@@ -9,7 +9,6 @@ from lexiplug.registry import Registries
 MODULES = (
     "lexiplug.plugins.evaluators.similarity",
     "lexiplug.plugins.evaluators.analogy",
-    "lexiplug.plugins.evaluators.bias",
     "lexiplug.plugins.evaluators.probing",
     "lexiplug.plugins.evaluators.retrieval",
 )

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 from lexiplug.errors import ConfigError
-from lexiplug.evaluation.result import Result
+from lexiplug.evaluation.result import ItemRecord, Result
 from lexiplug.evaluation.stats import bootstrap_ci
 from lexiplug.registry import Registries
 
@@ -126,8 +126,6 @@ class RetrievalEvaluator:
                                     n_resamples=self.n_resamples, seed=self.seed)
             if interval is not None:
                 ci[name] = interval
-        # "id" + "score" (the headline metric per query) let a study compare rows on shared
-        # covered queries with a paired bootstrap.
         details = [
             {"id": q, "covered": bool(c), "score": float(per_query[self.primary][i]),
              **{k: float(v[i]) for k, v in per_query.items()}}
@@ -136,6 +134,9 @@ class RetrievalEvaluator:
         return Result(
             evaluator=EVALUATOR, dataset=loaded.name, metrics=metrics, primary=self.primary,
             n_items=len(data.query_ids), n_covered=int(covered.sum()), ci=ci, details=details,
+            items=[ItemRecord(id=q, value=float(per_query[self.primary][i]), covered=bool(c))
+                   for i, (q, c) in enumerate(zip(data.query_ids, covered, strict=True))],
+            item_statistic="mean",
             dataset_checksum=loaded.checksum, extra=extra,
         )
 

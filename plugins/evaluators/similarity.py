@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import numpy as np
 from lexiplug.errors import ConfigError
-from lexiplug.evaluation.result import Result
+from lexiplug.evaluation.result import ItemRecord, Result
 from lexiplug.plugins.datasets.readers_word_pairs import WordPairs
 from lexiplug.registry import Registries
 
@@ -144,6 +144,11 @@ class SimilarityEvaluator:
             }
             for i, (a, b) in enumerate(pairs.pairs)
         ]
+        items = [
+            ItemRecord(id=i, value=finite_or_none(model_scores[i]), covered=bool(in_vocab[i]),
+                       gold=float(pairs.scores[i]))
+            for i in range(len(pairs.pairs))
+        ]
         return Result(
             evaluator=self.name,
             dataset=loaded.name,
@@ -153,6 +158,8 @@ class SimilarityEvaluator:
             n_covered=n_covered,
             ci=ci,
             details=details,
+            items=items,
+            item_statistic="spearman",
             dataset_checksum=loaded.checksum,
             warnings=warnings,
             extra={
@@ -331,4 +338,6 @@ def make_similarity_evaluator(
 
 
 def register(registry: Registries) -> None:
-    registry.evaluators.register(NAME, func=make_similarity_evaluator)
+    registry.evaluators.register(
+        NAME, func=make_similarity_evaluator, dataset_kinds=("similarity",)
+    )

@@ -1,4 +1,4 @@
-"""Visual grounding of text vectors (after Shahmohammadi et al., PAPERS.md §4).
+"""Visual grounding of text vectors (after Shahmohammadi et al., docs/grounded.md).
 
 The paper learns one linear map M on frozen text embeddings, trained through a caption ->
 image model, and grounds every word as ``e_w M``, so words without images get grounded too.

@@ -1,4 +1,4 @@
-"""``lexiplug.bitcipher.v1``: Bit-cipher word vectors (Zhao & Williams 2023; PAPERS.md §1).
+"""``lexiplug.bitcipher.v1``: Bit-cipher word vectors (Zhao & Williams 2023; docs/static.md).
 
 Step 1, the cipher, follows the authors' code (IaMaN ``Cipher``): words ranked by frequency
 get b-bit codes level by level (level k = codes with k ones), each code l1-normalised.

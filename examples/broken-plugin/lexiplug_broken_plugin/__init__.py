@@ -1,1 +1,1 @@
-"""A deliberately broken lexiplug plugin (two entry points, two kinds of failure)."""
+"""A deliberately broken lexiplug plugin (three entry points, three kinds of failure)."""

@@ -2,7 +2,7 @@
 
 Light on purpose (spaCy imports it through the ``spacy_architectures`` entry point): torch and
 the network load in the model's ``init``, which builds the ``PyTorchWrapper_v3`` layer once the
-settings are final (DESIGN §7). Output: one row of logits per die/dat instance of the docs,
+settings are final. Output: one row of logits per die/dat instance of the docs,
 die/dat first, then the POS head's columns in the multitask model.
 """
 

@@ -1,5 +1,5 @@
 """spaCy factory ``lexiplug_die_dat``; light on purpose: spaCy imports this module at every
-``spacy.blank``/``spacy.load`` (DESIGN §3), so the component, torch and the network load
+``spacy.blank``/``spacy.load`` (docs/architecture.md), so the component, torch and the network load
 inside the factory function."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The torch side of the die/dat models: the network and its thinc conversion/serialisation.
 
 Imported only inside the architecture's ``init`` (never by the factory module), so
-``spacy.blank`` stays free of torch and model code (DESIGN §3, §7).
+``spacy.blank`` stays free of torch and model code (docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Light on purpose (spaCy imports it through the ``spacy_architectures`` entry point): torch and
 the network load in the model's ``init``, once the component has told the model its
-vocabulary and the label count of each task (DESIGN §7). Input: Docs; output: one row per
+vocabulary and the label count of each task (docs/architecture.md). Input: Docs; output: one row per
 Doc, the logits of every task side by side (task order = the component's ``tasks``).
 """
 
@@ -42,7 +42,7 @@ def build_mtcnn(
     pretrained: Callable[[], Any] | None = None,
     seed: int = 0,
 ) -> Model[list[Doc], Floats2d]:
-    """Multitask CNN over lower-cased token ids (PAPERS.md §7).
+    """Multitask CNN over lower-cased token ids (docs/phenotype.md).
 
     ``pretrained``: optional ``@misc = "lexiplug.vectors.v1"`` loader; its vectors (dimension
     ``embed_width``) initialise the embeddings of the words they know (all stay trainable).

@@ -1,4 +1,4 @@
-"""spaCy entry points of the phenotyping task; light on purpose (DESIGN §3): spaCy imports
+"""spaCy entry points of the phenotyping task; light on purpose: spaCy imports
 this module at every ``spacy.blank``/``spacy.load``, so torch, the component and the network
 load inside the functions."""
 

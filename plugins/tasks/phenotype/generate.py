@@ -1,7 +1,7 @@
 """Synthetic pathology reports with the paper's six tasks (site, subsite, laterality,
 behavior, histology, grade) built from the SEER / ICD-O-3 tables.
 
-No public corpus has these six labels (PAPERS.md §7), so this path is tested on generated
+No public corpus has these six labels (docs/phenotype.md), so this path is tested on generated
 reports. What exists comes from the tables: subsites and their SEER site rows (topography
 ranges, excluded and required histology ranges, allowed behaviours) from the SEER Site
 Recode 2023 table, paired organs from the ICD-10-CM → ICD-O-3 table (sites coded with

@@ -1,8 +1,8 @@
-"""The torch side of the phenotyping component: the multitask CNN (PAPERS.md §7) and its
+"""The torch side of the phenotyping component: the multitask CNN (docs/phenotype.md) and its
 thinc glue (input conversion, safetensors serialisation).
 
 Imported only inside the architecture's ``init`` and the component's methods, never by the
-factory module, so ``spacy.blank`` stays free of torch (DESIGN §3, §7).
+factory module, so ``spacy.blank`` stays free of torch (docs/architecture.md).
 
 Long reports are cut into windows of ``max_length`` token ids that overlap by
 ``max(kernel_sizes) - 1`` tokens, so every n-gram of the report is seen by the convolutions;

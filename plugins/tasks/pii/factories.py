@@ -1,4 +1,4 @@
-"""spaCy entry points of the PII task; light on purpose (DESIGN §3): spaCy imports this
+"""spaCy entry points of the PII task; light on purpose (docs/architecture.md): spaCy imports this
 module at every ``spacy.blank``/``spacy.load``, so torch and the model load inside functions.
 """
 

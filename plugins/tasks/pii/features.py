@@ -1,6 +1,6 @@
 """Token features for the PII tagger, batched as flat numpy arrays (no per-token Python).
 
-Nothing here depends on pre-trained word vectors (PAPERS §6): hashed NORM/SHAPE/PREFIX/SUFFIX
+Nothing here depends on pre-trained word vectors (docs/pii.md): hashed NORM/SHAPE/PREFIX/SUFFIX
 ids, UTF-8 bytes of each token's first and last characters, POS and dependency-label ids, the
 pattern recogniser's label per token, lexicon flags (first-name gazetteer, date-like
 token), and the dependency graph as an edge list.

@@ -1,7 +1,7 @@
 """The PII tagger network: hashed + character + syntax + lexicon features (+ optional dense
-vectors) -> BiLSTM -> 2-layer GCN over the dependency graph -> BIO tag scores (PAPERS §6).
+vectors) -> BiLSTM -> 2-layer GCN over the dependency graph -> BIO tag scores (docs/pii.md).
 
-torch runs inside thinc's ``PyTorchWrapper_v3`` (DESIGN §7): a custom ``convert_inputs``
+torch runs inside thinc's ``PyTorchWrapper_v3`` (docs/architecture.md): a custom ``convert_inputs``
 (integer features carry no gradient), the module built in the thinc model's ``init`` once the
 number of tags is known, and the weights serialised with safetensors.
 """

@@ -63,7 +63,7 @@ def gender_direction(model: Any, pairs: Sequence[Sequence[str]], *,
     ``encode_texts``): each word by its exact key, else its lower-cased key when
     ``case_fallback``; pairs with a word missing are dropped and listed. Raises nothing: a
     caller decides how many pairs it needs (``len(result.pairs_used)``)."""
-    from .task_inputs import lookup_words
+    from lexiplug.plugins.evaluators.task_inputs import lookup_words
 
     words = [w for pair in pairs for w in pair]
     lookup = lookup_words(model, words, case_fallback=case_fallback)

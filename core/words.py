@@ -1,8 +1,8 @@
 """Finding list words in a vector vocabulary: exact key first, then case variants.
 
 Word lists (debiaswe, lexicons, graphs) are written in one casing and vectors in another
-(lower-cased corpora, cased pretrained files); PAPERS.md §3 warns that keeping only the exact
-spelling silently drops words. What could not be found is returned, never hidden.
+(lower-cased corpora, cased pretrained files); keeping only the exact spelling would silently
+drop words. What could not be found is returned, never hidden.
 """
 
 from __future__ import annotations

@@ -18,8 +18,7 @@ import numpy as np
 from lexiplug.errors import ConfigError, TrainingError
 from lexiplug.registry import Registries
 from lexiplug.vectors.vectors import Vectors, unit_rows
-
-from .words import preview
+from lexiplug.words import preview
 
 NAME = "lexiplug.procrustes.v1"
 WHERE = "transforms.procrustes"

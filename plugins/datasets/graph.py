@@ -2,7 +2,7 @@
 
 Read from a TSV edge list (``head<TAB>tail[<TAB>weight[<TAB>relation]]``, ``#`` comments) or
 a Faruqui-style lexicon (``word neighbour1 neighbour2 ...``), or built by a graph dataset
-(``seer_icdo3_graph``). Lexicons are directed as written (PAPERS.md §14); ``undirected()``
+(``seer_icdo3_graph``). Lexicons are directed as written (docs/transforms.md); ``undirected()``
 adds the reverse of every edge when that is what is meant.
 """
 

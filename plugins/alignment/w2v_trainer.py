@@ -78,8 +78,8 @@ def train_word2vec(
     except ImportError as error:
         from lexiplug.errors import TrainingError
 
-        raise TrainingError(f"CADE's trainer needs numba ({error}); install it with "
-                            "pip install 'lexiplug[cade]'", where="embedders.cade") from None
+        raise TrainingError(f"CADE's trainer needs numba ({error}), a dependency of lexiplug; "
+                            "reinstall lexiplug", where="embedders.cade") from None
 
     ids = np.ascontiguousarray(ids, dtype=np.int32)
     offsets = np.ascontiguousarray(offsets, dtype=np.int64)

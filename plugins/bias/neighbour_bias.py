@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 from lexiplug.errors import TrainingError
 from lexiplug.vectors.vectors import Vectors, unit_rows
+from lexiplug.words import expand_case, preview
 
-from ..evaluators.bias_direction import gender_direction
-from .words import expand_case, preview
+from .direction import gender_direction
 
 
 @dataclass

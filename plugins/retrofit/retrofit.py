@@ -1,4 +1,4 @@
-"""``lexiplug.retrofit.v1``: retrofitting to a graph (Faruqui et al. 2015, PAPERS.md §14).
+"""``lexiplug.retrofit.v1``: retrofitting to a graph (Faruqui et al. 2015, docs/transforms.md).
 
 Minimises Σ_i α‖q_i − q̂_i‖² + Σ_(i,j)∈E β_ij‖q_i − q_j‖² by the coordinate update
 q_i ← (Σ_j β_ij q_j + α q̂_i) / (Σ_j β_ij + α), with β_ij = w_ij / Σ_j w_ij (1/degree for
@@ -18,11 +18,10 @@ from typing import Any, Literal
 
 import numpy as np
 from lexiplug.errors import ConfigError, TrainingError
+from lexiplug.plugins.datasets.graph import WordGraph, read_edge_list, read_lexicon
 from lexiplug.registry import Registries
 from lexiplug.vectors.vectors import Vectors, unit_rows
-
-from .graph import WordGraph, read_edge_list, read_lexicon
-from .words import match_words, preview
+from lexiplug.words import match_words, preview
 
 NAME = "lexiplug.retrofit.v1"
 WHERE = "transforms.retrofit"

@@ -15,7 +15,7 @@ is scored against its original without the runner passing it); else the model it
 directions come from the one shared ``bias_direction.gender_direction``.
 
 ``neighbour_check=True`` adds Gonen & Goldberg's (2019) neighbour-cluster check
-(``transforms/neighbour_bias.py``) for static vectors: ``neighbour_kmeans_purity``,
+(``neighbour_bias.py``) for static vectors: ``neighbour_kmeans_purity``,
 ``neighbour_knn_accuracy``, ``neighbour_profession_corr``, with the male/female labels taken
 from the same reference (so the original row reports "before", the debiased row "after").
 """
@@ -28,11 +28,12 @@ from typing import Any
 
 import numpy as np
 from lexiplug.errors import ConfigError
-from lexiplug.evaluation.result import Result
+from lexiplug.evaluation.result import ItemRecord, Result
+from lexiplug.plugins.datasets.readers_bias import DebiasLists, WeatSets
+from lexiplug.plugins.evaluators.task_inputs import is_static, load_dataset, lookup_words
 from lexiplug.registry import Registries
 
-from ..datasets.readers_bias import DebiasLists, WeatSets
-from .bias_direction import (
+from .direction import (
     GenderDirection,
     direct_bias,
     gender_direction,
@@ -40,7 +41,6 @@ from .bias_direction import (
     projections,
     ripa,
 )
-from .task_inputs import is_static, load_dataset, lookup_words
 from .weat import Alternative, weat
 
 EVALUATOR = "lexiplug.bias.v1"
@@ -126,6 +126,9 @@ class BiasEvaluator:
         return Result(
             evaluator=EVALUATOR, dataset=name, metrics=metrics, primary="mean_abs_effect_size",
             n_items=len(data.tests), n_covered=len(effects), details=details, warnings=warnings,
+            items=[ItemRecord(id=d["id"], value=d.get("score"), covered=d["covered"])
+                   for d in details],
+            item_statistic="mean", higher_is_better=None,
             extra={"alternative": self.alternative, "n_permutations": self.n_permutations,
                    "exact_limit": self.exact_limit, "seed": self.seed},
         )
@@ -145,6 +148,7 @@ class BiasEvaluator:
                 evaluator=EVALUATOR, dataset=name,
                 metrics={"direct_bias": None, "ripa_mean": None, "ripa_abs_mean": None},
                 primary="direct_bias", n_items=len(professions), n_covered=0,
+                higher_is_better=None,
                 warnings=[f"needs 2+ definitional pairs ({len(own.pairs_used)} found) and a "
                           f"profession ({len(known)} found) in the model"],
             )
@@ -180,6 +184,8 @@ class BiasEvaluator:
         return Result(
             evaluator=EVALUATOR, dataset=name, metrics=metrics, primary="direct_bias",
             n_items=len(professions), n_covered=len(known), details=details, warnings=warnings,
+            items=[ItemRecord(id=d["id"], value=d["score"]) for d in details],
+            item_statistic="mean", higher_is_better=None,
             extra={"c": self.c, "definitional_pairs_used": [list(p) for p in own.pairs_used],
                    "indirect_bias": indirect, "direction_source": source,
                    "direction_orientation": "towards the first word of each pair (female)"},
@@ -209,8 +215,8 @@ class BiasEvaluator:
         """Gonen & Goldberg's check with labels from the reference (else the model)."""
         from lexiplug.errors import LexiplugError
 
-        from ..transforms.neighbour_bias import BiasReference, bias_reference, neighbour_check
-        from ..transforms.word_lists import gender_specific_words
+        from .neighbour_bias import BiasReference, bias_reference, neighbour_check
+        from .word_lists import gender_specific_words
 
         empty: dict[str, float | None] = {"neighbour_kmeans_purity": None,
                                           "neighbour_knn_accuracy": None,

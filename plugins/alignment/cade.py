@@ -6,7 +6,7 @@
    Every slice is scored against the same context vectors, so the slices share one space
    and need no Procrustes step.
 
-Checked against the original ``cade`` package (PAPERS.md §2): CBOW by default, the frozen
+Checked against the original ``cade`` package (docs/transforms.md): CBOW by default, the frozen
 matrix is the compass's ``syn1neg`` (our ``C``: output/context rows), the slice's input rows
 ``U`` are freshly initialised and are what is reported, alpha 0.025 and 5 + 5 epochs, 10
 negatives, negatives and subsampling from the slice's own counts. One deliberate difference:

@@ -1,10 +1,10 @@
 """``lexiplug.hard_debias.v1``: Bolukbasi et al. (2016) neutralise + equalise.
 
 The direction is the first principal component of the centred, unit-normalised definitional
-pairs, computed by the shared ``evaluators.bias_direction.gender_direction`` (the bias
+pairs, computed by the shared ``direction.gender_direction`` (the bias
 evaluator measures with the very same function, so "direct bias after" is bias along the
 direction that was removed). Every word outside the gender-specific list (expanded to its
-lower/Title/UPPER variants, PAPERS.md §3) loses its component along it; each equalize pair,
+lower/Title/UPPER variants, docs/transforms.md) loses its component along it; each equalize pair,
 in every casing the vocabulary holds, is moved to be symmetric about the neutral subspace.
 Output rows are unit length, as debiaswe's. Hard debiasing removes *direct* bias by
 construction; the neighbour check of Gonen & Goldberg (``neighbour_bias.py``) shows what it
@@ -24,10 +24,10 @@ import numpy as np
 from lexiplug.errors import TrainingError
 from lexiplug.registry import Registries
 from lexiplug.vectors.vectors import Vectors, unit_rows
+from lexiplug.words import case_variants, expand_case, preview
 
-from ..evaluators.bias_direction import gender_direction
+from .direction import gender_direction
 from .word_lists import checked_pairs, debiaswe_lists, gender_specific_words
-from .words import case_variants, expand_case, preview
 
 NAME = "lexiplug.hard_debias.v1"
 WHERE = "transforms.hard_debias"

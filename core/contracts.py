@@ -1,0 +1,155 @@
+"""What a registered function must return, one :class:`typing.Protocol` per registry section.
+
+A function registered in ``registry.<section>`` returns an object satisfying that section's
+protocol (:data:`SECTION_CONTRACTS`). Anything beyond the contract is an *optional
+capability*, a protocol of its own, and code that uses one asks with ``isinstance`` (the
+protocols are runtime-checkable) instead of probing attribute names: the list below is the
+whole vocabulary a plugin author needs, and ``tests/test_contracts.py`` checks every
+registered object's method signatures against it.
+
+Protocols check that methods exist; the signatures are this module's documentation and the
+test's reference. ``docs/plugins.md`` explains each one with an example.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .evaluation.result import Result
+    from .vectors import Vectors
+
+# -- what each registry's functions return -----------------------------------------------
+
+
+@runtime_checkable
+class Corpus(Protocol):
+    """``registry.corpora``: a re-iterable stream of tokenised sentences (never one list)."""
+
+    def iter_sentences(self) -> Iterator[list[str]]: ...
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """``registry.embedders``: trains (or loads) vectors.
+
+    ``corpus`` is the block's ``corpus``: one :class:`Corpus`, ``{name: Corpus}`` for
+    ``corpus = [...]`` (per-slice trainers return ``{slice: Vectors}``), or ``None`` for
+    embedders that need none (pretrained files).
+    """
+
+    def fit(self, corpus: Any) -> Vectors | dict[str, Vectors]: ...
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """``registry.encoders``: contextual vectors for texts and for spaCy tokens.
+
+    ``encode_texts`` returns ``(len(texts), dim)``; ``encode_tokens`` one ``(len(doc), dim)``
+    array per doc, aligned to spaCy's tokens.
+    """
+
+    def encode_texts(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def encode_tokens(self, docs: Sequence[Any]) -> list[np.ndarray]: ...
+
+
+@runtime_checkable
+class Transform(Protocol):
+    """``registry.transforms``: new vectors from a row, same keys.
+
+    ``refs`` are other rows by the names the transform declares as keyword parameters
+    (``target`` for Procrustes, ``visual`` for grounding); they are passed by keyword.
+    """
+
+    def apply(self, vectors: Vectors, **refs: Vectors) -> Vectors: ...
+
+
+@runtime_checkable
+class Evaluator(Protocol):
+    """``registry.evaluators``: scores a model on one dataset (a registered name, a
+    :class:`Dataset` or already loaded data)."""
+
+    def evaluate(self, model: Any, dataset: Any) -> Result | list[Result]: ...
+
+
+@runtime_checkable
+class Dataset(Protocol):
+    """``registry.datasets``: a named set of files and how to read them
+    (:class:`lexiplug.data.spec.DatasetSpec` is the implementation everyone uses)."""
+
+    name: str
+    kind: str
+
+    def paths(self) -> list[Path]: ...
+
+    def available(self) -> bool: ...
+
+    def checksum(self) -> str: ...
+
+    def load(self, **options: Any) -> Any: ...
+
+
+# -- optional capabilities ----------------------------------------------------------------
+
+
+@runtime_checkable
+class Fingerprinted(Protocol):
+    """An embedder whose output depends on more than its config (the bytes of a pretrained
+    file): the JSON-able fingerprint joins the study cache key."""
+
+    def fingerprint(self) -> object: ...
+
+
+@runtime_checkable
+class Checksummed(Protocol):
+    """A corpus (or any input) that can name its content: the checksum joins cache keys."""
+
+    def checksum(self) -> str: ...
+
+
+@runtime_checkable
+class EvaluatesAll(Protocol):
+    """An evaluator that, given no dataset, scores its own default datasets in one call."""
+
+    def evaluate_all(self, model: Any) -> list[Result]: ...
+
+
+@runtime_checkable
+class ListsDatasets(Protocol):
+    """An evaluator with a default dataset list (``None``: it finds its own at run time)."""
+
+    datasets: Sequence[str] | None
+
+
+@runtime_checkable
+class Checkpointing(Protocol):
+    """A trainer that writes checkpoints to ``folder`` and can resume from the last one."""
+
+    def configure_checkpoints(self, folder: str | Path | None, *, resume: bool = False
+                              ) -> None: ...
+
+
+@runtime_checkable
+class SavesModel(Protocol):
+    """An embedder that can save its trained model (not only the vectors) to ``path``."""
+
+    def save_model(self, path: str | Path) -> Path: ...
+
+
+SECTION_CONTRACTS: dict[str, type] = {
+    "corpora": Corpus,
+    "datasets": Dataset,
+    "embedders": Embedder,
+    "encoders": Encoder,
+    "transforms": Transform,
+    "evaluators": Evaluator,
+}
+
+CAPABILITIES: tuple[type, ...] = (
+    Fingerprinted, Checksummed, EvaluatesAll, ListsDatasets, Checkpointing, SavesModel,
+)

@@ -1,0 +1,1 @@
+"""Built-in alignment plugin of lexiplug: Procrustes, CADE and semantic shift."""
