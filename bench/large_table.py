@@ -22,13 +22,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import machine_note, measure_in_subprocess, parse_args, print_table, write_json
 
 DIM = 300
