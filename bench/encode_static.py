@@ -28,13 +28,10 @@ encode row; C = 20,000 corpus and Q = 2,000 query sentences, ``--quick`` 5,000 a
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import machine_note, measure_in_subprocess, parse_args, print_table, write_json
 from encode import corpus_sentences  # the same Gutenberg sentences as bench/encode.py
 

@@ -40,7 +40,20 @@ def _target_help(tree: ast.Module, name: str) -> str | None:
         if isinstance(node, ast.Assign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if any(isinstance(t, ast.Name) and t.id == name for t in targets):
-                return _help_keyword(node.value)
+                return _help_keyword(node.value) or _wrapped_help(tree, node.value)
+    return None
+
+
+def _wrapped_help(tree: ast.Module, value: ast.expr | None) -> str | None:
+    """``alias = wrapper(command, ...)``: the help of ``command``, a function of the module."""
+    if not isinstance(value, ast.Call) or not value.args:
+        return None
+    wrapped = value.args[0]
+    if not isinstance(wrapped, ast.Name):
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == wrapped.id:
+            return ast.get_docstring(node)
     return None
 
 

@@ -14,22 +14,28 @@ line (or record). Policies:
 * ``duplicates``: ``first`` (default, as gensim) keeps the first vector of a repeated word
   and logs one warning; ``last`` keeps the last vector (at the first word's position);
   ``error`` raises.
-* NaN, inf, or numbers beyond float32 range are always errors.
+* NaN, inf, or numbers beyond float32 range are always errors, in every format: read
+  errors name the file and line (or record, or row); ``save_vectors`` refuses such a matrix
+  before writing anything. A memory-mapped native matrix (``mmap=True``) is not scanned at
+  load, which would read it all; its first similarity query finds a non-finite row instead.
 """
 
 from __future__ import annotations
 
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..atomic import recover
 from ..errors import ConfigError, FormatError, LexiplugError
 from .formats import FORMATS, canonical_format, detect_format, require_exists
-from .io_rows import DuplicatePolicy
+from .io_rows import DuplicatePolicy, resolve_max_dim
 from .vectors import OOVPolicy, Vectors
+
+if TYPE_CHECKING:
+    from .interop import LoadedVectors
 
 __all__ = ["FORMATS", "detect_format", "load_vectors", "save_vectors"]
 
@@ -46,12 +52,15 @@ def load_vectors(
     mmap: bool = False,
     oov: OOVPolicy = "error",
     block_bytes: int | None = None,
+    max_dim: int | None = None,
 ) -> Vectors:
     """Read vectors from ``path``; see the module docstring for formats and policies.
 
     ``limit`` reads only the first N vectors (as gensim's ``limit``); ``mmap`` memory-maps a
     native matrix instead of reading it (read-only, near-instant); ``block_bytes`` sets the
-    parser's read size (memory vs. speed; the default suits files of any size).
+    parser's read size (memory vs. speed; the default suits files of any size); ``max_dim``
+    (default ``$LEXIPLUG_MAX_DIM`` or 65,536) refuses text and binary files whose vectors
+    are wider, before allocating anything for them.
     """
     path = Path(path)
     recover(path)  # a previous copy stranded by a save killed mid-replace comes back
@@ -61,11 +70,14 @@ def load_vectors(
         raise ConfigError(f"errors must be one of {_ERRORS}, got {errors!r}", where="errors")
     if limit is not None and limit < 0:
         raise ConfigError(f"limit must be >= 0, got {limit}", where="limit")
+    parser_options: dict[str, Any] = {"max_dim": resolve_max_dim(max_dim)}
+    if block_bytes is not None:
+        parser_options["block_bytes"] = int(block_bytes)
     try:
         if fmt == "auto":
             fmt = detect_format(path)
         return _load(path, fmt, errors=errors, duplicates=duplicates, limit=limit, mmap=mmap,
-                     oov=oov, block_bytes=block_bytes)
+                     oov=oov, parser_options=parser_options)
     except LexiplugError:
         raise
     except (OSError, EOFError, zlib.error) as exc:  # unreadable or corrupt compressed data
@@ -74,21 +86,20 @@ def load_vectors(
 
 def _load(
     path: Path, fmt: str, *, errors: str, duplicates: DuplicatePolicy, limit: int | None,
-    mmap: bool, oov: OOVPolicy, block_bytes: int | None,
+    mmap: bool, oov: OOVPolicy, parser_options: dict[str, Any],
 ) -> Vectors:
-    block: dict[str, Any] = {} if block_bytes is None else {"block_bytes": int(block_bytes)}
     counts: np.ndarray | None = None
     metadata: dict[str, Any] = {}
     if fmt in ("word2vec-text", "fasttext-vec", "glove"):
         from .io_text import read_text
 
         keys, matrix = read_text(path, header=fmt != "glove", errors=errors,
-                                 duplicates=duplicates, limit=limit, **block)
+                                 duplicates=duplicates, limit=limit, **parser_options)
     elif fmt == "word2vec-binary":
         from .io_binary import read_binary
 
         keys, matrix = read_binary(path, errors=errors, duplicates=duplicates, limit=limit,
-                                   **block)
+                                   **parser_options)
     elif fmt == "native":
         from .io_native import read_native
 
@@ -96,18 +107,38 @@ def _load(
         if limit:
             keys, matrix = keys[:limit], matrix[:limit]
             counts = None if counts is None else counts[:limit]
+        if not mmap:
+            _require_finite(matrix, keys, path / "vectors.npy")
     else:  # spacy
-        from .interop import load_spacy_vectors
-
-        loaded = load_spacy_vectors(path)
+        loaded = _load_spacy(path)
         keys, matrix, metadata = loaded.keys, loaded.matrix, loaded.metadata
         if limit:
             keys, matrix = keys[:limit], matrix[:limit]
+        _require_finite(matrix, keys, path)
     metadata = {**metadata, "source": str(path), "source_format": fmt}
     try:
         return Vectors(keys, matrix, counts=counts, metadata=metadata, oov=oov)
     except LexiplugError as exc:  # e.g. duplicate keys inside a native vocab.txt
         raise FormatError(exc.message, path=path) from None
+
+
+def _load_spacy(path: Path) -> LoadedVectors:
+    """spaCy's reader, with its table's npy header checked first and any fault of spaCy's
+    own parsers (srsly, msgpack, numpy's header tokenizer raise many kinds) a FormatError."""
+    from .interop import load_spacy_vectors
+    from .io_native import check_npy_header
+
+    table = path / "vocab" / "vectors" if (path / "vocab" / "vectors").exists() else (
+        path / "vectors")
+    if table.is_file():
+        check_npy_header(table, ndim=2, kinds="f", what="spaCy vectors table")
+    try:
+        return load_spacy_vectors(path)
+    except LexiplugError:
+        raise
+    except Exception as exc:
+        raise FormatError(f"cannot read spaCy vectors ({type(exc).__name__}: {exc})"[:300],
+                          path=path) from None
 
 
 def save_vectors(
@@ -126,6 +157,7 @@ def save_vectors(
         raise ConfigError("save_vectors needs an explicit format", where="format")
     keys, matrix = vectors.keys, np.asarray(vectors.matrix)
     _check_writable_words(keys, fmt, path)
+    _require_finite(matrix, keys, path, writing=fmt)
     if fmt in ("word2vec-text", "fasttext-vec", "glove"):
         from .io_text import write_text
 
@@ -170,4 +202,28 @@ def _check_writable_words(keys: list[str], fmt: str, path: Path) -> None:
         raise FormatError(
             f"the first word ({keys[0][:40]!r}) contains a space; glove readers take the "
             "dimension from the first line, so its word must be a single field", path=path,
+        )
+
+
+def _require_finite(
+    matrix: np.ndarray, keys: list[str], path: Path, *, writing: str | None = None,
+    block_rows: int = 16_384,
+) -> None:
+    """Raise a FormatError naming the first row holding NaN or inf (scanned in blocks, so
+    the check needs no matrix-sized temporary)."""
+    for start in range(0, matrix.shape[0], block_rows):
+        finite = np.isfinite(matrix[start : start + block_rows]).all(axis=1)
+        if finite.all():
+            continue
+        row = start + int(np.argmin(finite))
+        word = keys[row][:40] if row < len(keys) else "?"
+        if writing:
+            raise FormatError(
+                f"cannot save: the vector of {word!r} (row {row + 1}) holds NaN or inf, "
+                f"which {writing} readers (ours included) reject; fix or drop the row first",
+                path=path,
+            )
+        raise FormatError(
+            f"non-finite value (NaN or inf) in the vector of {word!r} (row {row + 1})",
+            path=path,
         )

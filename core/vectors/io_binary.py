@@ -14,7 +14,7 @@ import numpy as np
 from ..atomic import atomic_open
 from ..errors import FormatError
 from .formats import compression, open_bytes, open_bytes_for_write, parse_header
-from .io_rows import DuplicatePolicy, RowSink
+from .io_rows import DEFAULT_MAX_DIM, DuplicatePolicy, RowSink, check_dim, untrusted_capacity
 
 BLOCK_BYTES = 1 << 19
 _MAX_WORD_BYTES = 1 << 16
@@ -23,7 +23,7 @@ _FLOAT = np.dtype("<f4")
 
 def read_binary(
     path: Path, *, errors: str = "strict", duplicates: DuplicatePolicy = "first",
-    limit: int | None = None, block_bytes: int = BLOCK_BYTES,
+    limit: int | None = None, block_bytes: int = BLOCK_BYTES, max_dim: int = DEFAULT_MAX_DIM,
 ) -> tuple[list[str], np.ndarray]:
     """Read a word2vec binary file, checking the header against the file's size first."""
     with open_bytes(path) as handle:
@@ -36,6 +36,7 @@ def read_binary(
             raise FormatError(f"expected a header line '<rows> <dim>', found {shown!r}",
                               path=path, line=1)
         rows, dim = header
+        check_dim(dim, max_dim, path, 1)
         wanted = min(rows, limit) if limit else rows
         capacity = _checked_capacity(path, rows, dim, len(header_line), wanted)
         sink = RowSink(path, dim, capacity, max_rows=wanted, duplicates=duplicates,
@@ -137,7 +138,7 @@ class _RecordReader:
 
 def _checked_capacity(path: Path, rows: int, dim: int, header_bytes: int, wanted: int) -> int:
     if compression(path) is not None:
-        return min(wanted, 1 << 16)
+        return untrusted_capacity(dim, wanted)
     left = path.stat().st_size - header_bytes
     record = 2 + dim * _FLOAT.itemsize  # 1-byte word, a space, the floats
     if rows * record > left:

@@ -32,12 +32,8 @@ def read_native(
     if missing:
         raise FormatError(f"native vectors folder lacks {', '.join(missing)}", path=path)
     meta = _read_meta(path / "meta.json")
-    try:
-        matrix = np.load(path / "vectors.npy", mmap_mode="r" if mmap else None,
-                         allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
-        raise FormatError(f"cannot read the matrix ({exc})", path=path / "vectors.npy") from None
-    if matrix.ndim != 2 or matrix.dtype != np.float32:
+    matrix = load_npy(path / "vectors.npy", ndim=2, kinds="f", mmap=mmap, what="matrix")
+    if matrix.dtype != np.float32:
         raise FormatError(
             f"expected a 2-D float32 matrix, found shape {matrix.shape} dtype {matrix.dtype}",
             path=path / "vectors.npy",
@@ -52,24 +48,79 @@ def read_native(
         )
     counts = None
     if (path / "counts.npy").exists():
-        counts = np.load(path / "counts.npy", allow_pickle=False)
+        counts = load_npy(path / "counts.npy", ndim=1, kinds="iu", mmap=False, what="counts")
         if counts.shape != (len(keys),):
             raise FormatError(f"counts.npy has shape {counts.shape}, expected ({len(keys)},)",
                               path=path / "counts.npy")
     return keys, matrix, counts, dict(meta.get("metadata") or {})
 
 
+def load_npy(path: Path, *, ndim: int, kinds: str, mmap: bool, what: str) -> np.ndarray:
+    """An ``.npy`` array whose header is checked against the file before numpy allocates."""
+    check_npy_header(path, ndim=ndim, kinds=kinds, what=what)
+    try:
+        return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise FormatError(f"cannot read the {what} ({exc})", path=path) from None
+
+
+def check_npy_header(path: Path, *, ndim: int, kinds: str, what: str) -> None:
+    """Raise a FormatError unless ``path`` is an ``.npy`` file of ``ndim`` dimensions, a dtype
+    of one of ``kinds`` (``"f"``, ``"iu"``) and exactly the data its header promises.
+
+    A broken header could otherwise ask numpy for any amount of memory or raise whatever
+    numpy's header parser raises.
+    """
+    try:
+        with open(path, "rb") as handle:
+            version = np.lib.format.read_magic(handle)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(handle)
+            elif version == (2, 0):
+                shape, _, dtype = np.lib.format.read_array_header_2_0(handle)
+            else:
+                raise ValueError(f"npy format version {version} is not one numpy.save writes "
+                                 "for plain arrays")
+            data_bytes = path.stat().st_size - handle.tell()
+    except Exception as exc:
+        # numpy's header parser tokenizes and literal_evals file content, and what it raises
+        # for a broken header varies (TokenError, SyntaxError, ValueError, RecursionError...)
+        raise FormatError(f"cannot read the {what} ({type(exc).__name__}: {exc})"[:300],
+                          path=path) from None
+    if len(shape) != ndim or dtype.kind not in kinds or dtype.hasobject:
+        raise FormatError(
+            f"expected a {ndim}-D {'float' if kinds == 'f' else 'integer'} {what}, found shape "
+            f"{shape} dtype {dtype}", path=path,
+        )
+    needed = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if needed != data_bytes:
+        raise FormatError(
+            f"the header promises {shape} {dtype} ({needed} bytes) but {data_bytes} bytes "
+            "follow it; truncated or corrupt", path=path,
+        )
+
+
 def _read_meta(path: Path) -> dict[str, Any]:
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise FormatError(f"meta.json is not valid JSON ({exc})", path=path) from None
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise FormatError(f"meta.json is not valid JSON ({reason})", path=path) from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
         raise FormatError(f"meta.json does not describe {FORMAT_NAME!r} vectors", path=path)
-    if meta.get("version", 0) > FORMAT_VERSION:
+    version = meta.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise FormatError(f"expected an integer format 'version' >= 1, found {version!r}"[:200],
+                          path=path)
+    if version > FORMAT_VERSION:
         raise FormatError(
-            f"native format version {meta.get('version')} is newer than this lexiplug "
-            f"reads ({FORMAT_VERSION}); upgrade lexiplug", path=path,
+            f"native format version {version} is newer than this lexiplug reads "
+            f"({FORMAT_VERSION}); upgrade lexiplug", path=path,
+        )
+    if not isinstance(meta.get("metadata") or {}, dict):
+        raise FormatError(
+            f"expected 'metadata' to be a JSON object, found {type(meta['metadata']).__name__}",
+            path=path,
         )
     return meta
 
@@ -79,6 +130,9 @@ def _read_vocab(path: Path, errors: str) -> list[str]:
     if data.endswith(b"\n"):
         data = data[:-1]
     lines = data.split(b"\n") if data else []
+    if b"" in lines:  # an empty key cannot be looked up, saved or told apart
+        raise FormatError("empty word (one word a line expected)", path=path,
+                          line=lines.index(b"") + 1)
     try:
         return [line.decode("utf-8", errors) for line in lines]
     except UnicodeDecodeError:

@@ -9,6 +9,7 @@ matrix size. When the row count is unknown (GloVe, compressed files) the matrix 
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -20,6 +21,45 @@ logger = logging.getLogger(__name__)
 
 DuplicatePolicy = Literal["first", "last", "error"]
 DUPLICATE_POLICIES = ("first", "last", "error")
+
+# Real word vectors have at most a few thousand dimensions; a larger dim is almost surely a
+# broken or hostile file, refused before its rows are read (``max_dim`` or this env var
+# raise the bound).
+DEFAULT_MAX_DIM = 65_536
+MAX_DIM_ENV = "LEXIPLUG_MAX_DIM"
+# first allocation when the row count is unknown or untrusted (compressed files): small,
+# then grown geometrically as rows really arrive
+_INITIAL_BYTES = 16 << 20
+
+
+def resolve_max_dim(max_dim: int | None) -> int:
+    """``max_dim`` if given, else ``$LEXIPLUG_MAX_DIM``, else :data:`DEFAULT_MAX_DIM`."""
+    if max_dim is None:
+        raw = os.environ.get(MAX_DIM_ENV, "")
+        try:
+            max_dim = int(raw) if raw.strip() else DEFAULT_MAX_DIM
+        except ValueError:
+            raise ConfigError(f"expected a positive integer, found {raw[:40]!r}",
+                              where=MAX_DIM_ENV) from None
+    if max_dim <= 0:
+        raise ConfigError(f"max_dim must be positive, got {max_dim}", where="max_dim")
+    return max_dim
+
+
+def check_dim(dim: int, max_dim: int, path: Path, line: int) -> None:
+    """Refuse a dimension past ``max_dim`` before any row of it is allocated."""
+    if dim > max_dim:
+        raise FormatError(
+            f"vectors of {dim} dimensions exceed the limit of {max_dim} (pass max_dim= or set "
+            f"{MAX_DIM_ENV} to read larger ones)", path=path, line=line,
+        )
+
+
+def untrusted_capacity(dim: int, wanted: int | None) -> int:
+    """Rows to allocate first when the row count is unknown or cannot be checked against the
+    file's size: about 16 MiB worth, never more than ``wanted``."""
+    rows = max(1, _INITIAL_BYTES // (4 * max(dim, 1)))
+    return min(rows, wanted) if wanted else rows
 
 
 class RowSink:

@@ -24,7 +24,7 @@ import numpy as np
 from ..atomic import atomic_open
 from ..errors import FormatError
 from .formats import compression, open_bytes, open_bytes_for_write, parse_header
-from .io_rows import DuplicatePolicy, RowSink
+from .io_rows import DEFAULT_MAX_DIM, DuplicatePolicy, RowSink, check_dim, untrusted_capacity
 
 BLOCK_BYTES = 1 << 19
 _BOM = b"\xef\xbb\xbf"
@@ -32,7 +32,7 @@ _BOM = b"\xef\xbb\xbf"
 
 def read_text(
     path: Path, *, header: bool, errors: str = "strict", duplicates: DuplicatePolicy = "first",
-    limit: int | None = None, block_bytes: int = BLOCK_BYTES,
+    limit: int | None = None, block_bytes: int = BLOCK_BYTES, max_dim: int = DEFAULT_MAX_DIM,
 ) -> tuple[list[str], np.ndarray]:
     """Read a word2vec-style (``header=True``) or GloVe (``header=False``) text file."""
     with open_bytes(path) as handle:
@@ -42,11 +42,13 @@ def read_text(
             raise FormatError("empty file: expected word vectors", path=path, line=1)
         if header:
             rows, dim = _read_header(first_block[0], path)
+            check_dim(dim, max_dim, path, 1)
             first_block, first_line_no = first_block[1:], 2
             capacity = _checked_capacity(path, rows, dim, limit)
         else:
             rows, dim = -1, _glove_dim(first_block[0], path)
-            capacity = _glove_capacity(path, len(first_block[0]), limit)
+            check_dim(dim, max_dim, path, 1)
+            capacity = _glove_capacity(path, len(first_block[0]), dim, limit)
         sink = RowSink(path, dim, capacity, max_rows=limit if limit else None,
                        duplicates=duplicates)
         parser = _BlockParser(path, dim, glove=not header, errors=errors)
@@ -208,7 +210,7 @@ def _checked_capacity(path: Path, rows: int, dim: int, limit: int | None) -> int
     """Rows to allocate for a header; an impossible header is rejected before allocating."""
     wanted = min(rows, limit) if limit else rows
     if compression(path) is not None:
-        return min(wanted, 1 << 16)  # size unknown up front: grow as rows arrive
+        return untrusted_capacity(dim, wanted)  # size unknown up front: grow as rows arrive
     size = path.stat().st_size
     # a row is at least a 1-byte word plus `dim` times (separator + 1 digit) plus a newline
     most = (size + 1) // (2 * dim + 2)
@@ -220,9 +222,9 @@ def _checked_capacity(path: Path, rows: int, dim: int, limit: int | None) -> int
     return wanted
 
 
-def _glove_capacity(path: Path, first_line_bytes: int, limit: int | None) -> int:
+def _glove_capacity(path: Path, first_line_bytes: int, dim: int, limit: int | None) -> int:
     if compression(path) is not None:
-        guess = 1 << 16
+        return untrusted_capacity(dim, limit)
     else:
         guess = int(path.stat().st_size / max(first_line_bytes, 1) * 1.05) + 16
     return min(guess, limit) if limit else guess

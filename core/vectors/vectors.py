@@ -28,6 +28,10 @@ OOV_POLICIES: tuple[str, ...] = ("error", "zero", "random", "subword")
 
 Query = str | np.ndarray
 _QUERY_CHUNK = 128  # queries per matrix product in batched search: bounds the score matrix
+_SCORE_BYTES = 64 << 20  # at most this much float32 score matrix per batched product
+_NORM_BLOCK_ROWS = 16_384  # rows per block when computing norms: bounds the temporary
+# below this a float32 sum of squares loses precision to subnormals (or underflows to 0)
+_TINY_NORM = np.float32(1e-18)
 
 
 class Vectors:
@@ -72,6 +76,7 @@ class Vectors:
         self.metadata: dict[str, Any] = dict(metadata or {})
         self.set_oov_policy(oov, oov_provider)
         self._unit: np.ndarray | None = None
+        self._norms: RowNorms | None = None
 
     # -- basic container -------------------------------------------------------------------
 
@@ -162,14 +167,47 @@ class Vectors:
 
     @property
     def unit_matrix(self) -> np.ndarray:
-        """Rows scaled to unit length (zero rows stay zero); computed once."""
+        """Rows scaled to unit length (zero rows stay zero); computed once and kept.
+
+        This is a full copy of the matrix; similarity queries do not need it (they divide
+        by stored norms, as gensim does), so only callers that want every unit row pay for it.
+        """
         if self._unit is None:
             self._unit = unit_rows(np.asarray(self.matrix))
         return self._unit
 
+    @property
+    def norms(self) -> RowNorms:
+        """Row norms, computed once in blocks (no full-size temporary)."""
+        if self._norms is None:
+            norms = RowNorms.of(self.matrix)
+            if norms.non_finite.size:
+                # a memory-mapped native file is only scanned here, at the first query
+                row = int(norms.non_finite[0])
+                raise LexiplugError(
+                    f"the vector of {self.keys[row]!r} (row {row + 1}) holds NaN or inf; "
+                    f"{norms.non_finite.size} row(s) are not finite, so similarities would be "
+                    "meaningless", where=self.metadata.get("source"),
+                )
+            self._norms = norms
+        return self._norms
+
+    def _unit_row(self, index: int) -> np.ndarray:
+        if self._unit is not None:
+            return self._unit[index]
+        return unit_rows(np.asarray(self.matrix[index : index + 1]))[0]
+
+    def _cosines(self, query: np.ndarray, limit: int) -> np.ndarray:
+        """Cosine of every row in ``[:limit]`` with the unit ``query`` (float32, one product)."""
+        if self._unit is not None:
+            return self._unit[:limit] @ query
+        return self.norms.cosines(np.asarray(self.matrix[:limit]), query)
+
     def normalized(self) -> Vectors:
-        """A copy with unit-length rows."""
-        return self.with_matrix(self.unit_matrix.copy(), note="normalized")
+        """A copy with unit-length rows (one new matrix; the cached unit copy is not built)."""
+        if self._unit is not None:
+            return self.with_matrix(self._unit.copy(), note="normalized")
+        return self.with_matrix(self.norms.unit(np.asarray(self.matrix)), note="normalized")
 
     def with_matrix(self, matrix: np.ndarray, *, note: str | None = None) -> Vectors:
         """Same keys, counts, metadata and OOV policy, another matrix (transforms use this)."""
@@ -198,7 +236,7 @@ class Vectors:
         if isinstance(word_or_vector, str):
             index = self.key_to_index.get(word_or_vector)
             if index is not None:
-                return self.unit_matrix[index]
+                return self._unit_row(index)
             return unit_rows(self.oov_vector(word_or_vector)[None, :])[0]
         vec = np.asarray(word_or_vector, dtype=np.float32)
         if vec.shape != (self.dim,):
@@ -222,10 +260,11 @@ class Vectors:
 
     def similarity_pairs(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         """Cosine similarity of many known word pairs at once."""
-        unit = self.unit_matrix
         left = np.array([self.key_to_index[a] for a, _ in pairs], dtype=np.int64)
         right = np.array([self.key_to_index[b] for _, b in pairs], dtype=np.int64)
-        return np.einsum("ij,ij->i", unit[left], unit[right]).astype(np.float64)
+        matrix = np.asarray(self.matrix)
+        unit_left, unit_right = unit_rows(matrix[left]), unit_rows(matrix[right])
+        return np.einsum("ij,ij->i", unit_left, unit_right).astype(np.float64)
 
     def most_similar(
         self,
@@ -248,7 +287,7 @@ class Vectors:
         self, query: np.ndarray, exclude: set[str], topn: int, restrict_vocab: int | None
     ) -> list[tuple[str, float]]:
         limit = self._limit(restrict_vocab)
-        scores = self.unit_matrix[:limit] @ query
+        scores = self._cosines(query, limit)
         excluded = [
             self.key_to_index[w] for w in exclude if self.key_to_index.get(w, limit) < limit
         ]
@@ -278,13 +317,13 @@ class Vectors:
             self_index = np.array(
                 [self.key_to_index.get(q, -1) for q in queries], dtype=np.int64
             )
-        unit = self.unit_matrix[:limit]
         keys = self.keys
         results: list[list[tuple[str, float]]] = []
-        for start in range(0, len(query_matrix), _QUERY_CHUNK):
-            block = query_matrix[start : start + _QUERY_CHUNK]
-            scores = block @ unit.T
-            own = self_index[start : start + _QUERY_CHUNK]
+        chunk = max(1, min(_QUERY_CHUNK, _SCORE_BYTES // max(4 * limit, 1)))
+        for start in range(0, len(query_matrix), chunk):
+            block = query_matrix[start : start + chunk]
+            scores = self._cosines(block.T, limit).T
+            own = self_index[start : start + chunk]
             rows = np.nonzero((own >= 0) & (own < limit))[0]
             scores[rows, own[rows]] = -np.inf
             for row_scores in scores:
@@ -306,9 +345,8 @@ class Vectors:
         if not pos:
             raise LexiplugError("most_similar_cosmul needs at least one positive query")
         limit = self._limit(restrict_vocab)
-        unit = self.unit_matrix[:limit]
-        pos_scores = [(1 + unit @ self._unit_query(q)) / 2 for q in pos]
-        neg_scores = [(1 + unit @ self._unit_query(q)) / 2 for q in neg]
+        pos_scores = [(1 + self._cosines(self._unit_query(q), limit)) / 2 for q in pos]
+        neg_scores = [(1 + self._cosines(self._unit_query(q), limit)) / 2 for q in neg]
         scores = np.prod(pos_scores, axis=0) / (np.prod(neg_scores, axis=0) + 1e-6)
         exclude = [self.key_to_index[w] for w in (*pos, *neg) if isinstance(w, str)
                    and self.key_to_index.get(w, limit) < limit]
@@ -398,11 +436,76 @@ def _as_list(query: Query | Sequence[Query]) -> list[Query]:
 
 
 def unit_rows(matrix: np.ndarray) -> np.ndarray:
-    """Each row divided by its L2 norm; all-zero rows stay zero."""
+    """Each row divided by its L2 norm; all-zero rows stay zero.
+
+    Rows whose float32 norm overflows (values near 1e38) or underflows (values near 1e-20)
+    are normalised in float64, so a word's cosine with itself is 1 whatever its scale.
+    """
     matrix = np.asarray(matrix, dtype=np.float32)
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return (matrix / norms).astype(np.float32, copy=False)
+    return RowNorms.of(matrix).unit(matrix)
+
+
+class RowNorms:
+    """Row norms of a matrix, kept so queries can divide scores instead of copying rows.
+
+    ``values`` are float32 norms exactly as numpy (and gensim's ``fill_norms``) compute
+    them, so scores match gensim's; ``odd`` lists the rows whose float32 norm overflowed or
+    lost precision to subnormals, whose norms and cosines are computed in float64. Zero
+    rows get norm 1, so their cosines are 0.
+    """
+
+    def __init__(
+        self, values: np.ndarray, odd: np.ndarray, odd_norms: np.ndarray,
+        non_finite: np.ndarray,
+    ) -> None:
+        self.values, self.odd, self.odd_norms = values, odd, odd_norms
+        self.non_finite = non_finite  # rows holding NaN or inf
+
+    @classmethod
+    def of(cls, matrix: np.ndarray) -> RowNorms:
+        values = np.empty(matrix.shape[0], dtype=np.float32)
+        for start in range(0, matrix.shape[0], _NORM_BLOCK_ROWS):
+            block = np.asarray(matrix[start : start + _NORM_BLOCK_ROWS], dtype=np.float32)
+            with np.errstate(over="ignore", under="ignore"):
+                values[start : start + len(block)] = np.linalg.norm(block, axis=1)
+        suspect = np.flatnonzero(~np.isfinite(values) | (values < _TINY_NORM))
+        rows = np.asarray(matrix[suspect], dtype=np.float64)
+        if rows.size:
+            scale = np.abs(rows).max(axis=1, keepdims=True)
+            scale[scale == 0] = 1.0
+            exact = np.linalg.norm(rows / scale, axis=1) * scale[:, 0]  # no overflow
+        else:
+            exact = np.zeros(len(suspect), dtype=np.float64)
+        finite = np.isfinite(exact)
+        nonzero = finite & (exact > 0)
+        odd, odd_norms = suspect[nonzero], exact[nonzero]
+        values[suspect] = 1.0  # zero rows (and odd ones, whose cosines are redone)
+        return cls(values, odd, odd_norms, suspect[~finite])
+
+    def unit(self, matrix: np.ndarray) -> np.ndarray:
+        """``matrix`` (the rows these norms were taken of) scaled to unit rows."""
+        unit = matrix / self.values[:, None]
+        if self.odd.size:
+            unit[self.odd] = _unit_odd(matrix[self.odd], self.odd_norms)
+        return unit.astype(np.float32, copy=False)
+
+    def cosines(self, matrix: np.ndarray, query: np.ndarray) -> np.ndarray:
+        """Cosines of the first ``len(matrix)`` rows with unit ``query`` (a vector, or
+        ``dim x k`` columns): one product over the raw rows, then a division by the norms."""
+        limit = matrix.shape[0]
+        with np.errstate(over="ignore", invalid="ignore"):
+            raw = matrix @ query
+        values = self.values[:limit]
+        scores = raw / (values if raw.ndim == 1 else values[:, None])
+        odd = self.odd[self.odd < limit]
+        if odd.size:
+            unit = _unit_odd(matrix[odd], self.odd_norms[: odd.size])
+            scores[odd] = (unit @ np.asarray(query, dtype=np.float64)).astype(np.float32)
+        return scores
+
+
+def _unit_odd(rows: np.ndarray, norms: np.ndarray) -> np.ndarray:
+    return (np.asarray(rows, dtype=np.float64) / norms[:, None]).astype(np.float32)
 
 
 def top_indices(scores: np.ndarray, topn: int) -> np.ndarray:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from lexiplug.errors import FormatError
 
+from .readers_text import read_text
+
 Question = tuple[str, str, str, str]
 
 
@@ -61,14 +63,7 @@ def read_analogy_questions(
 ) -> AnalogyQuestions:
     """Read a ``questions-words.txt``-style file."""
     path = Path(path)
-    try:
-        text = path.read_bytes().decode(encoding)
-    except UnicodeDecodeError as error:
-        bad_line = path.read_bytes()[: error.start].count(b"\n") + 1
-        raise FormatError(
-            f"expected {encoding} text, found undecodable bytes ({error.reason})", path=path,
-            line=bad_line,
-        ) from None
+    text = read_text(path, encoding)
     sections: list[tuple[str, list[Question]]] = []
     lines: list[list[int]] = []
     for line_no, raw in enumerate(text.split("\n"), start=1):

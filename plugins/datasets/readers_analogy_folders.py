@@ -11,6 +11,7 @@ from pathlib import Path
 from lexiplug.errors import FormatError
 
 from .readers_analogy import AnalogyQuestions, Question
+from .readers_text import read_text
 
 
 def relation_name(path: Path) -> str:
@@ -28,10 +29,7 @@ def read_analogy_folders(*paths: str | Path, name: str = "") -> AnalogyQuestions
         path = Path(raw)
         questions: list[Question] = []
         numbers: list[int] = []
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as error:
-            raise FormatError(f"expected UTF-8 text ({error.reason})", path=path) from None
+        text = read_text(path)
         for line_no, line in enumerate(text.split("\n"), start=1):
             words = line.split()
             if not words:

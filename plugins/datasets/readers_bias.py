@@ -3,12 +3,12 @@ debiaswe lists of Bolukbasi et al. 2016 (definitional pairs, equalize pairs, pro
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from lexiplug.errors import FormatError
+
+from .readers_text import finite_number, load_json
 
 
 @dataclass(frozen=True)
@@ -63,24 +63,20 @@ class DebiasLists:
     paths: list[Path] = field(default_factory=list)
 
 
-def _load_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise FormatError(f"expected JSON, {error.msg}", path=path, line=error.lineno) from None
-
-
 def read_weat(path: str | Path, *, tests: tuple[WeatTest, ...] = WEAT_TESTS) -> WeatSets:
     """WEFE's ``WEAT.json``: one object mapping set names to word lists."""
     path = Path(path)
-    data = _load_json(path)
+    data = load_json(path)
     if not isinstance(data, dict):
         raise FormatError(f"expected a JSON object of word lists, found {type(data).__name__}",
                           path=path)
     sets: dict[str, list[str]] = {}
     for key, words in data.items():
-        if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
-            raise FormatError(f"expected set {key!r} to be a list of words", path=path)
+        if not (isinstance(words, list) and words
+                and all(isinstance(w, str) and w for w in words)):
+            # an empty set makes every WEAT statistic over it NaN
+            raise FormatError(f"expected set {key[:80]!r} to be a non-empty list of words",
+                              path=path)
         sets[key] = words
     needed = {k for t in tests for k in (*t.targets, *t.attributes)}
     missing = sorted(needed - sets.keys())
@@ -91,15 +87,17 @@ def read_weat(path: str | Path, *, tests: tuple[WeatTest, ...] = WEAT_TESTS) -> 
 
 
 def _pairs(path: Path) -> list[tuple[str, str]]:
-    data = _load_json(path)
+    data = load_json(path)
     if not isinstance(data, list):
         raise FormatError("expected a JSON list of [word, word] pairs", path=path)
     pairs = []
     for index, item in enumerate(data):
         is_pair = isinstance(item, list) and len(item) == 2
         if not (is_pair and all(isinstance(w, str) for w in item)):
-            raise FormatError(f"expected item {index} to be a [word, word] pair, found {item!r}",
-                              path=path)
+            raise FormatError(
+                f"expected item {index} to be a [word, word] pair, found {item!r}"[:300],
+                path=path,
+            )
         pairs.append((item[0], item[1]))
     return pairs
 
@@ -110,10 +108,10 @@ def read_debiaswe(
 ) -> DebiasLists:
     """The four debiaswe JSON files (definitional pairs are ``[female, male]``)."""
     paths = [Path(p) for p in (definitional, equalize, gender_specific, professions)]
-    specific = _load_json(paths[2])
+    specific = load_json(paths[2])
     if not isinstance(specific, list) or not all(isinstance(w, str) for w in specific):
         raise FormatError("expected a JSON list of words", path=paths[2])
-    raw = _load_json(paths[3])
+    raw = load_json(paths[3])
     table: dict[str, tuple[float, float]] = {}
     if not isinstance(raw, list):
         raise FormatError("expected a JSON list of [profession, score, score]", path=paths[3])
@@ -122,7 +120,8 @@ def read_debiaswe(
                 and all(isinstance(v, int | float) for v in item[1:])):
             raise FormatError(
                 f"expected item {index} to be [profession, definitional, stereotypical], "
-                f"found {item!r}", path=paths[3],
+                f"found {item!r}"[:300], path=paths[3],
             )
-        table[item[0]] = (float(item[1]), float(item[2]))
+        scores = (finite_number(v, f"the scores of item {index}", paths[3]) for v in item[1:])
+        table[item[0]] = (next(scores), next(scores))
     return DebiasLists(_pairs(paths[0]), _pairs(paths[1]), list(specific), table, paths)

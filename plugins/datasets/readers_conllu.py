@@ -12,6 +12,8 @@ from pathlib import Path
 
 from lexiplug.errors import FormatError
 
+from .readers_text import read_text
+
 UPOS_TAGS = (
     "ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON",
     "PROPN", "PUNCT", "SCONJ", "SYM", "VERB", "X",
@@ -56,10 +58,7 @@ class Treebank:
 def read_conllu(path: str | Path) -> list[Sentence]:
     """All sentences of one CoNLL-U file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise FormatError(f"expected UTF-8 text ({error.reason})", path=path) from None
+    text = read_text(path)
     sentences: list[Sentence] = []
     forms: list[str] = []
     tags: list[str] = []

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lexiplug.errors import FormatError
+
+from .readers_text import finite_number, parse_json, read_text
 
 
 @dataclass
@@ -27,15 +28,11 @@ class RetrievalSet:
 
 def _json_lines(path: Path, keys: tuple[str, ...]) -> list[tuple[dict[str, Any], int]]:
     records = []
-    for line_no, raw in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
+    for line_no, raw in enumerate(read_text(path).split("\n"), start=1):
         line = raw.strip()
         if not line:
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise FormatError(f"expected one JSON object a line, {error.msg}", path=path,
-                              line=line_no) from None
+        record = parse_json(line, path, line_no)
         if not isinstance(record, dict) or any(k not in record for k in keys):
             raise FormatError(f"expected a JSON object with keys {list(keys)}, found {line[:80]!r}",
                               path=path, line=line_no)
@@ -66,10 +63,6 @@ def read_beir(corpus: str | Path, queries: str | Path, qrels: str | Path) -> Ret
                 f"qrel names an unknown {'query' if query_id not in known_queries else 'document'}"
                 f": {query_id!r} -> {doc_id!r}", path=qrels, line=line_no,
             )
-        try:
-            score = float(record["score"])
-        except (TypeError, ValueError):
-            raise FormatError(f"expected a numeric score, found {record['score']!r}", path=qrels,
-                              line=line_no) from None
+        score = finite_number(record["score"], "the score", qrels, line_no)
         table.setdefault(query_id, {})[doc_id] = score
     return RetrievalSet(doc_ids, doc_texts, query_ids, query_texts, table, [corpus, queries, qrels])

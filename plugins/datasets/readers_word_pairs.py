@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 from lexiplug.errors import FormatError
 
+from .readers_text import read_text
+
 
 @dataclass
 class WordPairs:
@@ -46,14 +48,7 @@ class WordPairs:
 def read_word_pairs(path: str | Path, *, name: str = "", encoding: str = "utf-8") -> WordPairs:
     """Read a word-similarity file (tab separated; whitespace accepted when there is no tab)."""
     path = Path(path)
-    try:
-        text = path.read_bytes().decode(encoding)
-    except UnicodeDecodeError as error:
-        bad_line = path.read_bytes()[: error.start].count(b"\n") + 1
-        raise FormatError(
-            f"expected {encoding} text, found undecodable bytes ({error.reason})", path=path,
-            line=bad_line,
-        ) from None
+    text = read_text(path, encoding)
     pairs: list[tuple[str, str]] = []
     scores: list[float] = []
     lines: list[int] = []
