@@ -42,7 +42,7 @@ def run(
         outcome = run_study(config, output=output, quiet=quiet, overrides=overrides)
     typer.echo(f"study {outcome.config.name!r}: {len(outcome.rows)} rows, "
                f"{len(outcome.scored)} results in {outcome.seconds:.1f} s")
-    for name in ("report.md", "results.json"):
+    for name in ("report.md", "report.html", "results.json"):
         typer.echo(f"  {name}: {outcome.files[name]}")
     plots = [path for key, path in outcome.files.items() if key.startswith("plot: ")]
     if plots:

@@ -30,8 +30,17 @@ from hypothesis import strategies as st  # noqa: E402
 from lexiplug.errors import LexiplugError  # noqa: E402
 
 CASES = int(os.environ.get("LEXIPLUG_FUZZ_CASES", "200"))
-FUZZ = settings(max_examples=CASES, derandomize=True, deadline=None, database=None,
-                suppress_health_check=list(HealthCheck))
+LONG_CASES = max(CASES, 2000)  # the slow job's campaign size (issue 27)
+
+
+def fuzz_settings(cases: int) -> settings:
+    return settings(max_examples=cases, derandomize=True, deadline=None, database=None,
+                    suppress_health_check=list(HealthCheck))
+
+
+def fuzzed(cases: int, strategies: dict[str, Any], case: Callable[..., None]) -> Any:
+    """``case`` as a hypothesis test over ``strategies`` with ``cases`` examples."""
+    return fuzz_settings(cases)(given(**strategies)(case))
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -150,14 +159,16 @@ TEXT_LINES = ["Het huis dat ik kocht.", "De man die daar loopt.", "die dat DIE D
               "   ", "geen doelwoord hier"]
 
 
-@FUZZ
-@given(kind=st.sampled_from([".conllu", ".txt", ".txt.gz"]), data=st.data(),
-       options=options_strategy({
-           "sentences_per_doc": st.integers(-1, 4), "dev_fraction": st.floats(-0.5, 1.5),
-           "seed": st.integers(-2, 3), "dev_output": st.just("dev.spacy"),
-           "pos_tagger": st.just("no_tagger_here")}),
-       truncate=st.booleans())
-def test_fuzz_prepare_die_dat(kind: str, data: st.DataObject, options: dict,
+DIE_DAT_INPUTS: dict[str, Any] = dict(
+    kind=st.sampled_from([".conllu", ".txt", ".txt.gz"]), data=st.data(),
+    options=options_strategy({
+        "sentences_per_doc": st.integers(-1, 4), "dev_fraction": st.floats(-0.5, 1.5),
+        "seed": st.integers(-2, 3), "dev_output": st.just("dev.spacy"),
+        "pos_tagger": st.just("no_tagger_here")}),
+    truncate=st.booleans())
+
+
+def die_dat_case(kind: str, data: st.DataObject, options: dict,
                               truncate: bool) -> None:
     from lexiplug.plugins.tasks.die_dat.prepare import prepare
 
@@ -201,14 +212,16 @@ def pii_root(root: Path, presidio: bytes, conll: bytes, broken: str, gzipped: bo
         write(path, content, gzipped and relative == broken, truncate=False)
 
 
-@FUZZ
-@given(which=st.sampled_from(["presidio", "presidio", "wnut17", "btc"]),
-       records=st.lists(PRESIDIO_RECORD, max_size=4), raw=st.booleans(),
-       conll=file_bytes(CONLL_TAG_LINES), junk=BROKEN_BYTES, gzipped=st.booleans(),
-       options=options_strategy({
-           "n_generated": st.integers(-1, 2), "test_fraction": st.floats(-0.5, 1.5),
-           "seed": st.integers(-2, 3), "spans_key": st.sampled_from(["pii", ""])}))
-def test_fuzz_prepare_pii(which: str, records: list, raw: bool, conll: bytes, junk: bytes,
+PII_INPUTS: dict[str, Any] = dict(
+    which=st.sampled_from(["presidio", "presidio", "wnut17", "btc"]),
+    records=st.lists(PRESIDIO_RECORD, max_size=4), raw=st.booleans(),
+    conll=file_bytes(CONLL_TAG_LINES), junk=BROKEN_BYTES, gzipped=st.booleans(),
+    options=options_strategy({
+        "n_generated": st.integers(-1, 2), "test_fraction": st.floats(-0.5, 1.5),
+        "seed": st.integers(-2, 3), "spans_key": st.sampled_from(["pii", ""])}))
+
+
+def pii_case(which: str, records: list, raw: bool, conll: bytes, junk: bytes,
                           gzipped: bool, options: dict) -> None:
     from lexiplug.plugins.tasks.pii.prepare import BTC_FILES, PRESIDIO_FILE, WNUT17_FILES, prepare
 
@@ -234,23 +247,34 @@ JSONL_LINES = ['{"text": "Carcinoma of the lung", "site": "lung", "patient": "p1
                '[1, 2]', '{"text": "x"', '{"site": "colon", "patient": "p9"}', ""]
 
 
-@FUZZ
-@given(kind=st.sampled_from([".csv", ".jsonl", ".jsonl.gz", ".csv.gz"]), data=st.data(),
-       truncate=st.booleans(),
-       options=options_strategy({
-           "labels": st.sampled_from(["site", "site,patient", "", ["site"], "nosuch"]),
-           "text_column": st.sampled_from(["text", "nosuch"]),
-           "group_column": st.sampled_from(["patient", "nosuch"]),
-           "dev_output": st.just("dev.spacy"), "dev_fraction": st.floats(-0.5, 1.5),
-           "seed": st.integers(-2, 3), "lang": st.sampled_from(["en", "xx", "zz"]),
-           "separator": st.sampled_from(["=", ""]), "generate": st.integers(-1, 1)}))
-def test_fuzz_prepare_phenotype(kind: str, data: st.DataObject, truncate: bool,
+PHENOTYPE_INPUTS: dict[str, Any] = dict(
+    kind=st.sampled_from([".csv", ".jsonl", ".jsonl.gz", ".csv.gz"]), data=st.data(),
+    truncate=st.booleans(),
+    options=options_strategy({
+        "labels": st.sampled_from(["site", "site,patient", "", ["site"], "nosuch"]),
+        "text_column": st.sampled_from(["text", "nosuch"]),
+        "group_column": st.sampled_from(["patient", "nosuch"]),
+        "dev_output": st.just("dev.spacy"), "dev_fraction": st.floats(-0.5, 1.5),
+        "seed": st.integers(-2, 3), "lang": st.sampled_from(["en", "xx", "zz"]),
+        "separator": st.sampled_from(["=", ""]), "generate": st.integers(-1, 1)}))
+
+
+def phenotype_case(kind: str, data: st.DataObject, truncate: bool,
                                 options: dict) -> None:
     from lexiplug.plugins.tasks.phenotype.prepare import prepare
 
     content = data.draw(file_bytes(CSV_LINES if kind.startswith(".csv") else JSONL_LINES))
     one_file_case("phenotype", prepare, f"reports{kind}", content, truncate, options)
 
+
+test_fuzz_prepare_die_dat = fuzzed(CASES, DIE_DAT_INPUTS, die_dat_case)
+test_fuzz_prepare_pii = fuzzed(CASES, PII_INPUTS, pii_case)
+test_fuzz_prepare_phenotype = fuzzed(CASES, PHENOTYPE_INPUTS, phenotype_case)
+# the slow job's campaign: >= 2,000 cases per preparer
+test_long_fuzz_prepare_die_dat = pytest.mark.slow(fuzzed(LONG_CASES, DIE_DAT_INPUTS, die_dat_case))
+test_long_fuzz_prepare_pii = pytest.mark.slow(fuzzed(LONG_CASES, PII_INPUTS, pii_case))
+test_long_fuzz_prepare_phenotype = pytest.mark.slow(
+    fuzzed(LONG_CASES, PHENOTYPE_INPUTS, phenotype_case))
 
 TALLIES = {task: Tally(task) for task in ("die_dat", "pii", "phenotype")}
 
