@@ -20,6 +20,8 @@ _TABLE_DOMAIN = 2**31 - 1
 
 @dataclass
 class Word2VecSettings:
+    """The word2vec hyperparameters the kernels read, with CADE's paper defaults."""
+
     vector_size: int = 100
     window: int = 5
     negative: int = 10

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -57,6 +58,38 @@ class CheckedSettings:
 
     def validate(self) -> None:
         raise NotImplementedError
+
+
+@dataclass(kw_only=True)
+class CorpusWindowSettings(CheckedSettings):
+    """What every embedder that counts words in a window over our corpus pipeline takes.
+
+    Written once here so each field keeps one default and one check across embedders; a
+    subclass changes a default by declaring the field again, and calls ``super().validate()``
+    where these checks belong among its own (the first failing check is the one reported).
+    Keyword-only, so a subclass's own fields need no defaults ordered after these.
+    """
+
+    window: int = 5
+    min_count: int = 5
+    max_vocab: int | None = None
+    progress: bool = True
+
+    def validate(self) -> None:
+        require_window(self.window)
+        require_vocabulary(self.min_count, self.max_vocab)
+
+
+@dataclass(kw_only=True)
+class TrainedVectorSettings(CorpusWindowSettings):
+    """A window embedder that learns ``vector_size``-wide vectors from a seeded start."""
+
+    vector_size: int = 100
+    seed: int = 1
+
+    def validate(self) -> None:
+        require_positive_int(self.vector_size, "vector_size")
+        super().validate()
 
 
 def require_choice(value: Any, key: str, choices: tuple[Any, ...]) -> Any:

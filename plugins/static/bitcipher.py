@@ -22,7 +22,7 @@ import numpy as np
 from lexiplug.plugin_tools import settings_factory
 
 from ._common import (
-    CheckedSettings,
+    CorpusWindowSettings,
     ProgressFromParams,
     as_encoded,
     logger,
@@ -31,8 +31,6 @@ from ._common import (
     require,
     require_choice,
     require_positive_int,
-    require_vocabulary,
-    require_window,
 )
 
 if TYPE_CHECKING:
@@ -142,7 +140,7 @@ def summed_context_codes(cooccurrence: Any, cipher: np.ndarray, counts: np.ndarr
 
 
 @dataclass
-class BitCipherParams(CheckedSettings):
+class BitCipherParams(CorpusWindowSettings):
     """Bit-cipher vectors: frequency-ranked b-bit codes summed (or concatenated) over contexts.
 
     ``dim`` projects the b-dim features to that width by truncated SVD (``eig`` weights the
@@ -154,8 +152,6 @@ class BitCipherParams(CheckedSettings):
     dim: int | None = 100
     eig: float = 0.0
     window: int = 6
-    min_count: int = 5
-    max_vocab: int | None = None
     aggregation: str = "sum"
     weighting: str = "harmonic"
     transform: str = "log_prob"
@@ -165,15 +161,13 @@ class BitCipherParams(CheckedSettings):
     noise_beta: float = 0.5
     standardize: bool = True
     memory_budget_mb: int = 512
-    progress: bool = True
 
     def validate(self) -> None:
         require_positive_int(self.bits, "bits")
         if self.dim is not None:
             require_positive_int(self.dim, "dim")
         require(0.0 <= self.eig <= 1.0, "eig", "a number in [0, 1]", self.eig)
-        require_window(self.window)
-        require_vocabulary(self.min_count, self.max_vocab)
+        super().validate()
         require_positive_int(self.memory_budget_mb, "memory_budget_mb")
         require_choice(self.aggregation, "aggregation", ("sum", "concat"))
         require_choice(self.weighting, "weighting", ("flat", "harmonic"))

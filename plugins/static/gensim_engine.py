@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._common import (
-    CheckedSettings,
+    TrainedVectorSettings,
     as_encoded,
     logger,
     make_vectors,
@@ -39,8 +39,6 @@ from ._common import (
     require,
     require_choice,
     require_positive_int,
-    require_vocabulary,
-    require_window,
 )
 
 if TYPE_CHECKING:
@@ -53,13 +51,9 @@ _NOT_GENSIM = ("min_count", "max_vocab", "deterministic", "progress")
 
 
 @dataclass
-class GensimParams(CheckedSettings):
+class GensimParams(TrainedVectorSettings):
     """gensim's main training parameters (names as in gensim 4)."""
 
-    vector_size: int = 100
-    window: int = 5
-    min_count: int = 5
-    max_vocab: int | None = None
     sg: int = 1
     hs: int = 0
     negative: int = 5
@@ -69,14 +63,10 @@ class GensimParams(CheckedSettings):
     min_alpha: float = 0.0001
     epochs: int = 5
     workers: int = 2
-    seed: int = 1
     deterministic: bool = False
-    progress: bool = True
 
     def validate(self) -> None:
-        require_positive_int(self.vector_size, "vector_size")
-        require_window(self.window)
-        require_vocabulary(self.min_count, self.max_vocab)
+        super().validate()
         require_positive_int(self.epochs, "epochs")
         require_positive_int(self.workers, "workers")
         require_choice(self.sg, "sg", (0, 1))

@@ -34,8 +34,8 @@ from lexiplug.errors import TrainingError
 from lexiplug.plugin_tools import settings_factory
 
 from ._common import (
-    CheckedSettings,
     ProgressFromParams,
+    TrainedVectorSettings,
     as_encoded,
     logger,
     make_vectors,
@@ -43,8 +43,6 @@ from ._common import (
     require,
     require_choice,
     require_positive_int,
-    require_vocabulary,
-    require_window,
 )
 
 if TYPE_CHECKING:
@@ -55,13 +53,10 @@ _PARAM_NAMES = ("W", "C", "bw", "bc")
 
 
 @dataclass
-class GloveParams(CheckedSettings):
+class GloveParams(TrainedVectorSettings):
     """GloVe as Stanford's C code trains it (per-pair AdaGrad), checkpointed per epoch."""
 
-    vector_size: int = 100
     window: int = 10
-    min_count: int = 5
-    max_vocab: int | None = None
     symmetric: bool = True
     weighting: str = "harmonic"
     x_max: float = 100.0
@@ -71,17 +66,13 @@ class GloveParams(CheckedSettings):
     grad_clip: float = 100.0
     initial_accumulator: float = 1.0
     output_vectors: str = "sum"
-    seed: int = 1
     workers: int = 1  # > 1: Hogwild threads as in glove.c (not deterministic)
     memory_budget_mb: int = 512
     checkpoint_dir: str | None = None
     resume: bool = False
-    progress: bool = True
 
     def validate(self) -> None:
-        require_positive_int(self.vector_size, "vector_size")
-        require_window(self.window)
-        require_vocabulary(self.min_count, self.max_vocab)
+        super().validate()
         require_positive_int(self.epochs, "epochs")
         require_positive_int(self.workers, "workers")
         require_positive_int(self.memory_budget_mb, "memory_budget_mb")

@@ -16,16 +16,14 @@ from lexiplug.errors import TrainingError
 from lexiplug.plugin_tools import settings_factory
 
 from ._common import (
-    CheckedSettings,
     ProgressFromParams,
+    TrainedVectorSettings,
     as_encoded,
     make_vectors,
     progress_enabled,
     require,
     require_choice,
     require_positive_int,
-    require_vocabulary,
-    require_window,
 )
 
 if TYPE_CHECKING:
@@ -34,13 +32,9 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class PpmiSvdParams(CheckedSettings):
+class PpmiSvdParams(TrainedVectorSettings):
     """Shifted PPMI with context-distribution smoothing, truncated SVD, eigenvalue weighting."""
 
-    vector_size: int = 100
-    window: int = 5
-    min_count: int = 5
-    max_vocab: int | None = None
     weighting: str = "flat"
     dynamic_window: bool = False
     cds: float = 0.75
@@ -49,14 +43,10 @@ class PpmiSvdParams(CheckedSettings):
     add_context: bool = False
     solver: str = "randomized"
     n_iter: int = 5
-    seed: int = 1
     memory_budget_mb: int = 512
-    progress: bool = True
 
     def validate(self) -> None:
-        require_positive_int(self.vector_size, "vector_size")
-        require_window(self.window)
-        require_vocabulary(self.min_count, self.max_vocab)
+        super().validate()
         require_positive_int(self.memory_budget_mb, "memory_budget_mb")
         require_choice(self.weighting, "weighting", ("harmonic", "flat"))
         require_choice(self.eig, "eig", (0, 0.5, 1, 0.0, 1.0))
