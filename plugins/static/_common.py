@@ -59,6 +59,17 @@ class CheckedSettings:
     def validate(self) -> None:
         raise NotImplementedError
 
+    # The checks take the field's name only: the value reported is read from that field, so
+    # a check cannot report one argument while testing another.
+    def check(self, condition: bool, key: str, expected: str) -> None:
+        require(condition, key, expected, getattr(self, key))
+
+    def check_positive_int(self, key: str) -> None:
+        require_positive_int(getattr(self, key), key)
+
+    def check_choice(self, key: str, choices: tuple[Any, ...]) -> None:
+        require_choice(getattr(self, key), key, choices)
+
 
 @dataclass(kw_only=True)
 class CorpusWindowSettings(CheckedSettings):
@@ -79,6 +90,16 @@ class CorpusWindowSettings(CheckedSettings):
         require_window(self.window)
         require_vocabulary(self.min_count, self.max_vocab)
 
+    @property
+    def show_progress(self) -> bool:
+        """Whether to draw progress bars: ``progress`` unless ``--quiet`` turned them off."""
+        return progress_enabled(self.progress)
+
+    def encode(self, corpus: Any) -> EncodedCorpus:
+        """``corpus`` encoded (or an encoded one re-thresholded) at this vocabulary."""
+        return as_encoded(corpus, min_count=self.min_count, max_vocab=self.max_vocab,
+                          progress=self.progress)
+
 
 @dataclass(kw_only=True)
 class TrainedVectorSettings(CorpusWindowSettings):
@@ -88,7 +109,7 @@ class TrainedVectorSettings(CorpusWindowSettings):
     seed: int = 1
 
     def validate(self) -> None:
-        require_positive_int(self.vector_size, "vector_size")
+        self.check_positive_int("vector_size")
         super().validate()
 
 

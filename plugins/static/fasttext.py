@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from lexiplug.plugin_tools import settings_factory
 
-from ._common import ProgressFromParams, require, require_positive_int
+from ._common import ProgressFromParams
 from .gensim_engine import GensimContinuation, GensimParams, train_gensim, vectors_from_model
 
 if TYPE_CHECKING:
@@ -29,11 +29,11 @@ class FastTextParams(GensimParams):
 
     def validate(self) -> None:
         super().validate()
-        require(isinstance(self.min_n, int) and self.min_n >= 0, "min_n",
-                "a non-negative integer", self.min_n)
-        require(isinstance(self.max_n, int) and self.max_n >= self.min_n, "max_n",
-                f"an integer >= min_n ({self.min_n})", self.max_n)
-        require_positive_int(self.bucket, "bucket")
+        self.check(isinstance(self.min_n, int) and self.min_n >= 0, "min_n",
+                   "a non-negative integer")
+        self.check(isinstance(self.max_n, int) and self.max_n >= self.min_n, "max_n",
+                   f"an integer >= min_n ({self.min_n})")
+        self.check_positive_int("bucket")
 
 
 class FastTextEmbedder(ProgressFromParams, GensimContinuation):

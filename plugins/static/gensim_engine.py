@@ -30,16 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._common import (
-    TrainedVectorSettings,
-    as_encoded,
-    logger,
-    make_vectors,
-    progress_enabled,
-    require,
-    require_choice,
-    require_positive_int,
-)
+from ._common import TrainedVectorSettings, logger, make_vectors
 
 if TYPE_CHECKING:
     from lexiplug.corpus.encoded import EncodedCorpus
@@ -67,16 +58,16 @@ class GensimParams(TrainedVectorSettings):
 
     def validate(self) -> None:
         super().validate()
-        require_positive_int(self.epochs, "epochs")
-        require_positive_int(self.workers, "workers")
-        require_choice(self.sg, "sg", (0, 1))
-        require_choice(self.hs, "hs", (0, 1))
-        require(isinstance(self.negative, int) and self.negative >= 0, "negative",
-                "a non-negative integer", self.negative)
-        require(self.hs == 1 or self.negative > 0, "negative",
-                "negative > 0 when hs = 0 (otherwise nothing is trained)", self.negative)
-        require(0 <= self.sample < 1, "sample", "a number in [0, 1)", self.sample)
-        require(self.alpha > 0, "alpha", "a positive learning rate", self.alpha)
+        self.check_positive_int("epochs")
+        self.check_positive_int("workers")
+        self.check_choice("sg", (0, 1))
+        self.check_choice("hs", (0, 1))
+        self.check(isinstance(self.negative, int) and self.negative >= 0, "negative",
+                   "a non-negative integer")
+        self.check(self.hs == 1 or self.negative > 0, "negative",
+                   "negative > 0 when hs = 0 (otherwise nothing is trained)")
+        self.check(0 <= self.sample < 1, "sample", "a number in [0, 1)")
+        self.check(self.alpha > 0, "alpha", "a positive learning rate")
 
     def gensim_kwargs(self) -> dict[str, Any]:
         """Every setting gensim takes (a subclass's fields too), under gensim's own name."""
@@ -105,8 +96,7 @@ def train_gensim(
     corpus's new words) instead of a new one.
     """
     check_determinism(params)
-    encoded = as_encoded(corpus, min_count=params.min_count, max_vocab=params.max_vocab,
-                         progress=params.progress)
+    encoded = params.encode(corpus)
     callbacks = epoch_progress(params, model_class)
     loss = {"compute_loss": True} if callbacks and _reports_loss(model_class) else {}
     with tempfile.TemporaryDirectory(prefix="lexiplug-gensim-") as folder:
@@ -142,7 +132,7 @@ def _reports_loss(model_class: Any) -> bool:
 
 def epoch_progress(params: GensimParams, model_class: Any) -> list[Any]:
     """A gensim callback drawing an epoch bar with each epoch's loss; ``[]`` when silenced."""
-    if not progress_enabled(params.progress):
+    if not params.show_progress:
         return []
     from gensim.models.callbacks import CallbackAny2Vec
     from tqdm.auto import tqdm

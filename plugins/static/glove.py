@@ -33,17 +33,7 @@ import numpy as np
 from lexiplug.errors import TrainingError
 from lexiplug.plugin_tools import settings_factory
 
-from ._common import (
-    ProgressFromParams,
-    TrainedVectorSettings,
-    as_encoded,
-    logger,
-    make_vectors,
-    progress_enabled,
-    require,
-    require_choice,
-    require_positive_int,
-)
+from ._common import ProgressFromParams, TrainedVectorSettings, logger, make_vectors
 
 if TYPE_CHECKING:
     from lexiplug.corpus.encoded import EncodedCorpus
@@ -73,17 +63,16 @@ class GloveParams(TrainedVectorSettings):
 
     def validate(self) -> None:
         super().validate()
-        require_positive_int(self.epochs, "epochs")
-        require_positive_int(self.workers, "workers")
-        require_positive_int(self.memory_budget_mb, "memory_budget_mb")
-        require_choice(self.weighting, "weighting", ("harmonic", "flat"))
-        require_choice(self.output_vectors, "output_vectors", ("sum", "word", "concat"))
-        require(self.x_max > 0, "x_max", "a positive number", self.x_max)
-        require(self.alpha > 0, "alpha", "a positive number", self.alpha)
-        require(self.learning_rate > 0, "learning_rate", "a positive number", self.learning_rate)
-        require(self.grad_clip > 0, "grad_clip", "a positive number", self.grad_clip)
-        require(self.initial_accumulator > 0, "initial_accumulator", "a positive number",
-                self.initial_accumulator)
+        self.check_positive_int("epochs")
+        self.check_positive_int("workers")
+        self.check_positive_int("memory_budget_mb")
+        self.check_choice("weighting", ("harmonic", "flat"))
+        self.check_choice("output_vectors", ("sum", "word", "concat"))
+        self.check(self.x_max > 0, "x_max", "a positive number")
+        self.check(self.alpha > 0, "alpha", "a positive number")
+        self.check(self.learning_rate > 0, "learning_rate", "a positive number")
+        self.check(self.grad_clip > 0, "grad_clip", "a positive number")
+        self.check(self.initial_accumulator > 0, "initial_accumulator", "a positive number")
 
     def fingerprint(self) -> dict[str, Any]:
         """What a checkpoint must agree on to be resumed (epochs may grow, workers change)."""
@@ -110,11 +99,10 @@ class GloveEmbedder(ProgressFromParams):
         from lexiplug.corpus.cooccurrence import cooccurrence_counts
 
         p = self.params
-        encoded = as_encoded(corpus, min_count=p.min_count, max_vocab=p.max_vocab,
-                             progress=p.progress)
+        encoded = p.encode(corpus)
         counts = cooccurrence_counts(
             encoded, window=p.window, weighting=p.weighting, symmetric=p.symmetric,
-            memory_budget_mb=p.memory_budget_mb, progress=progress_enabled(p.progress),
+            memory_budget_mb=p.memory_budget_mb, progress=p.show_progress,
         ).tocoo()
         if counts.nnz == 0:
             raise TrainingError(
@@ -180,7 +168,7 @@ class GloveEmbedder(ProgressFromParams):
         epoch_kernel = _epoch_kernel(p.workers)
         nnz = len(pairs.rows)
         bar = tqdm(total=p.epochs, initial=first_epoch, desc="GloVe epochs", unit="epoch",
-                   disable=not progress_enabled(p.progress), leave=False)
+                   disable=not p.show_progress, leave=False)
         for epoch in range(first_epoch, p.epochs):
             start = time.perf_counter()
             order = np.random.default_rng([p.seed, epoch]).permutation(nnz)
