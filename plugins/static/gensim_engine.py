@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._common import TrainedVectorSettings, logger, make_vectors
+from ._common import ProgressFromParams, TrainedVectorSettings, logger, make_vectors
 
 if TYPE_CHECKING:
     from lexiplug.corpus.encoded import EncodedCorpus
@@ -255,3 +255,32 @@ class GensimContinuation:
 
 _MODEL_FILE = "model.gensim"
 _CONTINUATION_KEYS = ("vector_size", "sg", "hs", "negative")
+
+
+class GensimEmbedder(ProgressFromParams, GensimContinuation):
+    """An embedder that is one gensim model class trained on our corpus pipeline.
+
+    ``model_name`` names the class in ``gensim.models``, imported only when fitting;
+    ``vector_options`` adds what the trained model offers the Vectors (an OOV policy).
+    """
+
+    name: str
+    model_name: str
+
+    def __init__(self, params: GensimParams) -> None:
+        self.params = params
+        self.model: Any = None
+        self.train_seconds = 0.0
+
+    def fit(self, corpus: Any) -> Vectors:
+        import gensim.models
+
+        model_class = getattr(gensim.models, self.model_name)
+        self.model, encoded, self.train_seconds = train_gensim(
+            model_class, corpus, self.params, previous=self.previous_model(model_class)
+        )
+        return vectors_from_model(self.model, encoded, method=self.name,
+                                  params=asdict(self.params), **self.vector_options())
+
+    def vector_options(self) -> dict[str, Any]:
+        return {}
