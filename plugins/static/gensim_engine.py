@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._common import ProgressFromParams, TrainedVectorSettings, logger, make_vectors
+from .word2vec_settings import Word2VecHyperparams
 
 if TYPE_CHECKING:
     from lexiplug.corpus.encoded import EncodedCorpus
@@ -42,18 +43,11 @@ _NOT_GENSIM = ("min_count", "max_vocab", "deterministic", "progress")
 
 
 @dataclass
-class GensimParams(TrainedVectorSettings):
+class GensimParams(TrainedVectorSettings, Word2VecHyperparams):
     """gensim's main training parameters (names as in gensim 4)."""
 
-    sg: int = 1
     hs: int = 0
-    negative: int = 5
-    ns_exponent: float = 0.75
-    sample: float = 1e-3
-    alpha: float = 0.025
-    min_alpha: float = 0.0001
     epochs: int = 5
-    workers: int = 2
     deterministic: bool = False
 
     def validate(self) -> None:
