@@ -37,6 +37,7 @@ from lexiplug.plugin_tools import settings_factory
 from lexiplug.registry import Registries
 
 from .slices import COMPASS_BALANCES, COMPASS_ORDERS
+from .w2v_trainer import Word2VecSettings
 
 NAME = "lexiplug.cade.v1"
 INIT_MODES = ("hidden", "both")
@@ -44,25 +45,20 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass
-class CadeParams:
-    """CADE with the paper's defaults (CBOW, 10 negatives, 5 + 5 epochs, frozen context)."""
+class CadeParams(Word2VecSettings):
+    """CADE with the paper's defaults (CBOW, 10 negatives, 5 + 5 epochs, frozen context).
 
-    vector_size: int = 100
-    window: int = 5
+    The word2vec fields and their defaults are :class:`Word2VecSettings`'s (the paper's), so
+    these settings are what the trainer takes for both the compass and the slices.
+    """
+
     min_count: int = 5
     slice_min_count: int | None = None
-    sg: int = 0
-    negative: int = 10
-    ns_exponent: float = 0.75
-    sample: float = 1e-3
-    alpha: float = 0.025
-    min_alpha: float = 0.0001
     compass_epochs: int = 5
     slice_epochs: int = 5
     init_mode: str = "hidden"
     compass_balance: str = "none"
     compass_order: str = "concatenated"
-    workers: int = 1
     seed: int = 1
 
     def __post_init__(self) -> None:
@@ -106,12 +102,7 @@ class CadeEmbedder:
 
     def fit(self, corpus: Mapping[str, Any]) -> dict[str, Any]:
         from .slices import build_compass, compass_corpus
-        from .w2v_trainer import (
-            Word2VecSettings,
-            initial_input_matrix,
-            keep_probabilities,
-            train_word2vec,
-        )
+        from .w2v_trainer import initial_input_matrix, keep_probabilities, train_word2vec
 
         if not isinstance(corpus, Mapping):
             raise ConfigError("CADE needs its slices as a list of corpora: "
@@ -119,8 +110,6 @@ class CadeEmbedder:
         p = self.params
         data = build_compass(corpus, min_count=p.min_count,
                              slice_min_count=p.slice_min_count or p.min_count)
-        settings = Word2VecSettings(p.vector_size, p.window, p.negative, p.sg, p.alpha,
-                                    p.min_alpha, p.sample, p.ns_exponent, p.workers)
         n = len(data.words)
         compass_u = initial_input_matrix(n, p.vector_size, p.seed)
         context = np.zeros((n, p.vector_size), dtype=np.float32)
@@ -129,7 +118,7 @@ class CadeEmbedder:
         compass_counts = np.bincount(ids, minlength=n)
         self.compass_seconds = train_word2vec(
             ids, offsets, compass_u, context, neg_ids=np.arange(n), neg_counts=compass_counts,
-            keep_prob=keep_probabilities(compass_counts, p.sample), settings=settings,
+            keep_prob=keep_probabilities(compass_counts, p.sample), settings=p,
             epochs=p.compass_epochs, learn_context=True, seed=p.seed)
         self.compass = self._vectors(data.words, compass_u, data.counts, "compass",
                                      len(ids))
@@ -144,7 +133,7 @@ class CadeEmbedder:
             self.slice_seconds[name] = train_word2vec(
                 stream.ids, stream.offsets, u, frozen, neg_ids=stream.rows,
                 neg_counts=stream.counts, keep_prob=keep_probabilities(counts, p.sample),
-                settings=settings, epochs=p.slice_epochs, learn_context=False,
+                settings=p, epochs=p.slice_epochs, learn_context=False,
                 seed=p.seed + number)
             self.slices[name] = self._vectors([data.words[r] for r in stream.rows],
                                               u[stream.rows], stream.counts, name,

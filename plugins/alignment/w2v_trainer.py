@@ -14,20 +14,20 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+from lexiplug.plugins.static.word2vec_settings import Word2VecHyperparams
 
 _TABLE_DOMAIN = 2**31 - 1
 
 
-@dataclass
-class Word2VecSettings:
+@dataclass(kw_only=True)
+class Word2VecSettings(Word2VecHyperparams):
+    """What the kernels read: word2vec's hyperparameters, CADE's paper defaults where they
+    differ from gensim's (CBOW, 10 negatives, one worker)."""
+
     vector_size: int = 100
     window: int = 5
-    negative: int = 10
     sg: int = 0
-    alpha: float = 0.025
-    min_alpha: float = 0.0001
-    sample: float = 1e-3
-    ns_exponent: float = 0.75
+    negative: int = 10
     workers: int = 1
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -57,6 +58,59 @@ class CheckedSettings:
 
     def validate(self) -> None:
         raise NotImplementedError
+
+    # The checks take the field's name only: the value reported is read from that field, so
+    # a check cannot report one argument while testing another.
+    def check(self, condition: bool, key: str, expected: str) -> None:
+        require(condition, key, expected, getattr(self, key))
+
+    def check_positive_int(self, key: str) -> None:
+        require_positive_int(getattr(self, key), key)
+
+    def check_choice(self, key: str, choices: tuple[Any, ...]) -> None:
+        require_choice(getattr(self, key), key, choices)
+
+
+@dataclass(kw_only=True)
+class CorpusWindowSettings(CheckedSettings):
+    """What every embedder that counts words in a window over our corpus pipeline takes.
+
+    Written once here so each field keeps one default and one check across embedders; a
+    subclass changes a default by declaring the field again, and calls ``super().validate()``
+    where these checks belong among its own (the first failing check is the one reported).
+    Keyword-only, so a subclass's own fields need no defaults ordered after these.
+    """
+
+    window: int = 5
+    min_count: int = 5
+    max_vocab: int | None = None
+    progress: bool = True
+
+    def validate(self) -> None:
+        require_window(self.window)
+        require_vocabulary(self.min_count, self.max_vocab)
+
+    @property
+    def show_progress(self) -> bool:
+        """Whether to draw progress bars: ``progress`` unless ``--quiet`` turned them off."""
+        return progress_enabled(self.progress)
+
+    def encode(self, corpus: Any) -> EncodedCorpus:
+        """``corpus`` encoded (or an encoded one re-thresholded) at this vocabulary."""
+        return as_encoded(corpus, min_count=self.min_count, max_vocab=self.max_vocab,
+                          progress=self.progress)
+
+
+@dataclass(kw_only=True)
+class TrainedVectorSettings(CorpusWindowSettings):
+    """A window embedder that learns ``vector_size``-wide vectors from a seeded start."""
+
+    vector_size: int = 100
+    seed: int = 1
+
+    def validate(self) -> None:
+        self.check_positive_int("vector_size")
+        super().validate()
 
 
 def require_choice(value: Any, key: str, choices: tuple[Any, ...]) -> Any:

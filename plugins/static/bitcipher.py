@@ -21,19 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from lexiplug.plugin_tools import settings_factory
 
-from ._common import (
-    CheckedSettings,
-    ProgressFromParams,
-    as_encoded,
-    logger,
-    make_vectors,
-    progress_enabled,
-    require,
-    require_choice,
-    require_positive_int,
-    require_vocabulary,
-    require_window,
-)
+from ._common import CorpusWindowSettings, ProgressFromParams, logger, make_vectors, require
 
 if TYPE_CHECKING:
     from lexiplug.corpus.encoded import EncodedCorpus
@@ -142,7 +130,7 @@ def summed_context_codes(cooccurrence: Any, cipher: np.ndarray, counts: np.ndarr
 
 
 @dataclass
-class BitCipherParams(CheckedSettings):
+class BitCipherParams(CorpusWindowSettings):
     """Bit-cipher vectors: frequency-ranked b-bit codes summed (or concatenated) over contexts.
 
     ``dim`` projects the b-dim features to that width by truncated SVD (``eig`` weights the
@@ -154,8 +142,6 @@ class BitCipherParams(CheckedSettings):
     dim: int | None = 100
     eig: float = 0.0
     window: int = 6
-    min_count: int = 5
-    max_vocab: int | None = None
     aggregation: str = "sum"
     weighting: str = "harmonic"
     transform: str = "log_prob"
@@ -165,26 +151,23 @@ class BitCipherParams(CheckedSettings):
     noise_beta: float = 0.5
     standardize: bool = True
     memory_budget_mb: int = 512
-    progress: bool = True
 
     def validate(self) -> None:
-        require_positive_int(self.bits, "bits")
+        self.check_positive_int("bits")
         if self.dim is not None:
-            require_positive_int(self.dim, "dim")
-        require(0.0 <= self.eig <= 1.0, "eig", "a number in [0, 1]", self.eig)
-        require_window(self.window)
-        require_vocabulary(self.min_count, self.max_vocab)
-        require_positive_int(self.memory_budget_mb, "memory_budget_mb")
-        require_choice(self.aggregation, "aggregation", ("sum", "concat"))
-        require_choice(self.weighting, "weighting", ("flat", "harmonic"))
-        require_choice(self.transform, "transform", ("none", "log1p", "log_prob"))
-        require_choice(self.context_weights, "context_weights", ("count", "ppmi"))
-        require(self.context_weights == "count" or self.aggregation == "sum",
-                "context_weights", "'count' with aggregation = 'concat'", self.context_weights)
-        require(self.smoothing > 0, "smoothing", "a positive number", self.smoothing)
-        require_choice(self.noise, "noise", ("none", "f", "nf", "constant"))
-        require(0.0 <= self.noise_beta <= 1.0, "noise_beta", "a number in [0, 1]",
-                self.noise_beta)
+            self.check_positive_int("dim")
+        self.check(0.0 <= self.eig <= 1.0, "eig", "a number in [0, 1]")
+        super().validate()
+        self.check_positive_int("memory_budget_mb")
+        self.check_choice("aggregation", ("sum", "concat"))
+        self.check_choice("weighting", ("flat", "harmonic"))
+        self.check_choice("transform", ("none", "log1p", "log_prob"))
+        self.check_choice("context_weights", ("count", "ppmi"))
+        self.check(self.context_weights == "count" or self.aggregation == "sum", "context_weights",
+                   "'count' with aggregation = 'concat'")
+        self.check(self.smoothing > 0, "smoothing", "a positive number")
+        self.check_choice("noise", ("none", "f", "nf", "constant"))
+        self.check(0.0 <= self.noise_beta <= 1.0, "noise_beta", "a number in [0, 1]")
 
 
 def offset_pairs(encoded: EncodedCorpus, offset: int) -> tuple[np.ndarray, np.ndarray]:
@@ -264,8 +247,7 @@ class BitCipherEmbedder(ProgressFromParams):
 
     def fit(self, corpus: Any) -> Vectors:
         p = self.params
-        encoded = as_encoded(corpus, min_count=p.min_count, max_vocab=p.max_vocab,
-                             progress=p.progress)
+        encoded = p.encode(corpus)
         n_words = len(encoded.vocab.words)
         bits = bits_needed(n_words, p.bits)
         if bits != p.bits:
@@ -279,7 +261,7 @@ class BitCipherEmbedder(ProgressFromParams):
 
             counts = cooccurrence_counts(
                 encoded, window=p.window, weighting=p.weighting, symmetric=True,
-                memory_budget_mb=p.memory_budget_mb, progress=progress_enabled(p.progress),
+                memory_budget_mb=p.memory_budget_mb, progress=p.show_progress,
             )
             if p.context_weights == "ppmi":
                 from .ppmi_svd import shifted_ppmi

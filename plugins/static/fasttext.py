@@ -8,17 +8,13 @@ fastText ``.bin`` format, no pickle), which ``lexiplug train`` does next to the 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lexiplug.plugin_tools import settings_factory
 
-from ._common import ProgressFromParams, require, require_positive_int
-from .gensim_engine import GensimContinuation, GensimParams, train_gensim, vectors_from_model
-
-if TYPE_CHECKING:
-    from lexiplug.vectors import Vectors
+from .gensim_engine import GensimEmbedder, GensimParams
 
 
 @dataclass
@@ -29,33 +25,21 @@ class FastTextParams(GensimParams):
 
     def validate(self) -> None:
         super().validate()
-        require(isinstance(self.min_n, int) and self.min_n >= 0, "min_n",
-                "a non-negative integer", self.min_n)
-        require(isinstance(self.max_n, int) and self.max_n >= self.min_n, "max_n",
-                f"an integer >= min_n ({self.min_n})", self.max_n)
-        require_positive_int(self.bucket, "bucket")
+        self.check(isinstance(self.min_n, int) and self.min_n >= 0, "min_n",
+                   "a non-negative integer")
+        self.check(isinstance(self.max_n, int) and self.max_n >= self.min_n, "max_n",
+                   f"an integer >= min_n ({self.min_n})")
+        self.check_positive_int("bucket")
 
 
-class FastTextEmbedder(ProgressFromParams, GensimContinuation):
+class FastTextEmbedder(GensimEmbedder):
     """fastText skip-gram / CBOW with character n-grams; OOV words get subword vectors."""
 
     name = "lexiplug.fasttext.v1"
+    model_name = "FastText"
 
-    def __init__(self, params: FastTextParams) -> None:
-        self.params = params
-        self.model: Any = None
-        self.train_seconds = 0.0
-
-    def fit(self, corpus: Any) -> Vectors:
-        from gensim.models import FastText
-
-        self.model, encoded, self.train_seconds = train_gensim(
-            FastText, corpus, self.params, previous=self.previous_model(FastText)
-        )
-        return vectors_from_model(
-            self.model, encoded, method=self.name, params=asdict(self.params),
-            oov="subword", oov_provider=self.model.wv.get_vector,
-        )
+    def vector_options(self) -> dict[str, Any]:
+        return {"oov": "subword", "oov_provider": self.model.wv.get_vector}
 
     def save_model(self, path: str | Path) -> Path:
         """Write the subword model in fastText's ``.bin`` format, atomically."""

@@ -30,18 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._common import (
-    CheckedSettings,
-    as_encoded,
-    logger,
-    make_vectors,
-    progress_enabled,
-    require,
-    require_choice,
-    require_positive_int,
-    require_vocabulary,
-    require_window,
-)
+from ._common import ProgressFromParams, TrainedVectorSettings, logger, make_vectors
+from .word2vec_settings import Word2VecHyperparams
 
 if TYPE_CHECKING:
     from lexiplug.corpus.encoded import EncodedCorpus
@@ -53,40 +43,25 @@ _NOT_GENSIM = ("min_count", "max_vocab", "deterministic", "progress")
 
 
 @dataclass
-class GensimParams(CheckedSettings):
+class GensimParams(TrainedVectorSettings, Word2VecHyperparams):
     """gensim's main training parameters (names as in gensim 4)."""
 
-    vector_size: int = 100
-    window: int = 5
-    min_count: int = 5
-    max_vocab: int | None = None
-    sg: int = 1
     hs: int = 0
-    negative: int = 5
-    ns_exponent: float = 0.75
-    sample: float = 1e-3
-    alpha: float = 0.025
-    min_alpha: float = 0.0001
     epochs: int = 5
-    workers: int = 2
-    seed: int = 1
     deterministic: bool = False
-    progress: bool = True
 
     def validate(self) -> None:
-        require_positive_int(self.vector_size, "vector_size")
-        require_window(self.window)
-        require_vocabulary(self.min_count, self.max_vocab)
-        require_positive_int(self.epochs, "epochs")
-        require_positive_int(self.workers, "workers")
-        require_choice(self.sg, "sg", (0, 1))
-        require_choice(self.hs, "hs", (0, 1))
-        require(isinstance(self.negative, int) and self.negative >= 0, "negative",
-                "a non-negative integer", self.negative)
-        require(self.hs == 1 or self.negative > 0, "negative",
-                "negative > 0 when hs = 0 (otherwise nothing is trained)", self.negative)
-        require(0 <= self.sample < 1, "sample", "a number in [0, 1)", self.sample)
-        require(self.alpha > 0, "alpha", "a positive learning rate", self.alpha)
+        super().validate()
+        self.check_positive_int("epochs")
+        self.check_positive_int("workers")
+        self.check_choice("sg", (0, 1))
+        self.check_choice("hs", (0, 1))
+        self.check(isinstance(self.negative, int) and self.negative >= 0, "negative",
+                   "a non-negative integer")
+        self.check(self.hs == 1 or self.negative > 0, "negative",
+                   "negative > 0 when hs = 0 (otherwise nothing is trained)")
+        self.check(0 <= self.sample < 1, "sample", "a number in [0, 1)")
+        self.check(self.alpha > 0, "alpha", "a positive learning rate")
 
     def gensim_kwargs(self) -> dict[str, Any]:
         """Every setting gensim takes (a subclass's fields too), under gensim's own name."""
@@ -115,8 +90,7 @@ def train_gensim(
     corpus's new words) instead of a new one.
     """
     check_determinism(params)
-    encoded = as_encoded(corpus, min_count=params.min_count, max_vocab=params.max_vocab,
-                         progress=params.progress)
+    encoded = params.encode(corpus)
     callbacks = epoch_progress(params, model_class)
     loss = {"compute_loss": True} if callbacks and _reports_loss(model_class) else {}
     with tempfile.TemporaryDirectory(prefix="lexiplug-gensim-") as folder:
@@ -152,7 +126,7 @@ def _reports_loss(model_class: Any) -> bool:
 
 def epoch_progress(params: GensimParams, model_class: Any) -> list[Any]:
     """A gensim callback drawing an epoch bar with each epoch's loss; ``[]`` when silenced."""
-    if not progress_enabled(params.progress):
+    if not params.show_progress:
         return []
     from gensim.models.callbacks import CallbackAny2Vec
     from tqdm.auto import tqdm
@@ -275,3 +249,32 @@ class GensimContinuation:
 
 _MODEL_FILE = "model.gensim"
 _CONTINUATION_KEYS = ("vector_size", "sg", "hs", "negative")
+
+
+class GensimEmbedder(ProgressFromParams, GensimContinuation):
+    """An embedder that is one gensim model class trained on our corpus pipeline.
+
+    ``model_name`` names the class in ``gensim.models``, imported only when fitting;
+    ``vector_options`` adds what the trained model offers the Vectors (an OOV policy).
+    """
+
+    name: str
+    model_name: str
+
+    def __init__(self, params: GensimParams) -> None:
+        self.params = params
+        self.model: Any = None
+        self.train_seconds = 0.0
+
+    def fit(self, corpus: Any) -> Vectors:
+        import gensim.models
+
+        model_class = getattr(gensim.models, self.model_name)
+        self.model, encoded, self.train_seconds = train_gensim(
+            model_class, corpus, self.params, previous=self.previous_model(model_class)
+        )
+        return vectors_from_model(self.model, encoded, method=self.name,
+                                  params=asdict(self.params), **self.vector_options())
+
+    def vector_options(self) -> dict[str, Any]:
+        return {}

@@ -33,19 +33,7 @@ import numpy as np
 from lexiplug.errors import TrainingError
 from lexiplug.plugin_tools import settings_factory
 
-from ._common import (
-    CheckedSettings,
-    ProgressFromParams,
-    as_encoded,
-    logger,
-    make_vectors,
-    progress_enabled,
-    require,
-    require_choice,
-    require_positive_int,
-    require_vocabulary,
-    require_window,
-)
+from ._common import ProgressFromParams, TrainedVectorSettings, logger, make_vectors
 
 if TYPE_CHECKING:
     from lexiplug.corpus.encoded import EncodedCorpus
@@ -55,13 +43,10 @@ _PARAM_NAMES = ("W", "C", "bw", "bc")
 
 
 @dataclass
-class GloveParams(CheckedSettings):
+class GloveParams(TrainedVectorSettings):
     """GloVe as Stanford's C code trains it (per-pair AdaGrad), checkpointed per epoch."""
 
-    vector_size: int = 100
     window: int = 10
-    min_count: int = 5
-    max_vocab: int | None = None
     symmetric: bool = True
     weighting: str = "harmonic"
     x_max: float = 100.0
@@ -71,28 +56,23 @@ class GloveParams(CheckedSettings):
     grad_clip: float = 100.0
     initial_accumulator: float = 1.0
     output_vectors: str = "sum"
-    seed: int = 1
     workers: int = 1  # > 1: Hogwild threads as in glove.c (not deterministic)
     memory_budget_mb: int = 512
     checkpoint_dir: str | None = None
     resume: bool = False
-    progress: bool = True
 
     def validate(self) -> None:
-        require_positive_int(self.vector_size, "vector_size")
-        require_window(self.window)
-        require_vocabulary(self.min_count, self.max_vocab)
-        require_positive_int(self.epochs, "epochs")
-        require_positive_int(self.workers, "workers")
-        require_positive_int(self.memory_budget_mb, "memory_budget_mb")
-        require_choice(self.weighting, "weighting", ("harmonic", "flat"))
-        require_choice(self.output_vectors, "output_vectors", ("sum", "word", "concat"))
-        require(self.x_max > 0, "x_max", "a positive number", self.x_max)
-        require(self.alpha > 0, "alpha", "a positive number", self.alpha)
-        require(self.learning_rate > 0, "learning_rate", "a positive number", self.learning_rate)
-        require(self.grad_clip > 0, "grad_clip", "a positive number", self.grad_clip)
-        require(self.initial_accumulator > 0, "initial_accumulator", "a positive number",
-                self.initial_accumulator)
+        super().validate()
+        self.check_positive_int("epochs")
+        self.check_positive_int("workers")
+        self.check_positive_int("memory_budget_mb")
+        self.check_choice("weighting", ("harmonic", "flat"))
+        self.check_choice("output_vectors", ("sum", "word", "concat"))
+        self.check(self.x_max > 0, "x_max", "a positive number")
+        self.check(self.alpha > 0, "alpha", "a positive number")
+        self.check(self.learning_rate > 0, "learning_rate", "a positive number")
+        self.check(self.grad_clip > 0, "grad_clip", "a positive number")
+        self.check(self.initial_accumulator > 0, "initial_accumulator", "a positive number")
 
     def fingerprint(self) -> dict[str, Any]:
         """What a checkpoint must agree on to be resumed (epochs may grow, workers change)."""
@@ -119,11 +99,10 @@ class GloveEmbedder(ProgressFromParams):
         from lexiplug.corpus.cooccurrence import cooccurrence_counts
 
         p = self.params
-        encoded = as_encoded(corpus, min_count=p.min_count, max_vocab=p.max_vocab,
-                             progress=p.progress)
+        encoded = p.encode(corpus)
         counts = cooccurrence_counts(
             encoded, window=p.window, weighting=p.weighting, symmetric=p.symmetric,
-            memory_budget_mb=p.memory_budget_mb, progress=progress_enabled(p.progress),
+            memory_budget_mb=p.memory_budget_mb, progress=p.show_progress,
         ).tocoo()
         if counts.nnz == 0:
             raise TrainingError(
@@ -189,7 +168,7 @@ class GloveEmbedder(ProgressFromParams):
         epoch_kernel = _epoch_kernel(p.workers)
         nnz = len(pairs.rows)
         bar = tqdm(total=p.epochs, initial=first_epoch, desc="GloVe epochs", unit="epoch",
-                   disable=not progress_enabled(p.progress), leave=False)
+                   disable=not p.show_progress, leave=False)
         for epoch in range(first_epoch, p.epochs):
             start = time.perf_counter()
             order = np.random.default_rng([p.seed, epoch]).permutation(nnz)

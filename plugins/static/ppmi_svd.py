@@ -15,18 +15,7 @@ import numpy as np
 from lexiplug.errors import TrainingError
 from lexiplug.plugin_tools import settings_factory
 
-from ._common import (
-    CheckedSettings,
-    ProgressFromParams,
-    as_encoded,
-    make_vectors,
-    progress_enabled,
-    require,
-    require_choice,
-    require_positive_int,
-    require_vocabulary,
-    require_window,
-)
+from ._common import ProgressFromParams, TrainedVectorSettings, make_vectors
 
 if TYPE_CHECKING:
     import scipy.sparse
@@ -34,13 +23,9 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class PpmiSvdParams(CheckedSettings):
+class PpmiSvdParams(TrainedVectorSettings):
     """Shifted PPMI with context-distribution smoothing, truncated SVD, eigenvalue weighting."""
 
-    vector_size: int = 100
-    window: int = 5
-    min_count: int = 5
-    max_vocab: int | None = None
     weighting: str = "flat"
     dynamic_window: bool = False
     cds: float = 0.75
@@ -49,21 +34,17 @@ class PpmiSvdParams(CheckedSettings):
     add_context: bool = False
     solver: str = "randomized"
     n_iter: int = 5
-    seed: int = 1
     memory_budget_mb: int = 512
-    progress: bool = True
 
     def validate(self) -> None:
-        require_positive_int(self.vector_size, "vector_size")
-        require_window(self.window)
-        require_vocabulary(self.min_count, self.max_vocab)
-        require_positive_int(self.memory_budget_mb, "memory_budget_mb")
-        require_choice(self.weighting, "weighting", ("harmonic", "flat"))
-        require_choice(self.eig, "eig", (0, 0.5, 1, 0.0, 1.0))
-        require_choice(self.solver, "solver", ("randomized", "arpack"))
-        require(0 < self.cds <= 1, "cds", "a smoothing exponent in (0, 1]", self.cds)
-        require(self.neg >= 1, "neg", "a shift k >= 1 (log k is subtracted)", self.neg)
-        require_positive_int(self.n_iter, "n_iter")
+        super().validate()
+        self.check_positive_int("memory_budget_mb")
+        self.check_choice("weighting", ("harmonic", "flat"))
+        self.check_choice("eig", (0, 0.5, 1, 0.0, 1.0))
+        self.check_choice("solver", ("randomized", "arpack"))
+        self.check(0 < self.cds <= 1, "cds", "a smoothing exponent in (0, 1]")
+        self.check(self.neg >= 1, "neg", "a shift k >= 1 (log k is subtracted)")
+        self.check_positive_int("n_iter")
 
 
 def shifted_ppmi(counts: scipy.sparse.csr_matrix, cds: float, neg: float) -> Any:
@@ -110,13 +91,12 @@ class PpmiSvdEmbedder(ProgressFromParams):
         from lexiplug.corpus.cooccurrence import cooccurrence_counts
 
         p = self.params
-        encoded = as_encoded(corpus, min_count=p.min_count, max_vocab=p.max_vocab,
-                             progress=p.progress)
+        encoded = p.encode(corpus)
         n_words = len(encoded.vocab.words)
         counts = cooccurrence_counts(
             encoded, window=p.window, weighting=p.weighting, symmetric=True,
             dynamic_window=p.dynamic_window, seed=p.seed, memory_budget_mb=p.memory_budget_mb,
-            progress=progress_enabled(p.progress),
+            progress=p.show_progress,
         )
         sppmi = shifted_ppmi(counts, p.cds, p.neg)
         k = p.vector_size
