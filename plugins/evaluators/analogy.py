@@ -26,7 +26,8 @@ from .common import (
     VocabularyLookup,
     add_warning,
     as_vectors,
-    check_restrict_vocab,
+    check_word_eval_settings,
+    dataset_names,
     load_dataset,
     vocabulary_lookup,
 )
@@ -76,18 +77,11 @@ class AnalogyEvaluator:
                 where="method",
             )
         self.method = method  # type: ignore[assignment]
-        if self.oov not in _OOV_CHOICES:
-            raise ConfigError(f"oov must be one of {_OOV_CHOICES}, got {self.oov!r}", where="oov")
-        check_restrict_vocab(self.restrict_vocab)
-        if self.bootstrap < 0:
-            raise ConfigError(f"bootstrap must be >= 0, got {self.bootstrap}", where="bootstrap")
+        check_word_eval_settings(self.oov, _OOV_CHOICES, self.restrict_vocab, self.bootstrap)
 
     def evaluate_all(self, model: Any) -> list[Result]:
         """One result per dataset in ``datasets`` (default: the analogy set found)."""
-        from lexiplug.evaluation.api import default_datasets
-
-        names = list(self.datasets) if self.datasets else default_datasets(kinds=("analogy",))
-        return [self.evaluate(model, name) for name in names]
+        return [self.evaluate(model, name) for name in dataset_names(self.datasets, "analogy")]
 
     def evaluate(self, model: Any, dataset: Any) -> Result:
         vectors = as_vectors(model)

@@ -9,6 +9,7 @@ import hashlib
 import logging
 import math
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +56,23 @@ def check_restrict_vocab(restrict_vocab: int | None) -> int | None:
             where="restrict_vocab",
         )
     return restrict_vocab
+
+
+def check_word_eval_settings(oov: str, oov_choices: tuple[str, ...],
+                             restrict_vocab: int | None, bootstrap: int) -> None:
+    """The settings the word-benchmark evaluators (analogy, similarity) share, checked once."""
+    if oov not in oov_choices:
+        raise ConfigError(f"oov must be one of {oov_choices}, got {oov!r}", where="oov")
+    check_restrict_vocab(restrict_vocab)
+    if bootstrap < 0:
+        raise ConfigError(f"bootstrap must be >= 0, got {bootstrap}", where="bootstrap")
+
+
+def dataset_names(datasets: Sequence[str] | None, kind: str) -> list[str]:
+    """``datasets`` as given, else every available dataset of ``kind``."""
+    from lexiplug.evaluation.api import default_datasets
+
+    return list(datasets) if datasets else default_datasets(kinds=(kind,))
 
 
 class VocabularyLookup:

@@ -22,7 +22,8 @@ from .common import (
     LOW_COVERAGE,
     add_warning,
     as_vectors,
-    check_restrict_vocab,
+    check_word_eval_settings,
+    dataset_names,
     finite_or_none,
     load_dataset,
     vocabulary_lookup,
@@ -57,20 +58,13 @@ class SimilarityEvaluator:
     name: str = field(default=NAME, init=False)
 
     def __post_init__(self) -> None:
-        if self.oov not in _OOV_CHOICES:
-            raise ConfigError(f"oov must be one of {_OOV_CHOICES}, got {self.oov!r}", where="oov")
-        check_restrict_vocab(self.restrict_vocab)
-        if self.bootstrap < 0:
-            raise ConfigError(f"bootstrap must be >= 0, got {self.bootstrap}", where="bootstrap")
+        check_word_eval_settings(self.oov, _OOV_CHOICES, self.restrict_vocab, self.bootstrap)
         if not 0 < self.level < 1:
             raise ConfigError(f"level must be in (0, 1), got {self.level}", where="level")
 
     def evaluate_all(self, model: Any) -> list[Result]:
         """One result per dataset in ``datasets`` (default: every similarity set found)."""
-        from lexiplug.evaluation.api import default_datasets
-
-        names = list(self.datasets) if self.datasets else default_datasets(kinds=("similarity",))
-        return [self.evaluate(model, name) for name in names]
+        return [self.evaluate(model, name) for name in dataset_names(self.datasets, "similarity")]
 
     def evaluate(self, model: Any, dataset: Any) -> Result:
         vectors = as_vectors(model)
