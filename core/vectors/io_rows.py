@@ -15,7 +15,7 @@ from typing import Literal
 
 import numpy as np
 
-from ..errors import ConfigError, FormatError
+from ..errors import ConfigError, FormatError, require_one_of
 
 logger = logging.getLogger(__name__)
 
@@ -69,11 +69,7 @@ class RowSink:
         self, path: Path, dim: int, capacity: int, *, max_rows: int | None = None,
         duplicates: DuplicatePolicy = "first", unit: Literal["line", "record"] = "line",
     ) -> None:
-        if duplicates not in DUPLICATE_POLICIES:
-            raise ConfigError(
-                f"duplicates must be one of {DUPLICATE_POLICIES}, got {duplicates!r}",
-                where="duplicates",
-            )
+        require_one_of(duplicates, DUPLICATE_POLICIES, "duplicates")
         self.path = path
         self.dim = dim
         self.max_rows = max_rows

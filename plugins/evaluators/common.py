@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from lexiplug.errors import ConfigError
+from lexiplug.errors import ConfigError, require_one_of
 
 if TYPE_CHECKING:
     from lexiplug.data.spec import DatasetSpec
@@ -61,8 +61,7 @@ def check_restrict_vocab(restrict_vocab: int | None) -> int | None:
 def check_word_eval_settings(oov: str, oov_choices: tuple[str, ...],
                              restrict_vocab: int | None, bootstrap: int) -> None:
     """The settings the word-benchmark evaluators (analogy, similarity) share, checked once."""
-    if oov not in oov_choices:
-        raise ConfigError(f"oov must be one of {oov_choices}, got {oov!r}", where="oov")
+    require_one_of(oov, oov_choices, "oov")
     check_restrict_vocab(restrict_vocab)
     if bootstrap < 0:
         raise ConfigError(f"bootstrap must be >= 0, got {bootstrap}", where="bootstrap")
