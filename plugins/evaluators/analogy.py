@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from lexiplug.errors import ConfigError
@@ -24,12 +24,9 @@ from lexiplug.registry import Registries
 from .common import (
     LOW_COVERAGE,
     VocabularyLookup,
+    WordBenchmarkEvaluator,
     add_warning,
-    as_vectors,
     check_word_eval_settings,
-    dataset_names,
-    load_dataset,
-    vocabulary_lookup,
 )
 
 NAME = "lexiplug.analogy.v1"
@@ -50,7 +47,7 @@ class AnalogyPredictions:
 
 
 @dataclass
-class AnalogyEvaluator:
+class AnalogyEvaluator(WordBenchmarkEvaluator):
     """Scores vectors on analogy questions; see the module docstring for the semantics.
 
     ``oov``: ``skip`` scores covered questions only; ``incorrect`` counts the others wrong;
@@ -68,6 +65,8 @@ class AnalogyEvaluator:
     level: float = 0.95
     datasets: Sequence[str] | None = None
     name: str = field(default=NAME, init=False)
+    dataset_kind: ClassVar[str] = "analogy"
+    dataset_type: ClassVar[type] = AnalogyQuestions
 
     def __post_init__(self) -> None:
         method = _METHOD_ALIASES.get(str(self.method).lower())
@@ -79,16 +78,10 @@ class AnalogyEvaluator:
         self.method = method  # type: ignore[assignment]
         check_word_eval_settings(self.oov, _OOV_CHOICES, self.restrict_vocab, self.bootstrap)
 
-    def evaluate_all(self, model: Any) -> list[Result]:
-        """One result per dataset in ``datasets`` (default: the analogy set found)."""
-        return [self.evaluate(model, name) for name in dataset_names(self.datasets, "analogy")]
-
     def evaluate(self, model: Any, dataset: Any) -> Result:
-        vectors = as_vectors(model)
-        loaded = load_dataset(dataset, kind="analogy", expected=AnalogyQuestions)
+        vectors, loaded, lookup = self.open_benchmark(model, dataset)
         questions: AnalogyQuestions = loaded.data
         warnings: list[str] = []
-        lookup = vocabulary_lookup(vectors, self.restrict_vocab, self.case_insensitive)
 
         flat = list(questions.iter_questions())
         section_names = [name for name, _ in questions.sections]
