@@ -57,21 +57,12 @@ def dataset_files(every: int, folder: Path) -> tuple[list[tuple[str, Path]], Pat
 
 
 def build_vectors(sims: list[tuple[str, Path]], questions: Path, dim: int, out: Path) -> None:
+    from lexiplug.evaluation.planted import plant_analogy_offsets
     from lexiplug.plugins.datasets.readers_analogy import read_analogy_questions
     from lexiplug.plugins.datasets.readers_word_pairs import read_word_pairs
 
     rng = np.random.default_rng(0)
-    table: dict[str, np.ndarray] = {}
-    for _, items in read_analogy_questions(questions).sections:
-        offset = rng.standard_normal(dim)
-        for a, b, c, d in items:
-            for x, y in ((a.lower(), b.lower()), (c.lower(), d.lower())):
-                if x not in table and y not in table:
-                    table[x] = rng.standard_normal(dim)
-                if y not in table:
-                    table[y] = table[x] + offset + 1.6 * rng.standard_normal(dim)
-                elif x not in table:
-                    table[x] = table[y] - offset + 1.6 * rng.standard_normal(dim)
+    table = plant_analogy_offsets(read_analogy_questions(questions).sections, rng, dim, 1.6)
     for _, path in sims:
         for a, b in read_word_pairs(path).pairs:
             for word in (a.lower(), b.lower()):

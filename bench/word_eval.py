@@ -27,6 +27,7 @@ logging.disable(logging.WARNING)
 specs = {{spec.name: spec for spec in WORD_BENCHMARKS}}
 import os, tempfile
 from lexiplug.plugins.datasets.readers_analogy import read_analogy_questions
+from lexiplug.evaluation.planted import plant_analogy_offsets
 every = {every}
 questions_path = os.path.join(tempfile.mkdtemp(), "questions.txt")
 with open(questions_path, "w", encoding="utf-8") as handle:
@@ -37,17 +38,7 @@ questions = read_analogy_questions(questions_path, name="google_analogy")
 pairs = specs["simlex999_gensim"].load()
 rng = np.random.default_rng(0)
 dim, rows = {dim}, {rows}
-table = {{}}
-for _, items in questions.sections:
-    offset = rng.standard_normal(dim)
-    for a, b, c, d in items:
-        for x, y in ((a.lower(), b.lower()), (c.lower(), d.lower())):
-            if x not in table and y not in table:
-                table[x] = rng.standard_normal(dim)
-            if y not in table:
-                table[y] = table[x] + offset + 2.5 * rng.standard_normal(dim)
-            elif x not in table:
-                table[x] = table[y] - offset + 2.5 * rng.standard_normal(dim)
+table = plant_analogy_offsets(questions.sections, rng, dim, 2.5)
 for a, b in pairs.pairs:
     for w in (a.lower(), b.lower()):
         table.setdefault(w, rng.standard_normal(dim))

@@ -71,3 +71,10 @@ class TrainingError(LexiplugError, RuntimeError):
     """Training cannot proceed with these inputs (empty corpus, nothing above min_count...)."""
 
     code = "E500"
+
+
+def require_one_of(value: object, choices: tuple[object, ...], key: str) -> None:
+    """A ConfigError naming only the argument ``key`` unless ``value`` is one of ``choices``:
+    whoever resolves the config block adds its path, so the location is never doubled."""
+    if value not in choices:
+        raise ConfigError(f"{key} must be one of {choices}, got {value!r}", where=key)

@@ -1,16 +1,20 @@
 """Helpers the tests import (fixtures stay in conftest.py): a skip for checks that need the
-shared data, and fake ``lexiplug`` entry points to load plugins without installing them."""
+shared data, fake ``lexiplug`` entry points to load plugins without installing them, and
+small vectors files."""
 
 from __future__ import annotations
 
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from lexiplug import plugin_loader
 from lexiplug.hookspecs import hookimpl
+from lexiplug.vectors import Vectors
 
 
 def require_data(relative: str) -> None:
@@ -80,3 +84,10 @@ def fails_with(error: BaseException) -> Callable[[Any], None]:
 
 def records_by_name() -> dict[str, plugin_loader.PluginRecord]:
     return {record.name: record for record in plugin_loader.plugin_records()}
+
+
+def write_random_vectors(path: Path, words: Sequence[str], dim: int = 6) -> Path:
+    """A word2vec text file of seeded random vectors, for CLI tests that need any file."""
+    matrix = np.random.default_rng(0).standard_normal((len(words), dim)).astype(np.float32)
+    Vectors(list(words), matrix).save(path, format="word2vec-text")
+    return path

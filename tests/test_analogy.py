@@ -8,6 +8,7 @@ from collections import Counter
 import numpy as np
 import pytest
 from lexiplug.errors import ConfigError
+from lexiplug.evaluation.planted import plant_analogy_offsets
 from lexiplug.plugins.datasets import word_benchmarks
 from lexiplug.plugins.datasets.readers_analogy import AnalogyQuestions
 from lexiplug.plugins.evaluators import analogy
@@ -38,17 +39,7 @@ def structured_vectors(questions: AnalogyQuestions, *, seed: int, dim: int = 40,
     of questions is answered right and ranking matters; lower-case words, a few dropped
     (OOV) and a few capitalised duplicates (case variants) mixed in."""
     rng = np.random.default_rng(seed)
-    table: dict[str, np.ndarray] = {}
-    for _, items in questions.sections:
-        offset = rng.standard_normal(dim)
-        for a, b, c, d in items:
-            for x, y in ((a.lower(), b.lower()), (c.lower(), d.lower())):
-                if x not in table and y not in table:
-                    table[x] = rng.standard_normal(dim)
-                if y not in table:
-                    table[y] = table[x] + offset + noise * rng.standard_normal(dim)
-                elif x not in table:
-                    table[x] = table[y] - offset + noise * rng.standard_normal(dim)
+    table = plant_analogy_offsets(questions.sections, rng, dim, noise)
     words = [w for w in sorted(table) if rng.random() > drop]
     extra = [w.capitalize() for w in words[:variants]]
     matrix = np.stack([table[w] for w in words] + [table[w.lower()] + 0.3 * rng.standard_normal(dim)

@@ -28,6 +28,8 @@ from lexiplug.errors import FormatError
 from lexiplug.vectors import Vectors
 from typer.testing import CliRunner
 
+from tests.helpers import write_random_vectors
+
 runner = CliRunner()
 WORDS = ["king", "queen", "man", "woman", "tiger", "cat", "car", "bus", "love", "sex"]
 
@@ -42,10 +44,7 @@ def lexiplug(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
 
 @pytest.fixture
 def vectors_file(tmp_path: Path) -> Path:
-    matrix = np.random.default_rng(0).standard_normal((len(WORDS), 6)).astype(np.float32)
-    path = tmp_path / "vecs.txt"
-    Vectors(WORDS, matrix).save(path, format="word2vec-text")
-    return path
+    return write_random_vectors(tmp_path / "vecs.txt", WORDS)
 
 
 @pytest.mark.parametrize("as_json", [True, False])

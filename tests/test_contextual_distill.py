@@ -125,7 +125,7 @@ def test_aggregate_sentence_pooling(tiny_model: Path) -> None:
     np.testing.assert_allclose(vectors["king"], expected, atol=1e-5)
 
 
-def _x2static(model: Path, folder: Path | None, **kwargs: object) -> X2Static:
+def _x2static(model: Path, folder: Path | None, seed: int = 3, **kwargs: object) -> X2Static:
     return X2Static(
         model,
         epochs=3,
@@ -134,7 +134,7 @@ def _x2static(model: Path, folder: Path | None, **kwargs: object) -> X2Static:
         subsample=0.05,
         checkpoint_dir=folder,
         checkpoint_every=2,
-        seed=3,
+        seed=seed,
         **kwargs,  # type: ignore[arg-type]
     )
 
@@ -167,15 +167,7 @@ def test_x2static_refuses_a_checkpoint_made_with_other_settings(
 ) -> None:
     _x2static(tiny_model, tmp_path, max_steps=2).fit(CORPUS)
     with pytest.raises(ConfigError, match="other settings"):
-        X2Static(
-            tiny_model,
-            epochs=3,
-            batch_size=4,
-            min_count=1,
-            subsample=0.05,
-            checkpoint_dir=tmp_path,
-            seed=4,
-        ).fit(CORPUS)
+        _x2static(tiny_model, tmp_path, seed=4).fit(CORPUS)
 
 
 def test_embedders_are_registered_and_build(tiny_model: Path) -> None:

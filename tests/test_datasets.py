@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -63,21 +64,26 @@ def test_word_pairs_accept_crlf_comments_blank_lines_and_no_final_newline(tmp_pa
 
 
 @pytest.mark.parametrize(
-    ("text", "line", "fragment"),
+    ("reader", "text", "line", "fragment"),
     [
-        ("a\tb\t1\nc\td\n", 2, "found 2 fields"),
-        ("a\tb\t1\nc\td\thigh\n", 2, "numeric score"),
-        ("a\tb\tnan\n", 1, "finite score"),
-        ("a\tb\t1\tx\n", 1, "found 4 fields"),
-        ("# only a comment\n\n", None, "at least one word pair"),
+        (read_word_pairs, "a\tb\t1\nc\td\n", 2, "found 2 fields"),
+        (read_word_pairs, "a\tb\t1\nc\td\thigh\n", 2, "numeric score"),
+        (read_word_pairs, "a\tb\tnan\n", 1, "finite score"),
+        (read_word_pairs, "a\tb\t1\tx\n", 1, "found 4 fields"),
+        (read_word_pairs, "# only a comment\n\n", None, "at least one word pair"),
+        (read_analogy_questions, ": s\na b c d\na b c\n", 3, "found 3"),
+        (read_analogy_questions, "a b c d\n", 1, "section"),
+        (read_analogy_questions, ":\na b c d\n", 1, "section name"),
+        (read_analogy_questions, ": s\n\n", None, "at least one"),
     ],
 )
-def test_malformed_word_pairs_name_file_and_line(
-    tmp_path: Path, text: str, line: int | None, fragment: str
+def test_malformed_benchmark_files_name_file_and_line(
+    tmp_path: Path, reader: Callable[[Path], object], text: str, line: int | None,
+    fragment: str,
 ) -> None:
     path = _write(tmp_path, text)
     with pytest.raises(FormatError) as caught:
-        read_word_pairs(path)
+        reader(path)
     assert caught.value.path == str(path) and caught.value.line == line
     assert fragment in str(caught.value)
     if line is not None:
@@ -104,24 +110,6 @@ def test_analogy_reader_sections_lines_and_kinds(tmp_path: Path) -> None:
     assert questions.lines == [[2], [4]]
     assert [questions.kind(name) for name, _ in questions.sections] == ["semantic", "syntactic"]
     assert list(questions.iter_questions())[1] == ("gram1-x", ("bad", "worse", "good", "better"), 4)
-
-
-@pytest.mark.parametrize(
-    ("text", "line", "fragment"),
-    [
-        (": s\na b c d\na b c\n", 3, "found 3"),
-        ("a b c d\n", 1, "section"),
-        (":\na b c d\n", 1, "section name"),
-        (": s\n\n", None, "at least one"),
-    ],
-)
-def test_malformed_analogy_files(
-    tmp_path: Path, text: str, line: int | None, fragment: str
-) -> None:
-    path = _write(tmp_path, text)
-    with pytest.raises(FormatError) as caught:
-        read_analogy_questions(path)
-    assert caught.value.line == line and fragment in str(caught.value)
 
 
 def test_section_kind() -> None:

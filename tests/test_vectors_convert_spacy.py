@@ -10,6 +10,8 @@ from lexiplug.cli.main import app
 from lexiplug.vectors import Vectors
 from typer.testing import CliRunner
 
+from tests.helpers import write_random_vectors
+
 spacy = pytest.importorskip("spacy")
 runner = CliRunner()
 
@@ -18,10 +20,7 @@ WORDS = ["kat", "hond", "mat", "die", "dat"]
 
 @pytest.fixture
 def vectors_file(tmp_path: Path) -> Path:
-    matrix = np.random.default_rng(0).standard_normal((len(WORDS), 6)).astype(np.float32)
-    path = tmp_path / "vecs.txt"
-    Vectors(WORDS, matrix).save(path, format="word2vec-text")
-    return path
+    return write_random_vectors(tmp_path / "vecs.txt", WORDS)
 
 
 def _convert(*args: str) -> str:

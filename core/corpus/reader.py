@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import ConfigError, DataNotFoundError, FormatError
+from .conllu import word_columns
 from .sources import PathLike, expand_paths, files_checksum, iter_lines
 from .tokenize import make_tokenizer
 
@@ -149,23 +150,9 @@ def _conllu_forms(path: Path) -> Iterator[list[str]]:
             continue
         if line.startswith("#"):
             continue
-        columns = line.split("\t")
-        if len(columns) != 10:
-            raise FormatError(
-                f"expected 10 tab-separated CoNLL-U columns; found {len(columns)}",
-                path=path,
-                line=number,
-            )
-        token_id = columns[0]
-        if "-" in token_id or "." in token_id:
-            continue
-        if not token_id.isdigit():
-            raise FormatError(
-                f"expected an integer token ID in column 1; found {token_id!r}",
-                path=path,
-                line=number,
-            )
-        tokens.append(columns[1])
+        columns = word_columns(line, path, number)
+        if columns is not None:
+            tokens.append(columns[1])
     if tokens:
         yield tokens
 

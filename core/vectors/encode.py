@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, require_one_of
 
 if TYPE_CHECKING:
     from .vectors import Vectors
@@ -98,8 +98,7 @@ def encode(
     principal components computed from these texts; ``components`` removes given ones
     instead (e.g. the corpus's, for queries). ``normalize`` scales rows to unit length.
     """
-    if pooling not in POOLINGS:
-        raise ConfigError(f"pooling must be one of {POOLINGS}, got {pooling!r}", where="pooling")
+    require_one_of(pooling, POOLINGS, "pooling")
     if batch_size < 1:
         raise ConfigError(f"batch_size must be >= 1, got {batch_size}", where="batch_size")
     if remove_pc < 0:

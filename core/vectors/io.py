@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..atomic import recover
-from ..errors import ConfigError, FormatError, LexiplugError
+from ..errors import ConfigError, FormatError, LexiplugError, require_one_of
 from .formats import FORMATS, canonical_format, detect_format, require_exists
 from .io_rows import DuplicatePolicy, resolve_max_dim
 from .vectors import OOVPolicy, Vectors
@@ -66,8 +66,7 @@ def load_vectors(
     recover(path)  # a previous copy stranded by a save killed mid-replace comes back
     require_exists(path)
     fmt = canonical_format(format)
-    if errors not in _ERRORS:
-        raise ConfigError(f"errors must be one of {_ERRORS}, got {errors!r}", where="errors")
+    require_one_of(errors, _ERRORS, "errors")
     if limit is not None and limit < 0:
         raise ConfigError(f"limit must be >= 0, got {limit}", where="limit")
     parser_options: dict[str, Any] = {"max_dim": resolve_max_dim(max_dim)}

@@ -14,7 +14,14 @@ import numpy as np
 from ..atomic import atomic_open
 from ..errors import FormatError
 from .formats import compression, open_bytes, open_bytes_for_write, parse_header
-from .io_rows import DEFAULT_MAX_DIM, DuplicatePolicy, RowSink, check_dim, untrusted_capacity
+from .io_rows import (
+    DEFAULT_MAX_DIM,
+    DuplicatePolicy,
+    RowSink,
+    check_dim,
+    decode_words,
+    untrusted_capacity,
+)
 
 BLOCK_BYTES = 1 << 19
 _MAX_WORD_BYTES = 1 << 16
@@ -117,19 +124,11 @@ class _RecordReader:
         return self._decode(raw_words, first_record), vectors.reshape(len(starts), self.dim), pos
 
     def _decode(self, raw_words: list[bytes], first_record: int) -> list[str]:
-        try:
-            words = [word.decode("utf-8", self.errors) for word in raw_words]
-        except UnicodeDecodeError:
-            for i, word in enumerate(raw_words):
-                try:
-                    word.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    raise FormatError(
-                        f"record {first_record + i}: word is not valid UTF-8 ({exc.reason}: "
-                        f"{word[:40]!r}); pass errors='replace' to load it anyway",
-                        path=self.path,
-                    ) from None
-            raise
+        words = decode_words(raw_words, self.errors, lambda i, word, exc: FormatError(
+            f"record {first_record + i}: word is not valid UTF-8 ({exc.reason}: "
+            f"{word[:40]!r}); pass errors='replace' to load it anyway",
+            path=self.path,
+        ))
         if "" in words:
             i = words.index("")
             raise FormatError(f"record {first_record + i}: empty word", path=self.path)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
-from ..errors import ConfigError, FormatError
+from ..errors import ConfigError, FormatError, require_one_of
 
 logger = logging.getLogger(__name__)
 
@@ -69,11 +70,7 @@ class RowSink:
         self, path: Path, dim: int, capacity: int, *, max_rows: int | None = None,
         duplicates: DuplicatePolicy = "first", unit: Literal["line", "record"] = "line",
     ) -> None:
-        if duplicates not in DUPLICATE_POLICIES:
-            raise ConfigError(
-                f"duplicates must be one of {DUPLICATE_POLICIES}, got {duplicates!r}",
-                where="duplicates",
-            )
+        require_one_of(duplicates, DUPLICATE_POLICIES, "duplicates")
         self.path = path
         self.dim = dim
         self.max_rows = max_rows
@@ -186,3 +183,18 @@ class RowSink:
         if n != self.matrix.shape[0]:
             self.matrix.resize((n, self.dim), refcheck=False)
         return self.keys, self.matrix
+
+
+def decode_words(raw_words: list[bytes], errors: str,
+                 bad_word: Callable[[int, bytes, UnicodeDecodeError], FormatError]) -> list[str]:
+    """UTF-8 words of one block, decoded in one pass; only when that fails is each word
+    tried alone, so the error (``bad_word(index, word, exc)``) can name its record or line."""
+    try:
+        return [word.decode("utf-8", errors) for word in raw_words]
+    except UnicodeDecodeError:
+        for index, word in enumerate(raw_words):
+            try:
+                word.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise bad_word(index, word, exc) from None
+        raise

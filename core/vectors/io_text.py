@@ -24,7 +24,14 @@ import numpy as np
 from ..atomic import atomic_open
 from ..errors import FormatError
 from .formats import compression, open_bytes, open_bytes_for_write, parse_header
-from .io_rows import DEFAULT_MAX_DIM, DuplicatePolicy, RowSink, check_dim, untrusted_capacity
+from .io_rows import (
+    DEFAULT_MAX_DIM,
+    DuplicatePolicy,
+    RowSink,
+    check_dim,
+    decode_words,
+    untrusted_capacity,
+)
 
 BLOCK_BYTES = 1 << 19
 _BOM = b"\xef\xbb\xbf"
@@ -163,19 +170,11 @@ class _BlockParser:
         )
 
     def _decode(self, raw_words: list[bytes], line_no: int) -> list[str]:
-        try:
-            return [word.decode("utf-8", self.errors) for word in raw_words]
-        except UnicodeDecodeError:
-            for offset, word in enumerate(raw_words):
-                try:
-                    word.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    raise FormatError(
-                        f"word is not valid UTF-8 ({exc.reason} at byte {exc.start}: "
-                        f"{word[:40]!r}); pass errors='replace' to load it anyway",
-                        path=self.path, line=line_no + offset,
-                    ) from None
-            raise
+        return decode_words(raw_words, self.errors, lambda offset, word, exc: FormatError(
+            f"word is not valid UTF-8 ({exc.reason} at byte {exc.start}: "
+            f"{word[:40]!r}); pass errors='replace' to load it anyway",
+            path=self.path, line=line_no + offset,
+        ))
 
 
 def _split_glove(line: bytes, dim: int) -> tuple[bytes, bytes]:

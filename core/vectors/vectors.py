@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from ..errors import ConfigError, LexiplugError, OOVError
+from ..errors import ConfigError, LexiplugError, OOVError, require_one_of
 
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors
@@ -83,8 +83,7 @@ class Vectors:
     def set_oov_policy(
         self, oov: OOVPolicy, oov_provider: Callable[[str], np.ndarray] | None = None
     ) -> None:
-        if oov not in OOV_POLICIES:
-            raise ConfigError(f"oov must be one of {OOV_POLICIES}, got {oov!r}", where="oov")
+        require_one_of(oov, OOV_POLICIES, "oov")
         if oov == "subword" and oov_provider is None:
             raise ConfigError("oov='subword' needs an oov_provider (a subword model)", where="oov")
         self.oov: OOVPolicy = oov

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from lexiplug.errors import ConfigError, DataNotFoundError, FormatError
+from lexiplug.errors import ConfigError, DataNotFoundError, FormatError, require_one_of
 
 from .alignment import TOKEN_POOLINGS, TokenPooling, pool_pieces_to_tokens, whitespace_spans
 from .pooling import SENTENCE_POOLINGS, SentencePooling, mix_layers, pool_sentences
@@ -151,16 +151,8 @@ class TransformerEncoder:
         dtype: str = "auto",
         progress: bool | None = None,
     ) -> None:
-        if pooling not in SENTENCE_POOLINGS:
-            raise ConfigError(
-                f"pooling must be one of {SENTENCE_POOLINGS}, got {pooling!r}",
-                where="pooling",
-            )
-        if token_pooling not in TOKEN_POOLINGS:
-            raise ConfigError(
-                f"token_pooling must be one of {TOKEN_POOLINGS}, got {token_pooling!r}",
-                where="token_pooling",
-            )
+        require_one_of(pooling, SENTENCE_POOLINGS, "pooling")
+        require_one_of(token_pooling, TOKEN_POOLINGS, "token_pooling")
         if batch_size < 1:
             raise ConfigError(
                 f"batch_size must be >= 1, got {batch_size}", where="batch_size"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from lexiplug.errors import ConfigError, TrainingError
+from lexiplug.errors import ConfigError, TrainingError, require_one_of
 from lexiplug.vectors.vectors import Vectors
 
 from .corpus_words import corpus_vocabulary, count_words, iter_sentences
@@ -68,11 +68,7 @@ class X2StaticDecontextualized(_CorpusVocabulary):
         dtype: str = "auto",
     ) -> None:
         super().__init__(min_count=min_count, max_vocab=max_vocab, lowercase=lowercase)
-        if pooling not in DECONTEXTUALIZED_POOLINGS:
-            raise ConfigError(
-                f"pooling must be one of {DECONTEXTUALIZED_POOLINGS}, got {pooling!r}",
-                where="pooling",
-            )
+        require_one_of(pooling, DECONTEXTUALIZED_POOLINGS, "pooling")
         self.model, self.pooling = str(model), pooling
         self.batch_size, self.device, self.dtype = batch_size, device, dtype
 
@@ -116,11 +112,7 @@ class X2StaticAggregate(_CorpusVocabulary):
         dtype: str = "auto",
     ) -> None:
         super().__init__(min_count=min_count, max_vocab=max_vocab, lowercase=lowercase)
-        if pooling not in AGGREGATE_POOLINGS:
-            raise ConfigError(
-                f"pooling must be one of {AGGREGATE_POOLINGS}, got {pooling!r}",
-                where="pooling",
-            )
+        require_one_of(pooling, AGGREGATE_POOLINGS, "pooling")
         if max_per_word < 1:
             raise ConfigError(
                 f"max_per_word must be >= 1, got {max_per_word}", where="max_per_word"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lexiplug.corpus.conllu import word_columns
 from lexiplug.errors import FormatError
 
 from .readers_text import read_text
@@ -75,20 +76,9 @@ def read_conllu(path: str | Path) -> list[Sentence]:
             if line.startswith("# sent_id"):
                 sent_id = line.partition("=")[2].strip()
             continue
-        columns = line.split("\t")
-        if len(columns) != 10:
-            raise FormatError(
-                f"expected 10 tab-separated CoNLL-U columns, found {len(columns)}: {line[:80]!r}",
-                path=path, line=line_no,
-            )
-        token_id = columns[0]
-        if "-" in token_id or "." in token_id:
+        columns = word_columns(line, path, line_no)
+        if columns is None:
             continue
-        if not token_id.isdigit():
-            raise FormatError(
-                f"expected an integer token id in column 1, found {token_id[:20]!r}",
-                path=path, line=line_no,
-            )
         upos = columns[3]
         if upos not in UPOS_TAGS and upos != "_":
             raise FormatError(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from lexiplug.data.spec import DatasetSpec
 from lexiplug.registry import Registries
@@ -52,36 +53,37 @@ GOOGLE_ANALOGY_CITATION = (
 )
 
 
-def _similarity(
-    name: str, file: str, sha256: str, citation: str, description: str, *, gensim: bool = False
-) -> DatasetSpec:
+def _one_file_spec(name: str, kind: str, file: str, sha256: str, reader: Callable[..., Any], *,
+                   citation: str, license: str, description: str, gensim: bool) -> DatasetSpec:
+    """Every word benchmark is one checksummed file read by ``reader`` under its own name."""
     return DatasetSpec(
         name=name,
-        kind="similarity",
+        kind=kind,
         files=(file,),
-        reader=partial(read_word_pairs, name=name),
+        reader=partial(reader, name=name),
         sha256={file: sha256},
         citation=citation,
-        license=_GENSIM_LICENSE if gensim else _EVAL_WORD_VECTORS_LICENSE,
+        license=license,
         description=description,
         gensim_file=gensim,
     )
 
 
+def _similarity(
+    name: str, file: str, sha256: str, citation: str, description: str, *, gensim: bool = False
+) -> DatasetSpec:
+    license = _GENSIM_LICENSE if gensim else _EVAL_WORD_VECTORS_LICENSE
+    return _one_file_spec(name, "similarity", file, sha256, read_word_pairs, citation=citation,
+                          license=license, description=description, gensim=gensim)
+
+
 def _analogy(
     name: str, file: str, sha256: str, license: str, *, gensim: bool = False
 ) -> DatasetSpec:
-    return DatasetSpec(
-        name=name,
-        kind="analogy",
-        files=(file,),
-        reader=partial(read_analogy_questions, name=name),
-        sha256={file: sha256},
-        citation=GOOGLE_ANALOGY_CITATION,
-        license=license,
-        description="Google analogy questions: 14 sections, 19,544 questions (a:b :: c:d)",
-        gensim_file=gensim,
-    )
+    description = "Google analogy questions: 14 sections, 19,544 questions (a:b :: c:d)"
+    return _one_file_spec(name, "analogy", file, sha256, read_analogy_questions,
+                          citation=GOOGLE_ANALOGY_CITATION, license=license,
+                          description=description, gensim=gensim)
 
 
 WORD_BENCHMARKS: tuple[DatasetSpec, ...] = (

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from lexiplug.errors import ConfigError
@@ -24,11 +24,9 @@ from lexiplug.registry import Registries
 from .common import (
     LOW_COVERAGE,
     VocabularyLookup,
+    WordBenchmarkEvaluator,
     add_warning,
-    as_vectors,
-    check_restrict_vocab,
-    load_dataset,
-    vocabulary_lookup,
+    check_word_eval_settings,
 )
 
 NAME = "lexiplug.analogy.v1"
@@ -49,7 +47,7 @@ class AnalogyPredictions:
 
 
 @dataclass
-class AnalogyEvaluator:
+class AnalogyEvaluator(WordBenchmarkEvaluator):
     """Scores vectors on analogy questions; see the module docstring for the semantics.
 
     ``oov``: ``skip`` scores covered questions only; ``incorrect`` counts the others wrong;
@@ -67,6 +65,8 @@ class AnalogyEvaluator:
     level: float = 0.95
     datasets: Sequence[str] | None = None
     name: str = field(default=NAME, init=False)
+    dataset_kind: ClassVar[str] = "analogy"
+    dataset_type: ClassVar[type] = AnalogyQuestions
 
     def __post_init__(self) -> None:
         method = _METHOD_ALIASES.get(str(self.method).lower())
@@ -76,25 +76,12 @@ class AnalogyEvaluator:
                 where="method",
             )
         self.method = method  # type: ignore[assignment]
-        if self.oov not in _OOV_CHOICES:
-            raise ConfigError(f"oov must be one of {_OOV_CHOICES}, got {self.oov!r}", where="oov")
-        check_restrict_vocab(self.restrict_vocab)
-        if self.bootstrap < 0:
-            raise ConfigError(f"bootstrap must be >= 0, got {self.bootstrap}", where="bootstrap")
-
-    def evaluate_all(self, model: Any) -> list[Result]:
-        """One result per dataset in ``datasets`` (default: the analogy set found)."""
-        from lexiplug.evaluation.api import default_datasets
-
-        names = list(self.datasets) if self.datasets else default_datasets(kinds=("analogy",))
-        return [self.evaluate(model, name) for name in names]
+        check_word_eval_settings(self.oov, _OOV_CHOICES, self.restrict_vocab, self.bootstrap)
 
     def evaluate(self, model: Any, dataset: Any) -> Result:
-        vectors = as_vectors(model)
-        loaded = load_dataset(dataset, kind="analogy", expected=AnalogyQuestions)
+        vectors, loaded, lookup = self.open_benchmark(model, dataset)
         questions: AnalogyQuestions = loaded.data
         warnings: list[str] = []
-        lookup = vocabulary_lookup(vectors, self.restrict_vocab, self.case_insensitive)
 
         flat = list(questions.iter_questions())
         section_names = [name for name, _ in questions.sections]

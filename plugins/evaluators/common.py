@@ -9,11 +9,13 @@ import hashlib
 import logging
 import math
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from lexiplug.errors import ConfigError
+from lexiplug.errors import ConfigError, require_one_of
+from lexiplug.evaluation.result import Result
 
 if TYPE_CHECKING:
     from lexiplug.data.spec import DatasetSpec
@@ -55,6 +57,17 @@ def check_restrict_vocab(restrict_vocab: int | None) -> int | None:
             where="restrict_vocab",
         )
     return restrict_vocab
+
+
+def check_word_eval_settings(oov: str, oov_choices: tuple[str, ...],
+                             restrict_vocab: int | None, bootstrap: int) -> None:
+    """The settings the word-benchmark evaluators (analogy, similarity) share, checked once."""
+    require_one_of(oov, oov_choices, "oov")
+    check_restrict_vocab(restrict_vocab)
+    if bootstrap < 0:
+        raise ConfigError(f"bootstrap must be >= 0, got {bootstrap}", where="bootstrap")
+
+
 
 
 class VocabularyLookup:
@@ -209,3 +222,32 @@ def finite_or_none(value: Any) -> float | None:
         return None
     value = float(value)
     return value if math.isfinite(value) else None
+
+
+class WordBenchmarkEvaluator:
+    """What the analogy and similarity evaluators share: which datasets ``evaluate_all`` runs
+    and how ``evaluate`` opens one (vectors, checked dataset, cached vocabulary lookup)."""
+
+    dataset_kind: ClassVar[str]
+    dataset_type: ClassVar[type]
+    datasets: Sequence[str] | None
+    restrict_vocab: int | None
+    case_insensitive: bool
+
+    def evaluate(self, model: Any, dataset: Any) -> Result:
+        raise NotImplementedError
+
+    def evaluate_all(self, model: Any) -> list[Result]:
+        """One result per dataset in ``datasets`` (default: every dataset of this kind found)."""
+        from lexiplug.evaluation.api import default_datasets
+
+        names = list(self.datasets) if self.datasets else default_datasets(
+            kinds=(self.dataset_kind,))
+        return [self.evaluate(model, name) for name in names]
+
+    def open_benchmark(self, model: Any, dataset: Any
+                       ) -> tuple[Vectors, LoadedDataset, VocabularyLookup]:
+        vectors = as_vectors(model)
+        loaded = load_dataset(dataset, kind=self.dataset_kind, expected=self.dataset_type)
+        return vectors, loaded, vocabulary_lookup(vectors, self.restrict_vocab,
+                                                  self.case_insensitive)

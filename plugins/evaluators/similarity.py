@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from lexiplug.errors import ConfigError
@@ -20,12 +20,10 @@ from lexiplug.registry import Registries
 
 from .common import (
     LOW_COVERAGE,
+    WordBenchmarkEvaluator,
     add_warning,
-    as_vectors,
-    check_restrict_vocab,
+    check_word_eval_settings,
     finite_or_none,
-    load_dataset,
-    vocabulary_lookup,
 )
 
 NAME = "lexiplug.similarity.v1"
@@ -35,7 +33,7 @@ _BOOTSTRAP_CELLS = 4_000_000  # resample-matrix entries per bootstrap block (bou
 
 
 @dataclass
-class SimilarityEvaluator:
+class SimilarityEvaluator(WordBenchmarkEvaluator):
     """Scores vectors on word-pair datasets.
 
     ``oov``: ``skip`` leaves pairs with an unknown word out of the correlation; ``vectors``
@@ -55,29 +53,18 @@ class SimilarityEvaluator:
     concreteness_column: str | int = 1
     concreteness_threshold: float | None = None
     name: str = field(default=NAME, init=False)
+    dataset_kind: ClassVar[str] = "similarity"
+    dataset_type: ClassVar[type] = WordPairs
 
     def __post_init__(self) -> None:
-        if self.oov not in _OOV_CHOICES:
-            raise ConfigError(f"oov must be one of {_OOV_CHOICES}, got {self.oov!r}", where="oov")
-        check_restrict_vocab(self.restrict_vocab)
-        if self.bootstrap < 0:
-            raise ConfigError(f"bootstrap must be >= 0, got {self.bootstrap}", where="bootstrap")
+        check_word_eval_settings(self.oov, _OOV_CHOICES, self.restrict_vocab, self.bootstrap)
         if not 0 < self.level < 1:
             raise ConfigError(f"level must be in (0, 1), got {self.level}", where="level")
 
-    def evaluate_all(self, model: Any) -> list[Result]:
-        """One result per dataset in ``datasets`` (default: every similarity set found)."""
-        from lexiplug.evaluation.api import default_datasets
-
-        names = list(self.datasets) if self.datasets else default_datasets(kinds=("similarity",))
-        return [self.evaluate(model, name) for name in names]
-
     def evaluate(self, model: Any, dataset: Any) -> Result:
-        vectors = as_vectors(model)
-        loaded = load_dataset(dataset, kind="similarity", expected=WordPairs)
+        vectors, loaded, lookup = self.open_benchmark(model, dataset)
         pairs: WordPairs = loaded.data
         warnings: list[str] = []
-        lookup = vocabulary_lookup(vectors, self.restrict_vocab, self.case_insensitive)
         firsts = [a for a, _ in pairs.pairs]
         seconds = [b for _, b in pairs.pairs]
         rows_a, rows_b = lookup.rows(firsts), lookup.rows(seconds)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from lexiplug.errors import ConfigError, TrainingError
+from lexiplug.errors import ConfigError, TrainingError, require_one_of
 from lexiplug.plugin_tools import settings_factory
 from lexiplug.vectors import Vectors
 from lexiplug.vectors.vectors import unit_rows
@@ -50,9 +50,7 @@ class GroundingConfig:
 
     def __post_init__(self) -> None:
         """Checked once, when the settings are made; errors name only the argument."""
-        if self.output not in OUTPUT_MODES:
-            raise ConfigError(f"output must be one of {OUTPUT_MODES}, got {self.output!r}",
-                              where="output")
+        require_one_of(self.output, OUTPUT_MODES, "output")
         for name in ("epochs", "structure_sample", "checkpoint_every"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}",

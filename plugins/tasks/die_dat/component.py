@@ -24,6 +24,7 @@ from thinc.api import Model, Optimizer, set_dropout_rate
 
 from ..loading import BuildsBeforeLoading
 from ..numeric import softmax
+from ..training_step import train_step
 from .instances import POS_LABELS, TARGETS, target_mask, target_positions
 
 TOKEN_EXTENSION = "die_dat"
@@ -199,14 +200,10 @@ class DieDat(BuildsBeforeLoading, TrainablePipe):
         if forms.size == 0:
             return losses
         set_dropout_rate(self.model, drop)
-        logits, backprop = self.model.begin_update([eg.predicted for eg in examples])
-        loss, d_logits = self.loss_and_gradient(logits, forms, tags,
-                                                self._pos_weights(examples))
-        backprop(d_logits)
-        if sgd is not None:
-            self.finish_update(sgd)
-        losses[self.name] += loss
-        return losses
+        pos_weights = self._pos_weights(examples)
+        return train_step(self, [eg.predicted for eg in examples],
+                          lambda logits: self.loss_and_gradient(logits, forms, tags, pos_weights),
+                          sgd, losses)
 
     def get_loss(self, examples: Iterable[Example], scores: Any) -> tuple[float, Any]:
         examples = list(examples)

@@ -23,6 +23,7 @@ from thinc.api import Model, Optimizer, set_dropout_rate
 
 from ..loading import BuildsBeforeLoading
 from ..numeric import softmax
+from ..training_step import train_step
 from .scorer import SEPARATOR, gold_label, split_label
 
 DOC_EXTENSION = "phenotype"
@@ -151,13 +152,8 @@ class Phenotyper(BuildsBeforeLoading, TrainablePipe):
             return losses
         validate_examples(examples, f"{self.name}.update")
         set_dropout_rate(self.model, drop)
-        logits, backprop = self.model.begin_update([eg.predicted for eg in examples])
-        loss, d_logits = self.get_loss(examples, logits)
-        backprop(d_logits)
-        if sgd is not None:
-            self.finish_update(sgd)
-        losses[self.name] += loss
-        return losses
+        return train_step(self, [eg.predicted for eg in examples],
+                          lambda logits: self.get_loss(examples, logits), sgd, losses)
 
     def get_loss(self, examples: Iterable[Example], scores: Any) -> tuple[float, Any]:
         ops = self.model.ops

@@ -22,6 +22,7 @@ from thinc.api import Model, Optimizer
 
 from ..loading import BuildsBeforeLoading
 from ..numeric import log_softmax
+from ..training_step import train_step
 from .bio import spans_from_tags, tags_from_spans, viterbi_decode
 from .labels import PII_LABELS, bio_tags
 from .patterns import pattern_spans
@@ -142,13 +143,7 @@ class PIITagger(BuildsBeforeLoading, TrainablePipe):
             return losses
         docs = [eg.predicted for eg in examples]
         self._check_parse(docs)
-        scores, backprop = self.model.begin_update(docs)
-        loss, d_scores = self.get_loss(examples, scores)
-        backprop(d_scores)
-        if sgd is not None:
-            self.finish_update(sgd)
-        losses[self.name] += loss
-        return losses
+        return train_step(self, docs, lambda scores: self.get_loss(examples, scores), sgd, losses)
 
     def initialize(self, get_examples: Callable[[], Iterable[Example]], *,
                    nlp: Language | None = None, labels: list[str] | None = None) -> None:
