@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -145,19 +144,17 @@ def _save(fitted: Any, embedder: Any, target: Path, fmt: str, config: str) -> Pa
 
 @contextlib.contextmanager
 def _quiet_progress(quiet: bool) -> Iterator[None]:
-    """``TQDM_DISABLE=1`` silences every tqdm bar, including those of other libraries."""
-    if not quiet:
+    """Silence every tqdm bar, ours and other libraries', while the block runs.
+
+    Not through ``TQDM_DISABLE``: tqdm reads it only when first imported, so it cannot switch
+    off an imported tqdm, and a first import inside the block would stay silenced for the rest
+    of the process. :func:`lexiplug.cli.progress.progress_silenced` patches tqdm's default for
+    the block alone.
+    """
+    from .cli.progress import progress_silenced
+
+    with progress_silenced(quiet):
         yield
-        return
-    previous = os.environ.get("TQDM_DISABLE")
-    os.environ["TQDM_DISABLE"] = "1"
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop("TQDM_DISABLE", None)
-        else:
-            os.environ["TQDM_DISABLE"] = previous
 
 
 __all__ = ["load_training_config", "train_from_config", "training_state_dir"]

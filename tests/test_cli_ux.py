@@ -377,3 +377,19 @@ def test_missing_file_is_a_clear_error_on_a_terminal_too(
     result = runner.invoke(app, ["vectors", "info", str(tmp_path / "nope.txt")])
     assert result.exit_code == 1
     assert "error:" in result.stderr and "nope.txt" in result.stderr
+
+
+def test_quiet_training_silences_an_already_imported_tqdm() -> None:
+    import io
+
+    from lexiplug.training import _quiet_progress
+    from tqdm import tqdm
+
+    stream = io.StringIO()
+    with _quiet_progress(True):
+        for _ in tqdm(range(3), file=stream, mininterval=0):
+            pass
+    assert stream.getvalue() == ""
+    for _ in tqdm(range(3), file=stream, mininterval=0):  # restored afterwards
+        pass
+    assert "3/3" in stream.getvalue()
