@@ -12,14 +12,13 @@ so the run can be repeated.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from .atomic import atomic_open
+from .cli.progress import progress_silenced
 from .errors import ConfigError, TrainingError
 
 logger = logging.getLogger(__name__)
@@ -78,7 +77,8 @@ def train_from_config(
     checkpoint_dir = Path(
         config.output.get("checkpoint_dir") or target.parent / f".{target.name}.checkpoints"
     )
-    with _quiet_progress(quiet):
+    # tqdm's default patched for the block: TQDM_DISABLE is read only when tqdm is imported
+    with progress_silenced(quiet):
         plan = build_plan(config, quiet=quiet)
         step = next(iter(plan.embedders.values()))
         embedder = step.obj
@@ -140,21 +140,6 @@ def _save(fitted: Any, embedder: Any, target: Path, fmt: str, config: str) -> Pa
         embedder.save_model(model_path)
         logger.info("saved the subword model to %s", model_path)
     return written
-
-
-@contextlib.contextmanager
-def _quiet_progress(quiet: bool) -> Iterator[None]:
-    """Silence every tqdm bar, ours and other libraries', while the block runs.
-
-    Not through ``TQDM_DISABLE``: tqdm reads it only when first imported, so it cannot switch
-    off an imported tqdm, and a first import inside the block would stay silenced for the rest
-    of the process. :func:`lexiplug.cli.progress.progress_silenced` patches tqdm's default for
-    the block alone.
-    """
-    from .cli.progress import progress_silenced
-
-    with progress_silenced(quiet):
-        yield
 
 
 __all__ = ["load_training_config", "train_from_config", "training_state_dir"]

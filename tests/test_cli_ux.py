@@ -382,11 +382,11 @@ def test_missing_file_is_a_clear_error_on_a_terminal_too(
 def test_quiet_training_silences_an_already_imported_tqdm() -> None:
     import io
 
-    from lexiplug.training import _quiet_progress
+    from lexiplug.cli.progress import progress_silenced  # what `lexiplug train -q` runs under
     from tqdm import tqdm
 
     stream = io.StringIO()
-    with _quiet_progress(True):
+    with progress_silenced(True):
         for _ in tqdm(range(3), file=stream, mininterval=0):
             pass
     assert stream.getvalue() == ""

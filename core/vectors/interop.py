@@ -129,19 +129,14 @@ def save_spacy_vectors(
     to the language recorded when the vectors came from a spaCy pipeline, else ``xx``.
     A 200k x 300 table takes several seconds (the checksum that names the table, then the
     write), so a bar shows the steps for tables of ``_PROGRESS_ROWS`` rows or more.
-    ``show_progress=None`` follows ``TQDM_DISABLE`` as set *now* (tqdm itself reads it only
-    when first imported, so ``lexiplug ... --quiet`` could not switch an imported tqdm off).
+    ``show_progress=None`` leaves the bar to tqdm's defaults, so ``TQDM_DISABLE`` and a
+    caller's :func:`lexiplug.cli.progress.progress_silenced` (``--quiet``) switch it off.
     """
-    import os
-
     from tqdm.auto import tqdm
 
-    if show_progress is None:
-        show_progress = os.environ.get("TQDM_DISABLE", "").lower() not in ("1", "true")
-
     nlp = blank_pipeline(lang or vectors.metadata.get("spacy_lang") or DEFAULT_SPACY_LANG)
-    quiet = not show_progress or len(vectors) < _PROGRESS_ROWS
-    # no explicit disable=False: a caller's lexiplug.cli.progress.progress_silenced must still win
+    quiet = show_progress is False or len(vectors) < _PROGRESS_ROWS
+    # no explicit disable=False, which would override the caller's silencing
     bar_options = {"disable": True} if quiet else {}
     with tqdm(total=2, desc=f"spaCy pipeline ({nlp.lang})", unit=" step", **bar_options) as bar:
         bar.set_postfix_str("adding vectors")
