@@ -59,6 +59,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--eval", type=Path, action="append", default=[],
                         help="extra eval file: BIO CoNLL (token<TAB>tag) or presidio JSON")
+    parser.add_argument("--eval-scheme", choices=("auto", "wnut17", "wnut16", "btc", "pii"),
+                        default="auto", help="label scheme of CoNLL --eval files (auto: "
+                        "detected from each file's tags; a tag the scheme lacks is refused)")
     parser.add_argument("--no-presidio", action="store_true")
     parser.add_argument("--tune", action="store_true",
                         help="evaluate on splits carved from train, never on the dev sets")
@@ -134,7 +137,7 @@ def load_sets(args: argparse.Namespace) -> dict[str, Any]:
         if path.suffix == ".json":
             evals[path.stem] = ("presidio", prep.presidio_docs(blank, prep.read_presidio(path)))
         else:
-            evals[path.stem] = ("btc", prep.conll_docs(blank, path, "btc"))
+            evals[path.stem] = prep.conll_eval_docs(blank, path, args.eval_scheme)
     return {"pretrain": pretrain, "finetune": finetune, "evals": evals}
 
 

@@ -118,6 +118,7 @@ def test_label_mapping_is_documented_and_total() -> None:
     assert map_label("presidio", "AGE") is None
     assert map_label("wnut17", "person") == "PERSON"
     assert map_label("btc", "ORG") == "ORGANIZATION"
+    assert map_label("wnut16", "geo-loc") == "ADDRESS"
     assert set(labels_annotated_by("btc")) == {"PERSON", "ADDRESS", "ORGANIZATION", "USERNAME"}
     from lexiplug.errors import ConfigError
 
@@ -193,3 +194,41 @@ def test_presidio_spans_past_the_text_are_a_clean_error(tmp_path) -> None:
     path.write_bytes(b'[{"full_text": "caf\xe9"}]')
     with pytest.raises(FormatError, match="UTF-8"):
         read_presidio(path)
+
+
+WNUT_FILE = ("Going\tO\nto\tO\nParis\tB-location\nwith\tO\nAnna\tB-person\nSmith\tI-person\n"
+             "\n@bob\tO\nhi\tO\n")
+BTC_FILE = "Met\tO\nAnna\tB-PER\nin\tO\nLeeds\tB-LOC\n\n"
+
+
+@pytest.mark.parametrize(("text", "scheme", "expected"), [
+    (WNUT_FILE, "wnut17", {("Paris", "ADDRESS"), ("Anna Smith", "PERSON"), ("@bob", "USERNAME")}),
+    (BTC_FILE, "btc", {("Anna", "PERSON"), ("Leeds", "ADDRESS")}),
+])
+def test_held_out_conll_files_are_read_in_their_own_scheme(tmp_path, text, scheme, expected
+                                                           ) -> None:
+    """A WNUT-17 file read with the BTC mapping lost every entity (the bench then scored
+    only @handles); the scheme now comes from the file's own tags."""
+    import spacy
+    from lexiplug.plugins.tasks.pii.prepare import conll_eval_docs
+
+    path = tmp_path / "eval.conll"
+    path.write_text(text, encoding="utf-8")
+    used, docs = conll_eval_docs(spacy.blank("en"), path)
+    assert used == scheme
+    assert {(s.text, s.label_) for d in docs for s in d.spans["pii"]} == expected
+
+
+def test_held_out_conll_tags_outside_the_scheme_are_refused_with_their_line(tmp_path) -> None:
+    import spacy
+    from lexiplug.errors import FormatError
+    from lexiplug.plugins.tasks.pii.prepare import conll_eval_docs
+
+    mixed = tmp_path / "mixed.conll"
+    mixed.write_text("Anna\tB-person\nLeeds\tB-LOC\n", encoding="utf-8")
+    with pytest.raises(FormatError, match=r"mixed\.conll:2.*'LOC'"):
+        conll_eval_docs(spacy.blank("en"), mixed)
+    wnut = tmp_path / "wnut.conll"
+    wnut.write_text(WNUT_FILE, encoding="utf-8")
+    with pytest.raises(FormatError, match=r"wnut\.conll:3.*'location' is not in the btc scheme"):
+        conll_eval_docs(spacy.blank("en"), wnut, scheme="btc")

@@ -54,6 +54,21 @@ WNUT17_TO_PII: dict[str, str | None] = {
     "creative-work": None,
 }
 
+# WNUT-16 (Strauss et al. 2016): ten types; a band or artist name may be a person or a group,
+# and titles are not personal information, so those are dropped.
+WNUT16_TO_PII: dict[str, str | None] = {
+    "person": "PERSON",
+    "geo-loc": "ADDRESS",
+    "facility": "ADDRESS",
+    "company": "ORGANIZATION",
+    "sportsteam": "ORGANIZATION",
+    "musicartist": None,
+    "movie": None,
+    "tvshow": None,
+    "product": None,
+    "other": None,
+}
+
 BTC_TO_PII: dict[str, str | None] = {
     "PER": "PERSON",
     "LOC": "ADDRESS",
@@ -63,10 +78,12 @@ BTC_TO_PII: dict[str, str | None] = {
 # Both tweet corpora keep raw @handles as tokens (WNUT-17 tags them O, BTC mostly PER/ORG);
 # in our scheme every @handle is a USERNAME, so readers relabel handle tokens (see prepare.py).
 HANDLE_LABEL = "USERNAME"
+TWEET_SOURCES = ("wnut17", "wnut16", "btc")
 
 SOURCE_MAPPINGS: dict[str, Mapping[str, str | None]] = {
     "presidio": PRESIDIO_TO_PII,
     "wnut17": WNUT17_TO_PII,
+    "wnut16": WNUT16_TO_PII,
     "btc": BTC_TO_PII,
     "pii": {label: label for label in PII_LABELS},
 }
@@ -85,10 +102,26 @@ def map_label(source: str, label: str) -> str | None:
     return mapping.get(label)
 
 
+# The CoNLL tweet schemes a held-out file may be written in. Their label sets overlap only in
+# WNUT's ``person``/``product``, mapped alike by both WNUT schemes, so a file's tags name it.
+CONLL_SCHEMES: tuple[str, ...] = ("wnut17", "wnut16", "btc", "pii")
+
+
+def detect_conll_scheme(source_labels: Iterable[str]) -> str | None:
+    """The CoNLL scheme whose mapping knows every label of a file, or None when none does.
+
+    Why: reading a WNUT-17 file with the BTC mapping silently drops every entity (unknown
+    labels map to None), and the scores of what is left are meaningless. A file without
+    entity tags fits every scheme and gets the first.
+    """
+    found = set(source_labels)
+    return next((s for s in CONLL_SCHEMES if found <= SOURCE_MAPPINGS[s].keys()), None)
+
+
 def labels_annotated_by(source: str) -> tuple[str, ...]:
     """Our labels a source can produce: the fair set to score that source's gold on."""
     targets = {t for t in SOURCE_MAPPINGS[source].values() if t is not None}
-    if source in ("wnut17", "btc"):
+    if source in TWEET_SOURCES:
         targets.add(HANDLE_LABEL)
     return tuple(label for label in PII_LABELS if label in targets)
 

@@ -29,7 +29,7 @@ from ..inputs import (
     text_option,
 )
 from .generate import generate_posts
-from .labels import HANDLE_LABEL, map_label
+from .labels import CONLL_SCHEMES, HANDLE_LABEL, SOURCE_MAPPINGS, detect_conll_scheme, map_label
 
 logger = logging.getLogger(__name__)
 
@@ -133,8 +133,11 @@ def generated_docs(nlp: Language, n: int, seed: int = 0, spans_key: str = "pii")
             for post in generate_posts(n, seed=seed)]
 
 
-def read_conll(path: str | Path) -> list[tuple[list[str], list[str]]]:
-    """Sentences of ``token<TAB>tag`` lines separated by blank lines."""
+def read_conll(path: str | Path, tag_lines: dict[str, int] | None = None
+               ) -> list[tuple[list[str], list[str]]]:
+    """Sentences of ``token<TAB>tag`` lines separated by blank lines; ``tag_lines``, when
+    given, receives the first line of each source label (``B-person`` -> ``person``), so a
+    caller can name the line of a label it cannot map."""
     path = Path(path)
     sentences, words, tags = [], [], []
     with open_binary(path) as handle:
@@ -153,6 +156,8 @@ def read_conll(path: str | Path) -> list[tuple[list[str], list[str]]]:
                 continue
             words.append(parts[0])
             tags.append(parts[1])
+            if tag_lines is not None and parts[1] != "O":
+                tag_lines.setdefault(parts[1][2:], number)
     if words:
         sentences.append((words, tags))
     return sentences
@@ -196,6 +201,43 @@ def conll_doc(nlp: Language, words: list[str], tags: list[str], source: str,
 def conll_docs(nlp: Language, path: str | Path, source: str, spans_key: str = "pii"
                ) -> list[Doc]:
     return [conll_doc(nlp, words, tags, source, spans_key) for words, tags in read_conll(path)]
+
+
+def conll_eval_docs(nlp: Language, path: str | Path, scheme: str = "auto",
+                    spans_key: str = "pii") -> tuple[str, list[Doc]]:
+    """A held-out CoNLL file as docs, read in its own label scheme: ``scheme="auto"`` detects
+    it from the file's tag set. Returns the scheme used (it decides which of our labels the
+    file can be scored on) and the docs.
+
+    A tag the scheme does not map is refused with its line instead of being dropped: a
+    dropped entity turns into a false positive for every system that finds it.
+    """
+    if scheme != "auto" and scheme not in CONLL_SCHEMES:
+        from lexiplug.errors import ConfigError
+
+        raise ConfigError(f"unknown CoNLL scheme {scheme!r}; expected 'auto' or one of "
+                          f"{list(CONLL_SCHEMES)}", where="scheme")
+    tag_lines: dict[str, int] = {}
+    sentences = read_conll(path, tag_lines)
+    if scheme == "auto":
+        detected = detect_conll_scheme(tag_lines)
+        if detected is None:
+            best = min(CONLL_SCHEMES, key=lambda s: len(tag_lines.keys() - SOURCE_MAPPINGS[s]))
+            label = min(tag_lines.keys() - SOURCE_MAPPINGS[best], key=tag_lines.__getitem__)
+            raise FormatError(
+                f"tag label {label!r} fits no known CoNLL scheme (labels found: "
+                f"{sorted(tag_lines)}; "
+                + "; ".join(f"{s} uses {sorted(SOURCE_MAPPINGS[s])}" for s in CONLL_SCHEMES)
+                + ")",
+                path=str(path), line=tag_lines[label])
+        scheme = detected
+    unknown = sorted(tag_lines.keys() - SOURCE_MAPPINGS[scheme], key=tag_lines.__getitem__)
+    if unknown:
+        raise FormatError(
+            f"tag label {unknown[0]!r} is not in the {scheme} scheme (it maps "
+            f"{sorted(SOURCE_MAPPINGS[scheme])}); pass the file's scheme or fix the tag",
+            path=str(path), line=tag_lines[unknown[0]])
+    return scheme, [conll_doc(nlp, words, tags, scheme, spans_key) for words, tags in sentences]
 
 
 def write_docbin(docs: Iterable[Doc], path: str | Path) -> int:
