@@ -13,7 +13,7 @@ test's reference. ``docs/plugins.md`` explains each one with an example.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -94,6 +94,34 @@ class Dataset(Protocol):
     def load(self, **options: Any) -> Any: ...
 
 
+@runtime_checkable
+class Engine(Protocol):
+    """``registry.engines``: where heavy, shardable work runs (a study's ``[engine]``).
+
+    ``map_reduce`` applies ``function(item, **shared)`` to every item and folds the results
+    with ``combine`` (associative; the order of folding is the engine's choice, so results
+    must not depend on it). ``shared`` holds large read-only inputs (arrays) that an engine
+    may place once where its workers can read them. ``distributed`` tells callers whether
+    sharding pays; ``workers`` how many shards run at once.
+    """
+
+    name: str
+    distributed: bool
+    workers: int
+
+    def map_reduce(
+        self,
+        function: Callable[..., Any],
+        items: Sequence[Any],
+        combine: Callable[[Any, Any], Any],
+        *,
+        shared: Mapping[str, Any] | None = None,
+        desc: str = "",
+    ) -> Any: ...
+
+    def close(self) -> None: ...
+
+
 # -- optional capabilities ----------------------------------------------------------------
 
 
@@ -148,6 +176,7 @@ SECTION_CONTRACTS: dict[str, type] = {
     "encoders": Encoder,
     "transforms": Transform,
     "evaluators": Evaluator,
+    "engines": Engine,
 }
 
 CAPABILITIES: tuple[type, ...] = (

@@ -73,6 +73,12 @@ class TrainingError(LexiplugError, RuntimeError):
     code = "E500"
 
 
+class EngineError(LexiplugError, RuntimeError):
+    """The execution engine cannot run the work (cluster unreachable, a shard lost for good)."""
+
+    code = "E600"
+
+
 def require_one_of(value: object, choices: tuple[object, ...], key: str) -> None:
     """A ConfigError naming only the argument ``key`` unless ``value`` is one of ``choices``:
     whoever resolves the config block adds its path, so the location is never doubled."""

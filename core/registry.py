@@ -27,6 +27,7 @@ SECTION_NAMES = (
     "encoders",
     "transforms",
     "evaluators",
+    "engines",
 )
 
 _SINGULAR = {name: name[:-1] for name in SECTION_NAMES} | {"corpora": "corpus"}
@@ -124,6 +125,7 @@ class Registries:
     encoders: Section
     transforms: Section
     evaluators: Section
+    engines: Section
 
     def __init__(self) -> None:
         for section in SECTION_NAMES:

@@ -78,12 +78,15 @@ def train_from_config(
         config.output.get("checkpoint_dir") or target.parent / f".{target.name}.checkpoints"
     )
     # tqdm's default patched for the block: TQDM_DISABLE is read only when tqdm is imported
+    from .engine import use_engine
+
     with progress_silenced(quiet):
         plan = build_plan(config, quiet=quiet)
         step = next(iter(plan.embedders.values()))
         embedder = step.obj
         _configure_resume(embedder, checkpoint_dir, training_state_dir(target), resume)
-        fitted = fit_embedder(plan, step)
+        with use_engine(plan.engine.obj if plan.engine is not None else None):
+            fitted = fit_embedder(plan, step)
     written = _save(fitted, embedder, target, fmt, _config_text(config.raw))
     if config.output.get("save_state", True) and hasattr(embedder, "save_training_state"):
         embedder.save_training_state(training_state_dir(target))

@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import ConfigError, DataNotFoundError
 
 STEP_SECTIONS = ("corpora", "embedders", "transforms", "evaluate")
-KNOWN_SECTIONS = (*STEP_SECTIONS, "report", "study", "output")
+KNOWN_SECTIONS = (*STEP_SECTIONS, "report", "study", "output", "engine")
 STUDY_KEYS = ("name", "seed", "cache")
 OUTPUT_KEYS = ("path", "format", "checkpoint_dir", "save_state")
 REGISTRY_KEY = {
@@ -28,6 +28,7 @@ REGISTRY_KEY = {
     "encoders": "@encoders",  # not a study section: resolved by the spaCy bridge
     "transforms": "@transforms",
     "evaluate": "@evaluators",
+    "engine": "@engines",
 }
 _HEADER = re.compile(r"^\s*\[([^\]]+)\]\s*$", re.MULTILINE)
 
@@ -44,7 +45,8 @@ class Block:
 
     @property
     def where(self) -> str:
-        return f"{self.section}.{self.name}"
+        # [engine] is a single block, not a family of named ones
+        return f"{self.section}.{self.name}" if self.name else self.section
 
 
 @dataclass
@@ -62,6 +64,7 @@ class StudyConfig:
     study: dict[str, Any]
     raw: dict[str, Any]
     output: dict[str, Any] = field(default_factory=dict)  # ``lexiplug train``'s [output]
+    engine: Block | None = None  # [engine]: where heavy work runs (default: this process)
 
     def blocks(self) -> list[Block]:
         return [
@@ -123,12 +126,27 @@ def split_study_config(raw: dict[str, Any], path: Path) -> StudyConfig:
                           where="embedders")
     report = dict(raw.get("report") or {})
     _check_report(report)
+    engine = _engine_block(raw.get("engine"))
     return StudyConfig(
         path=path, name=name, seed=seed,
         corpora=blocks["corpora"], embedders=blocks["embedders"],
         transforms=blocks["transforms"], evaluate=blocks["evaluate"],
-        report=report, study=study, raw=raw, output=output,
+        report=report, study=study, raw=raw, output=output, engine=engine,
     )
+
+
+def _engine_block(entry: Any) -> Block | None:
+    """``[engine]``: one block naming a registered engine, or None when the section is absent."""
+    if entry is None:
+        return None
+    if not isinstance(entry, Mapping):
+        raise ConfigError(f"expected a section [engine], found a value {entry!r}", where="engine")
+    settings = dict(entry)
+    function = settings.pop("@engines", None)
+    if not isinstance(function, str):
+        raise ConfigError('expected @engines = "lexiplug.ray.v1" (or "lexiplug.local.v1") in '
+                          "[engine]", where="engine")
+    return Block("engine", "", function, settings)
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:

@@ -20,7 +20,8 @@ from .config import REGISTRY_KEY, Block, StudyConfig, did_you_mean
 
 _SLICE = re.compile(r"^(?P<base>[\w\-]+)\[(?P<slice>[^\]]+)\]$")
 _REGISTRY_SECTION = {"corpora": "corpora", "embedders": "embedders", "encoders": "encoders",
-                     "transforms": "transforms", "evaluate": "evaluators"}
+                     "transforms": "transforms", "evaluate": "evaluators",
+                     "engine": "engines"}
 _EVALUATE_KEYS = ("datasets", "dataset", "rows")
 
 
@@ -72,6 +73,7 @@ class StudyPlan:
     embedders: dict[str, PlannedStep]
     transforms: dict[str, PlannedStep]  # in dependency order
     evaluations: dict[str, PlannedEvaluation]
+    engine: PlannedStep | None = None  # [engine]; None runs everything in this process
 
     def node_names(self) -> list[str]:
         return [*self.embedders, *self.transforms]
@@ -112,7 +114,8 @@ def build_plan(config: StudyConfig, *, quiet: bool = False) -> StudyPlan:
         name: _plan_evaluation(block, config.seed, known_nodes, quiet)
         for name, block in config.evaluate.items()
     }
-    return StudyPlan(config, corpora, embedders, transforms, evaluations)
+    engine = None if config.engine is None else resolve_block(config.engine, config.seed, quiet)
+    return StudyPlan(config, corpora, embedders, transforms, evaluations, engine)
 
 
 # -- references ------------------------------------------------------------------------------

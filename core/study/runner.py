@@ -52,7 +52,10 @@ def run_study(
         ensure_writable(cache_folder, "study.cache")
     plan = build_plan(config, quiet=quiet)  # everything is validated before any training
     runner = _Runner(plan, StepCache(cache_folder), quiet=quiet)
-    runner.run()
+    from ..engine import use_engine
+
+    with use_engine(plan.engine.obj if plan.engine is not None else None):
+        runner.run()
     outcome = StudyOutcome(config, plan, out, runner.rows, runner.scored, runner.timings,
                            fits=runner.fits)
     outcome.seconds = time.perf_counter() - started

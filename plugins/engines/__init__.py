@@ -1,0 +1,1 @@
+"""Built-in execution engines of lexiplug: local (the default) and Ray."""

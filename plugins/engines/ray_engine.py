@@ -1,0 +1,219 @@
+"""``lexiplug.ray.v1``: shardable work on a Ray cluster, from a laptop to many machines.
+
+Without an ``address`` the engine starts an embedded local cluster (``ray.init()``), so the
+same config runs with no set-up; with ``address = "HOST:PORT"`` it joins a running cluster
+(``ray start --head`` there). Ray is imported only when the engine first runs work.
+
+Results are exact by construction rather than by luck: every shard is a pure function of
+its inputs, a shard whose worker dies is re-run by Ray's task retries (``max_retries``), and
+the reduction adds integer tables, so neither retries nor the order in which shards finish
+can change a bit of the result.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from lexiplug.errors import ConfigError, EngineError, LexiplugError
+from lexiplug.plugin_tools import settings_factory
+from lexiplug.registry import Registries
+
+logger = logging.getLogger(__name__)
+
+NAME = "lexiplug.ray.v1"
+
+
+@dataclass
+class RaySettings:
+    """Where the Ray cluster is and what to ask of it.
+
+    ``address``: empty for an embedded local cluster, ``"auto"`` for the cluster this
+    machine belongs to, ``"HOST:PORT"`` (or ``"ray://HOST:PORT"``) for a remote one.
+    ``num_cpus`` / ``num_gpus`` / ``object_store_memory_mb`` size the embedded cluster only
+    (a remote cluster has its own). ``max_in_flight`` bounds the shards submitted at once
+    (default: twice the cluster's CPUs), which bounds the memory of results waiting to be
+    reduced.
+    """
+
+    address: str = ""
+    num_cpus: int = 0
+    num_gpus: int = 0
+    object_store_memory_mb: int = 0
+    max_retries: int = 3
+    connect_timeout_s: float = 30.0
+    max_in_flight: int = 0
+
+    def __post_init__(self) -> None:
+        for key in ("num_cpus", "num_gpus", "object_store_memory_mb", "max_in_flight"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigError(f"expected a non-negative integer (0: Ray's default); "
+                                  f"found {value!r}", where=key)
+        if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int) \
+                or self.max_retries < 0:
+            raise ConfigError(f"expected a non-negative integer; found {self.max_retries!r}",
+                              where="max_retries")
+        if not self.connect_timeout_s > 0:
+            raise ConfigError(f"expected a positive number of seconds; found "
+                              f"{self.connect_timeout_s!r}", where="connect_timeout_s")
+        if self.address and self.address != "auto":
+            _split_address(self.address)
+        if self.address and (self.num_cpus or self.num_gpus or self.object_store_memory_mb):
+            raise ConfigError("num_cpus, num_gpus and object_store_memory_mb size an embedded "
+                              "cluster; a cluster at an address has its own resources",
+                              where="address")
+
+
+class RayEngine:
+    """Runs :meth:`map_reduce` as Ray tasks with retries and a tree reduction."""
+
+    name = NAME
+    distributed = True
+
+    def __init__(self, settings: RaySettings) -> None:
+        self.settings = settings
+        self._started_here = False
+        self._workers: int | None = None
+
+    # -- cluster --------------------------------------------------------------------------
+
+    def _ray(self) -> Any:
+        try:
+            import ray
+        except ImportError:
+            raise EngineError("the Ray engine needs ray: pip install 'lexiplug[ray]'",
+                              where="engine") from None
+        if not ray.is_initialized():
+            self._connect(ray)
+        return ray
+
+    def _connect(self, ray: Any) -> None:
+        s = self.settings
+        options: dict[str, Any] = {"include_dashboard": False, "logging_level": logging.WARNING,
+                                   "ignore_reinit_error": True}
+        if s.address:
+            if s.address != "auto":
+                check_reachable(s.address, s.connect_timeout_s)
+            options["address"] = s.address
+        else:
+            options.update({k: v for k, v in (
+                ("num_cpus", s.num_cpus or None), ("num_gpus", s.num_gpus or None),
+                ("object_store_memory", s.object_store_memory_mb * 2**20 or None),
+            ) if v is not None})
+        try:
+            ray.init(**options)
+        except (ConnectionError, RuntimeError, TimeoutError) as error:
+            raise EngineError(f"cannot start or join the Ray cluster "
+                              f"({s.address or 'embedded'}): {error}", where="engine.address"
+                              ) from None
+        self._started_here = True
+
+    @property
+    def workers(self) -> int:
+        """CPUs of the cluster: how many shards run at once."""
+        if self._workers is None:
+            resources = self._ray().cluster_resources()
+            self._workers = max(1, int(resources.get("CPU", 1)))
+        return self._workers
+
+    def close(self) -> None:
+        """Shut down the cluster if this engine started or joined it (not a caller's)."""
+        if self._started_here:
+            import ray
+
+            ray.shutdown()
+            self._started_here = False
+            self._workers = None
+
+    # -- work -----------------------------------------------------------------------------
+
+    def map_reduce(
+        self,
+        function: Callable[..., Any],
+        items: Sequence[Any],
+        combine: Callable[[Any, Any], Any],
+        *,
+        shared: Mapping[str, Any] | None = None,
+        desc: str = "",
+    ) -> Any:
+        """``function(item, **shared)`` as one Ray task per item, folded pairwise with
+        ``combine`` as results arrive (a tree, so no worker ever holds more than two partial
+        results); at most ``max_in_flight`` tasks are queued at once."""
+        if not items:
+            raise ValueError("map_reduce needs at least one item")
+        ray = self._ray()
+        from tqdm.auto import tqdm
+
+        retries = self.settings.max_retries
+        mapper = ray.remote(max_retries=retries)(function)
+        reducer = ray.remote(max_retries=retries)(combine)
+        shared_refs = {key: ray.put(value) for key, value in (shared or {}).items()}
+        limit = self.settings.max_in_flight or 2 * self.workers
+        waiting = list(reversed(range(len(items))))
+        in_flight: dict[Any, bool] = {}  # ref -> is a map task (else a reduction)
+        ready: list[Any] = []
+        with tqdm(total=len(items), desc=desc or "shards", unit="shard", disable=None) as bar:
+            while waiting or in_flight:
+                while waiting and len(in_flight) < limit:
+                    ref = mapper.remote(items[waiting.pop()], **shared_refs)
+                    in_flight[ref] = True
+                done, _ = ray.wait(list(in_flight), num_returns=1)
+                for ref in done:  # a failed task fails its reduction, and so the final get
+                    if in_flight.pop(ref):
+                        bar.update()
+                    ready.append(ref)
+                while len(ready) >= 2:
+                    in_flight[reducer.remote(ready.pop(), ready.pop())] = False
+        return _get(ray, ready[0], desc)
+
+    def __repr__(self) -> str:
+        return f"RayEngine(address={self.settings.address or 'embedded'!r})"
+
+
+def _get(ray: Any, ref: Any, desc: str) -> Any:
+    try:
+        return ray.get(ref)
+    except ray.exceptions.RayError as error:
+        raise _engine_error(error, desc) from None
+
+
+def _engine_error(error: Exception, desc: str) -> Exception:
+    cause = getattr(error, "cause", None)
+    if isinstance(cause, LexiplugError):
+        return cause  # a clear error inside a shard (a missing file): raise it as it is
+    kind = type(error).__name__
+    return EngineError(f"{desc or 'a shard'} failed on the Ray cluster after its retries "
+                       f"({kind}): {str(error).splitlines()[0] if str(error) else kind}")
+
+
+def _split_address(address: str) -> tuple[str, int]:
+    target = address.removeprefix("ray://")
+    host, _, port = target.rpartition(":")
+    if not host or not port.isdigit():
+        raise ConfigError(f"expected HOST:PORT (e.g. 10.0.0.5:6379), 'auto' or empty; "
+                          f"found {address!r}", where="address")
+    return host, int(port)
+
+
+def check_reachable(address: str, timeout_s: float) -> None:
+    """Fail within ``timeout_s`` with the address named, instead of Ray's long retry loop."""
+    host, port = _split_address(address)
+    try:
+        socket.create_connection((host, port), timeout=timeout_s).close()
+    except OSError as error:
+        raise EngineError(
+            f"cannot reach the Ray cluster at {address!r} within {timeout_s:g} s "
+            f"({error.strerror or error}); start it there with `ray start --head --port "
+            f"{port}` or fix the address", where="engine.address",
+        ) from None
+
+
+ray_v1 = settings_factory(RayEngine, RaySettings, name="ray_v1")
+
+
+def register(registry: Registries) -> None:
+    registry.engines.register(NAME, func=ray_v1)
