@@ -98,7 +98,9 @@ class Dataset(Protocol):
 class Engine(Protocol):
     """``registry.engines``: where heavy, shardable work runs (a study's ``[engine]``).
 
-    ``map_reduce`` applies ``function(item, **shared)`` to every item and folds the results
+    ``map_with_state`` runs ``function(state, item)`` with per-worker state (an encoder
+    loaded once per worker). ``map_reduce`` applies ``function(item, **shared)`` to every
+    item and folds the results
     with ``combine`` (associative; the order of folding is the engine's choice, so results
     must not depend on it). ``shared`` holds large read-only inputs (arrays) that an engine
     may place once where its workers can read them. ``distributed`` tells callers whether
@@ -118,6 +120,18 @@ class Engine(Protocol):
         shared: Mapping[str, Any] | None = None,
         desc: str = "",
     ) -> Any: ...
+
+    def map_with_state(
+        self,
+        setup: Callable[[], Any],
+        function: Callable[[Any, Any], Any],
+        items: Sequence[Any],
+        *,
+        desc: str = "",
+    ) -> list[Any]:
+        """``function(state, item)`` for every item, in item order, where ``state =
+        setup()`` is built once per worker (a loaded model), not once per item."""
+        ...
 
     def close(self) -> None: ...
 

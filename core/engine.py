@@ -42,6 +42,20 @@ class LocalEngine:
             result = combine(result, function(item, **shared))
         return result
 
+    def map_with_state(
+        self,
+        setup: Callable[[], Any],
+        function: Callable[[Any, Any], Any],
+        items: Sequence[Any],
+        *,
+        desc: str = "",
+    ) -> list[Any]:
+        from tqdm.auto import tqdm
+
+        state = setup()
+        return [function(state, item)
+                for item in tqdm(items, desc=desc or "shards", unit="shard", disable=None)]
+
     def close(self) -> None:
         """Nothing to release."""
 

@@ -20,6 +20,18 @@ class LexiplugError(Exception):
         prefix = f"[{self.code}] {where}: " if where else f"[{self.code}] "
         super().__init__(prefix + message)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled as it is (class, text, fields): an error raised in a worker process (Ray,
+        # multiprocessing) reaches the caller whole, not re-built from its text alone.
+        return (_rebuilt, (type(self), str(self), dict(self.__dict__)))
+
+
+def _rebuilt(cls: type[LexiplugError], text: str, state: dict[str, object]) -> LexiplugError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, text)
+    error.__dict__.update(state)
+    return error
+
 
 class FormatError(LexiplugError, ValueError):
     """A file does not hold what its format promises."""

@@ -45,6 +45,11 @@ class ShufflingEngine:
             results.append(combine(left, right))
         return results[0]
 
+    def map_with_state(self, setup: Callable[[], Any], function: Callable[[Any, Any], Any],
+                       items: Sequence[Any], *, desc: str = "") -> list[Any]:
+        state = setup()
+        return [function(state, item) for item in items]
+
     def close(self) -> None:
         self.closed = True
 
@@ -120,3 +125,16 @@ def test_ppmi_svd_under_a_distributed_engine_gives_the_same_vectors() -> None:
     with use_engine(ShufflingEngine(workers=4)):
         sharded = fit()
     assert np.array_equal(local, sharded)
+
+
+def test_errors_cross_process_boundaries_whole() -> None:
+    """A worker's FormatError reaches the caller with its class, text and fields."""
+    import pickle
+
+    from lexiplug.errors import FormatError
+
+    error = FormatError("expected a number", path="data.txt", line=7)
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is FormatError and str(back) == str(error)
+    assert (back.path, back.line, back.where, back.message) == (
+        "data.txt", 7, "data.txt:7", "expected a number")

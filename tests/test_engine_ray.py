@@ -4,6 +4,7 @@ through ``[engine]``, an unreachable address, and a two-node cluster on loopback
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import signal
@@ -207,3 +208,35 @@ print("OK two nodes")
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=60)
         shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def test_encoding_on_ray_data_equals_local_encoding(local_ray, tmp_path) -> None:
+    pytest.importorskip("transformers", reason="the tiny BERT encoder needs transformers")
+    from lexiplug.engine import LocalEngine
+    from lexiplug.plugins.contextual.testing import build_tiny_bert
+    from lexiplug.sharded_encode import encode_files, load_encoded
+
+    model = build_tiny_bert(tmp_path / "bert")
+    text = tmp_path / "texts.txt"
+    text.write_text("\n".join(["the cat sat", "a dog", "hello world", "the king", ""] * 4))
+    settings = {"model_path": str(model)}
+    encode_files("lexiplug.transformer.v1", settings, [text], tmp_path / "local",
+                 shard_lines=5, engine=LocalEngine())
+    engine = RayEngine(RaySettings())
+    encode_files("lexiplug.transformer.v1", settings, [text], tmp_path / "ray", shard_lines=5,
+                 engine=engine)
+    local, local_origins = load_encoded(tmp_path / "local")
+    on_ray, ray_origins = load_encoded(tmp_path / "ray")
+    assert ray_origins == local_origins
+    assert float(np.abs(local - on_ray).max()) <= 1e-5
+
+
+def test_an_input_removed_mid_run_is_named_through_ray(local_ray, tmp_path) -> None:
+    from lexiplug.errors import DataNotFoundError
+    from lexiplug.sharded_encode import TextShard, encode_shard
+
+    engine = RayEngine(RaySettings(max_retries=0))
+    shard = TextShard(0, str(tmp_path / "gone.txt"), 0, 3)
+    with pytest.raises(DataNotFoundError, match="gone"):
+        engine.map_with_state(dict, functools.partial(encode_shard, output=str(tmp_path),
+                                                      text_field="text"), [shard])

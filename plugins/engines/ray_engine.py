@@ -170,8 +170,68 @@ class RayEngine:
                     in_flight[reducer.remote(ready.pop(), ready.pop())] = False
         return _get(ray, ready[0], desc)
 
+    def map_with_state(
+        self,
+        setup: Callable[[], Any],
+        function: Callable[[Any, Any], Any],
+        items: Sequence[Any],
+        *,
+        desc: str = "",
+    ) -> list[Any]:
+        """Ray Data ``map_batches`` over the items with a pool of actors, one per CPU (one
+        per GPU when the cluster has GPUs), each holding ``setup()``'s state; an actor that
+        dies is restarted and its item re-run (items must be idempotent: ours write their
+        output atomically)."""
+        if not items:
+            return []
+        ray = self._ray()
+        import numpy as np
+        from ray import data as ray_data
+
+        gpus = int(ray.cluster_resources().get("GPU", 0))
+        actors = max(1, min(len(items), gpus or self.workers))
+        records = [{"index": i, "item": item} for i, item in enumerate(items)]
+        dataset = ray_data.from_items(records, override_num_blocks=len(records))
+        mapped = dataset.map_batches(
+            _StatefulBatch, fn_constructor_kwargs={"setup": setup, "function": function},
+            batch_size=1, concurrency=actors, num_gpus=1 if gpus else 0,
+            max_restarts=-1, max_task_retries=self.settings.max_retries,
+        )  # (Ray 2.60 warns these restart settings will move; they still apply)
+        try:
+            rows = mapped.take_all()
+        except Exception as error:  # Ray Data wraps what a worker raised
+            raise _engine_error(error, desc) from None
+        ordered = sorted(rows, key=lambda row: int(row["index"]))
+        for row in ordered:
+            if row["error"] is not None:
+                raise row["error"]
+        if len(ordered) != len(items):  # pragma: no cover - Ray Data lost a row
+            raise EngineError(f"{desc or 'map'}: {len(items)} items in, {len(ordered)} out")
+        return [row["result"].item() if isinstance(row["result"], np.ndarray) else row["result"]
+                for row in ordered]
+
     def __repr__(self) -> str:
         return f"RayEngine(address={self.settings.address or 'embedded'!r})"
+
+
+class _StatefulBatch:
+    """A Ray Data actor: builds the state once, then applies the function to each row."""
+
+    def __init__(self, setup: Callable[[], Any], function: Callable[[Any, Any], Any]) -> None:
+        self.state = setup()
+        self.function = function
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+        import numpy as np
+
+        results = np.empty(len(batch["index"]), dtype=object)
+        errors = np.empty(len(batch["index"]), dtype=object)
+        for position, item in enumerate(batch["item"]):
+            try:
+                results[position] = self.function(self.state, item)
+            except LexiplugError as error:  # a clear error travels as data: Ray Data would
+                errors[position] = error     # wrap it and drop its type on the way back
+        return {"index": batch["index"], "result": results, "error": errors}
 
 
 def _get(ray: Any, ref: Any, desc: str) -> Any:
@@ -181,10 +241,14 @@ def _get(ray: Any, ref: Any, desc: str) -> Any:
         raise _engine_error(error, desc) from None
 
 
-def _engine_error(error: Exception, desc: str) -> Exception:
-    cause = getattr(error, "cause", None)
-    if isinstance(cause, LexiplugError):
-        return cause  # a clear error inside a shard (a missing file): raise it as it is
+def _engine_error(error: BaseException, desc: str) -> BaseException:
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:  # Ray wraps the worker's error
+        if isinstance(cause, LexiplugError):
+            return cause  # a clear error inside a shard (a missing file): raise it as it is
+        seen.add(id(cause))
+        cause = getattr(cause, "cause", None) or cause.__cause__
     kind = type(error).__name__
     return EngineError(f"{desc or 'a shard'} failed on the Ray cluster after its retries "
                        f"({kind}): {str(error).splitlines()[0] if str(error) else kind}")
