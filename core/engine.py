@@ -76,9 +76,12 @@ def current_engine() -> Engine:
 
 @contextlib.contextmanager
 def use_engine(engine: Engine | None, *, close: bool = True) -> Iterator[Engine]:
-    """Make ``engine`` the one in force inside the block; close it on the way out
-    (``close=False`` leaves a caller-owned engine, such as a test's cluster, running)."""
-    engine = engine if engine is not None else LocalEngine()
+    """Make ``engine`` the one in force inside the block and close it on the way out
+    (``close=False`` leaves a caller-owned engine, such as a test's cluster, running).
+    ``None`` (a config without ``[engine]``) keeps whatever engine is in force."""
+    if engine is None:
+        yield current_engine()
+        return
     token = _CURRENT.set(engine)
     try:
         yield engine

@@ -3,6 +3,7 @@ reduction, the same bits as the local count (no cluster needed: a shuffling engi
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -92,7 +93,7 @@ def test_shards_cover_every_sentence_once() -> None:
     shards = sentence_shards(offsets, 100)
     assert shards[0][0] == 0 and shards[-1][1] == len(offsets) - 1
     assert all(a < b for a, b in shards)
-    assert all(left[1] == right[0] for left, right in zip(shards, shards[1:], strict=False))
+    assert all(left[1] == right[0] for left, right in itertools.pairwise(shards))
     with pytest.raises(ConfigError, match="tokens_per_shard"):
         sentence_shards(offsets, 0)
 
@@ -138,3 +139,42 @@ def test_errors_cross_process_boundaries_whole() -> None:
     assert type(back) is FormatError and str(back) == str(error)
     assert (back.path, back.line, back.where, back.message) == (
         "data.txt", 7, "data.txt:7", "expected a number")
+
+
+def test_a_study_fits_its_embedders_in_parallel_on_a_distributed_engine(tmp_path) -> None:
+    from lexiplug.study.runner import run_study
+
+    text = tmp_path / "text.txt"
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(40)]
+    text.write_text("\n".join(" ".join(rng.choice(words, 10)) for _ in range(200)))
+    config = tmp_path / "study.cfg"
+    config.write_text(f"""
+[corpora.text]
+@corpora = "lexiplug.text_file.v1"
+path = "{text}"
+
+[embedders.small]
+@embedders = "lexiplug.ppmi_svd.v1"
+corpus = "text"
+vector_size = 4
+
+[embedders.large]
+@embedders = "lexiplug.ppmi_svd.v1"
+corpus = "text"
+vector_size = 8
+""")
+    fitted: list[Any] = []
+
+    class RecordingEngine(ShufflingEngine):
+        def map_with_state(self, setup, function, items, *, desc=""):
+            fitted.extend(items)
+            return super().map_with_state(setup, function, items, desc=desc)
+
+    with use_engine(RecordingEngine()):
+        parallel = run_study(config, output=tmp_path / "a", quiet=True, cache_dir=False)
+    assert sorted(fitted) == ["large", "small"]
+    local = run_study(config, output=tmp_path / "b", quiet=True, cache_dir=False)
+    for name in ("small", "large"):
+        assert np.array_equal(np.asarray(parallel.rows[name].vectors.matrix),
+                              np.asarray(local.rows[name].vectors.matrix))

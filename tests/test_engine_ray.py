@@ -110,14 +110,21 @@ corpus = "text"
 vector_size = 8
 window = 3
 
+[embedders.ppmi_wide]
+@embedders = "lexiplug.ppmi_svd.v1"
+corpus = "text"
+vector_size = 8
+window = 6
+
 [engine]
 @engines = "lexiplug.ray.v1"
 """)
     outcome = run_study(config, output=tmp_path / "run", quiet=True, cache_dir=False)
-    on_ray = outcome.rows["ppmi"].vectors.matrix
     config.write_text(config.read_text().split("[engine]")[0])
     local = run_study(config, output=tmp_path / "run2", quiet=True, cache_dir=False)
-    assert np.array_equal(np.asarray(on_ray), np.asarray(local.rows["ppmi"].vectors.matrix))
+    for name in ("ppmi", "ppmi_wide"):  # fitted in parallel on the cluster, each counted there
+        assert np.array_equal(np.asarray(outcome.rows[name].vectors.matrix),
+                              np.asarray(local.rows[name].vectors.matrix))
 
 
 def test_an_unreachable_cluster_is_a_clear_error_within_the_timeout() -> None:

@@ -44,6 +44,11 @@ class StepCache:
     def _vectors_dir(self, key: str) -> Path | None:
         return None if self.folder is None else self.folder / "vectors" / key
 
+    def has_vectors(self, key: str) -> bool:
+        """Whether ``load_vectors(key)`` would find an entry (without reading the arrays)."""
+        folder = self._vectors_dir(key)
+        return folder is not None and (folder / "entry.json").is_file()
+
     def load_vectors(self, key: str) -> VectorsOutput | None:
         folder = self._vectors_dir(key)
         if folder is None:

@@ -65,6 +65,17 @@ def run_study(
     return outcome
 
 
+def _no_state() -> None:
+    """A parallel fit needs no per-worker state: everything travels with the item."""
+
+
+def _fit_on_worker(plan: StudyPlan, _state: None, name: str) -> tuple[VectorsOutput, float]:
+    """One embedder fitted where the engine put it; returns the vectors and the seconds."""
+    start = time.perf_counter()
+    output = fit_embedder(plan, plan.embedders[name])
+    return output, time.perf_counter() - start
+
+
 def ensure_writable(folder: Path, where: str) -> None:
     """Create ``folder`` and prove a file can be written there, or raise ConfigError."""
     try:
@@ -107,6 +118,7 @@ class _Runner:
 
         steps = [*self.plan.embedders.values(), *self.plan.transforms.values()]
         total = len(steps) + len(self.plan.evaluations)
+        self._fit_independent_embedders_in_parallel()
         with tqdm(total=total, disable=self.quiet, desc="study", unit="step") as bar:
             for step in self.plan.embedders.values():
                 bar.set_postfix_str(step.block.where)
@@ -130,23 +142,50 @@ class _Runner:
             self._corpus_checksums[name] = str(corpus.checksum()) if checksummed else ""
         return self._corpus_checksums[name]
 
-    def _embed(self, step: PlannedStep) -> None:
+    def _embed_key(self, step: PlannedStep) -> str:
         fingerprint = step.obj.fingerprint() if isinstance(step.obj, Fingerprinted) else None
-        key = step_key("embed", {
+        return step_key("embed", {
             "config": cache_relevant(step.filled),
             "corpora": {name: self._corpus_checksum(name) for name in step.corpora},
             "fingerprint": fingerprint,
             "lexiplug": __version__,
         })
+
+    def _fit_independent_embedders_in_parallel(self) -> None:
+        """On a distributed engine, fit every embedder the cache does not hold at once, one
+        worker each (embedders never depend on each other); the rest of the study then
+        proceeds in order as usual, taking these fits as if they were cached."""
+        from ..engine import current_engine
+
+        self._prefitted: dict[str, tuple[VectorsOutput, float]] = {}
+        engine = current_engine()
+        if not engine.distributed:
+            return
+        todo = [name for name, step in self.plan.embedders.items()
+                if not self.cache.has_vectors(self._embed_key(step))]
+        if len(todo) < 2:
+            return
+        from functools import partial
+
+        fitted = engine.map_with_state(_no_state, partial(_fit_on_worker, self.plan), todo,
+                                       desc="fitting embedders")
+        self._prefitted = dict(zip(todo, fitted, strict=True))
+
+    def _embed(self, step: PlannedStep) -> None:
+        key = self._embed_key(step)
         start = time.perf_counter()
         output = self.cache.load_vectors(key)
         cached = output is not None
+        fit_seconds = None
         if output is None:
-            output = self._fit(step)
+            if step.name in self._prefitted:
+                output, fit_seconds = self._prefitted.pop(step.name)
+            else:
+                output = self._fit(step)
             self.fits += 1
             if _cacheable(output):
                 self.cache.save_vectors(key, output)
-        seconds = time.perf_counter() - start
+        seconds = time.perf_counter() - start if fit_seconds is None else fit_seconds
         self.timings.append(StepTiming(step.block.where, step.name, seconds, cached))
         logger.info("%s: %s in %.2fs", step.block.where, "cached" if cached else "fitted", seconds)
         self._add_rows(step.name, key, output, lineage=[step.block.where])
