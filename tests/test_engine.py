@@ -178,3 +178,32 @@ vector_size = 8
     for name in ("small", "large"):
         assert np.array_equal(np.asarray(parallel.rows[name].vectors.matrix),
                               np.asarray(local.rows[name].vectors.matrix))
+
+
+def test_the_aggregate_distiller_spreads_its_encoding_and_gives_the_same_vectors(tmp_path
+                                                                               ) -> None:
+    pytest.importorskip("transformers", reason="the tiny BERT encoder needs transformers")
+    from lexiplug import registry
+    from lexiplug.plugins.contextual.testing import build_tiny_bert
+
+    model = build_tiny_bert(tmp_path / "bert")
+    sentences = [["the", "cat", "sat", "on", "the", "mat"], ["a", "dog", "sat"],
+                 ["the", "king", "is", "a", "man"], ["hello", "world"]] * 6
+
+    def fit() -> Any:
+        return registry.embedders.get("lexiplug.x2static_aggregate.v1")(
+            model=str(model), min_count=1, chunk_sentences=4, max_per_word=5).fit(sentences)
+
+    local = fit()
+    calls: list[int] = []
+
+    class CountingEngine(ShufflingEngine):
+        def map_with_state(self, setup, function, items, *, desc=""):
+            calls.append(len(items))
+            return super().map_with_state(setup, function, items, desc=desc)
+
+    with use_engine(CountingEngine(workers=2)):
+        spread = fit()
+    assert calls and calls[0] > 1
+    assert spread.keys == local.keys
+    np.testing.assert_allclose(np.asarray(spread.matrix), np.asarray(local.matrix), atol=1e-6)

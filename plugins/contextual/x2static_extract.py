@@ -8,9 +8,10 @@ expose the pooling choices the paper's code and Bommasani et al. differ on.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -122,31 +123,26 @@ class X2StaticAggregate(_CorpusVocabulary):
         self.batch_size, self.layers, self.device, self.dtype = batch_size, layers, device, dtype
 
     def fit(self, corpus: Any) -> Vectors:
-        from .encoder import TransformerEncoder
-
         keys, counts = self.vocabulary(corpus, self.max_sentences)
         index = {w: i for i, w in enumerate(keys)}
-        encoder = TransformerEncoder(
-            self.model,
-            batch_size=self.batch_size,
-            layers=self.layers,
-            device=self.device,
-            dtype=self.dtype,
-        )
-        sums = np.zeros((len(keys), encoder.dim), dtype=np.float64)
+        from lexiplug.engine import current_engine
+
         seen = np.zeros(len(keys), dtype=np.int64)
-        for words, positions, ids in self._chunks(corpus, index, seen):
-            if self.pooling == "subwords":
-                vectors = np.concatenate(
-                    [v[p] for v, p in zip(encoder.encode_words(words), positions, strict=True)]
-                )
-            else:
-                pooling: SentencePooling = "cls" if self.pooling == "cls_of_sentence" else "mean"
-                sentence_vectors = encoder.encode_texts(
-                    [" ".join(w) for w in words], pooling=pooling
-                )
-                vectors = np.repeat(sentence_vectors, [len(p) for p in positions], axis=0)
-            np.add.at(sums, ids, vectors)
+        chunks = self._chunks(corpus, index, seen)
+        engine = current_engine()
+        build = functools.partial(_aggregate_encoder, self.model, self.batch_size,
+                                  tuple(self.layers), self.device, self.dtype)
+        add = functools.partial(_add_chunks, self.pooling, len(keys))
+        if engine.distributed:
+            # the selection above stays sequential (max_per_word depends on corpus order);
+            # the encoding of its chunks is what is spread, a few shards per worker, each
+            # worker loading the encoder once and returning its partial sums
+            shards = _split_evenly(list(chunks), 4 * engine.workers)
+            partial_sums = engine.map_with_state(build, add, shards, desc="encoding occurrences")
+            sums = (functools.reduce(np.add, partial_sums) if partial_sums
+                    else np.zeros((len(keys), 1)))
+        else:
+            sums = add(build(), chunks)
         found = seen > 0
         if not found.any():
             raise TrainingError(
@@ -206,3 +202,39 @@ class X2StaticAggregate(_CorpusVocabulary):
                 break
         if words_chunk:
             yield words_chunk, positions_chunk, np.concatenate(ids_chunk)
+
+
+_Chunk = tuple[list[list[str]], list[np.ndarray], np.ndarray]
+
+
+def _aggregate_encoder(model: str, batch_size: int, layers: tuple[int, ...], device: str,
+                       dtype: str) -> Any:
+    """The encoder of one worker (or of this process), loaded once."""
+    from .encoder import TransformerEncoder
+
+    return TransformerEncoder(model, batch_size=batch_size, layers=layers, device=device,
+                              dtype=dtype)
+
+
+def _add_chunks(pooling: str, n_words: int, encoder: Any, chunks: Iterable[_Chunk]
+                ) -> np.ndarray:
+    """The float64 sums of the selected occurrences' vectors of ``chunks``, per word id."""
+    sums = np.zeros((n_words, encoder.dim), dtype=np.float64)
+    for words, positions, ids in chunks:
+        if pooling == "subwords":
+            vectors = np.concatenate(
+                [v[p] for v, p in zip(encoder.encode_words(words), positions, strict=True)]
+            )
+        else:
+            sentence_pooling: SentencePooling = "cls" if pooling == "cls_of_sentence" else "mean"
+            sentence_vectors = encoder.encode_texts(
+                [" ".join(w) for w in words], pooling=sentence_pooling
+            )
+            vectors = np.repeat(sentence_vectors, [len(p) for p in positions], axis=0)
+        np.add.at(sums, ids, vectors)
+    return sums
+
+
+def _split_evenly(chunks: list[_Chunk], parts: int) -> list[list[_Chunk]]:
+    size = max(1, -(-len(chunks) // max(1, parts)))
+    return [chunks[i : i + size] for i in range(0, len(chunks), size)]
