@@ -105,3 +105,26 @@ def test_bad_inputs_are_named(tmp_path, tiny_model) -> None:
     gone = TextShard(0, str(tmp_path / "removed.txt"), 0, 2)
     with pytest.raises(DataNotFoundError, match="removed while the encoding"):
         encode_shard(None, gone, output=str(tmp_path), text_field="text")
+
+
+def test_a_full_disk_leaves_no_shard_that_looks_finished(tmp_path, monkeypatch) -> None:
+    """ENOSPC while writing a shard: the error surfaces, no file under a final name."""
+    import errno
+
+    text = tmp_path / "t.txt"
+    text.write_text("a b\nc d\n", encoding="utf-8")
+
+    class Encoder:
+        def encode_texts(self, texts):
+            return np.ones((len(texts), 4), dtype=np.float32)
+
+    def full_disk(handle, array, allow_pickle=False):
+        handle.write(b"\x93NUMPY partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(np, "save", full_disk)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(OSError, match="No space left"):
+        encode_shard(Encoder(), TextShard(0, str(text), 0, 2), output=str(out), text_field="text")
+    assert list(out.iterdir()) == []  # no temporary left behind either
