@@ -232,3 +232,26 @@ def test_held_out_conll_tags_outside_the_scheme_are_refused_with_their_line(tmp_
     wnut.write_text(WNUT_FILE, encoding="utf-8")
     with pytest.raises(FormatError, match=r"wnut\.conll:3.*'location' is not in the btc scheme"):
         conll_eval_docs(spacy.blank("en"), wnut, scheme="btc")
+
+
+def test_extra_presidio_records_never_share_a_held_out_template() -> None:
+    """generated_large.json numbers its templates its own way; the split must go by text."""
+    from lexiplug.plugins.tasks.pii.prepare import records_from_unseen_templates, template_key
+
+    assert template_key("Call {{person}} at  {{phone_number}}") == \
+        template_key("call {{first_name}} at {{phone}}")
+    held_out = [{"masked": "Call {{person}} at {{phone}}", "template_id": 3}]
+    extra = [{"masked": "CALL {{name}} at {{number}}", "template_id": 100},
+             {"masked": "Visit {{url}}", "template_id": 3}]
+    kept, dropped = records_from_unseen_templates(extra, held_out)
+    assert [r["masked"] for r in kept] == ["Visit {{url}}"] and dropped == 1
+
+
+def test_flag_options_take_json_booleans_only() -> None:
+    from lexiplug.errors import ConfigError
+    from lexiplug.plugins.tasks.inputs import flag_option
+
+    assert flag_option(True, "presidio_large") is True
+    with pytest.raises(ConfigError) as error:
+        flag_option(1, "presidio_large")
+    assert error.value.where == "presidio_large"

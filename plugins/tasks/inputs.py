@@ -110,6 +110,13 @@ def fraction_option(value: Any, name: str, *, allow_zero: bool = False) -> float
     return float(value)
 
 
+def flag_option(value: Any, name: str) -> bool:
+    """``value`` as a bool (JSON ``true``/``false`` only: ``1`` or ``"yes"`` are refused)."""
+    if not isinstance(value, bool):
+        raise ConfigError(f"expected true or false, found {value!r}", where=name)
+    return value
+
+
 def text_option(value: Any, name: str) -> str:
     if not isinstance(value, str) or not value:
         raise ConfigError(f"expected a non-empty string, found {value!r}", where=name)

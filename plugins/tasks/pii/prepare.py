@@ -20,6 +20,7 @@ from spacy.tokens import Doc, DocBin, Span
 from spacy.util import filter_spans
 
 from ..inputs import (
+    flag_option,
     fraction_option,
     integer_option,
     open_binary,
@@ -36,6 +37,10 @@ logger = logging.getLogger(__name__)
 PRESIDIO_FILE = "pii/presidio-research/synth_dataset_v2.json"
 WNUT17_FILES = {"train": "pii/wnut17-emerging-entities/wnut17train.conll",
                 "dev": "pii/wnut17-emerging-entities/emerging.dev.conll"}
+# More synthetic pretraining text (older ADDRESS/LOCATION labels, mapped in labels.py) and
+# the WNUT-16 2015 dev tweets (new tweets; WNUT-16 train/dev are WNUT-17 train relabelled).
+PRESIDIO_LARGE_FILE = "pii/presidio-research/generated_large.json"
+WNUT16_2015_FILE = "pii/wnut16-twitter-ner/dev_2015.conll"
 BTC_FILES = {"train": "pii/broad-twitter-corpus/btc.train",
              "dev": "pii/broad-twitter-corpus/btc.dev"}
 
@@ -95,6 +100,27 @@ def split_by_template(records: Sequence[dict[str, Any]], test_fraction: float = 
     train = [r for r in records if r.get("template_id") not in held_out]
     test = [r for r in records if r.get("template_id") in held_out]
     return train, test
+
+
+def template_key(masked: str) -> str:
+    """A template's identity across presidio files: its text with every placeholder made
+    alike, lower-cased. Why: ``generated_large.json`` numbers its templates differently
+    from ``synth_dataset_v2.json`` but shares most of them (115 of its 127), so ids alone
+    would let held-out templates into training."""
+    import re
+
+    return " ".join(re.sub(r"\{\{[^}]*\}\}", "{}", masked).lower().split())
+
+
+def records_from_unseen_templates(records: Iterable[dict[str, Any]],
+                                  held_out: Iterable[dict[str, Any]]
+                                  ) -> tuple[list[dict[str, Any]], int]:
+    """``records`` whose template is none of ``held_out``'s (by :func:`template_key`), and
+    how many were dropped for sharing one."""
+    unseen = {template_key(str(r.get("masked") or "")) for r in held_out}
+    records = list(records)
+    kept = [r for r in records if template_key(str(r.get("masked") or "")) not in unseen]
+    return kept, len(records) - len(kept)
 
 
 def doc_with_char_spans(nlp: Language, text: str, spans: Iterable[tuple[int, int, str]],
@@ -255,10 +281,14 @@ def write_docbin(docs: Iterable[Doc], path: str | Path) -> int:
 
 def prepare_pii(output: str | Path, *, n_generated: int = 3000, test_fraction: float = 0.2,
                 seed: int = 0, spans_key: str = "pii",
-                data_roots: Sequence[str | Path] = ()) -> dict[str, int]:
+                data_roots: Sequence[str | Path] = (), presidio_large: bool = False,
+                wnut16_2015: bool = False) -> dict[str, int]:
     """Write the pretraining and fine-tuning DocBins into ``output``; returns doc counts.
 
-    ``data_roots`` are searched for ``pii/`` before the data resolver's own folders."""
+    ``data_roots`` are searched for ``pii/`` before the data resolver's own folders.
+    ``presidio_large`` adds ``generated_large.json`` to pretraining, without any record
+    whose template is held out for dev or test; ``wnut16_2015`` adds the 420 WNUT-16 2015
+    tweets to fine-tuning."""
     from functools import partial
 
     import spacy
@@ -275,16 +305,29 @@ def prepare_pii(output: str | Path, *, n_generated: int = 3000, test_fraction: f
     train, dev = split_by_template(train, test_fraction, seed + 1)
     generated = generated_docs(nlp, n_generated, seed, spans_key)
     n_gen_dev = len(generated) // 10
+    extra_pretrain: list[Doc] = []
+    if presidio_large:
+        large = read_presidio(resolve_data_path(PRESIDIO_LARGE_FILE,
+                                                what="presidio generated_large"))
+        kept, dropped = records_from_unseen_templates(large, test + dev)
+        logger.info("generated_large: %d records kept, %d dropped (held-out templates)",
+                    len(kept), dropped)
+        extra_pretrain = presidio_docs(nlp, kept, spans_key)
     wnut = {split: conll_docs(nlp, resolve_data_path(p, what=f"wnut17 {split}"), "wnut17",
                               spans_key) for split, p in WNUT17_FILES.items()}
     btc = {split: conll_docs(nlp, resolve_data_path(p, what=f"btc {split}"), "btc", spans_key)
            for split, p in BTC_FILES.items()}
     # model selection on tweets carved from train: the reported dev sets stay unseen
     tweets_train = wnut["train"] + btc["train"]
+    if wnut16_2015:
+        tweets_train += conll_eval_docs(
+            nlp, resolve_data_path(WNUT16_2015_FILE, what="wnut16 dev_2015"), "wnut16",
+            spans_key)[1]
     random.Random(seed).shuffle(tweets_train)
     n_tweet_dev = len(tweets_train) // 10
     outputs = {
-        "pretrain_train.spacy": presidio_docs(nlp, train, spans_key) + generated[n_gen_dev:],
+        "pretrain_train.spacy": (presidio_docs(nlp, train, spans_key) + generated[n_gen_dev:]
+                                 + extra_pretrain),
         "pretrain_dev.spacy": presidio_docs(nlp, dev, spans_key) + generated[:n_gen_dev],
         "presidio_test.spacy": presidio_docs(nlp, test, spans_key),
         "finetune_train.spacy": tweets_train[n_tweet_dev:],
@@ -299,6 +342,7 @@ def prepare_pii(output: str | Path, *, n_generated: int = 3000, test_fraction: f
 
 def prepare(sources: Sequence[str | Path], output: str | Path, *, n_generated: int = 3000,
             test_fraction: float = 0.2, seed: int = 0, spans_key: str = "pii",
+            presidio_large: Any = False, wnut16_2015: Any = False,
             **unknown: Any) -> dict[str, int]:
     """Entry of ``lexiplug task prepare pii SOURCES -o FOLDER``.
 
@@ -307,7 +351,8 @@ def prepare(sources: Sequence[str | Path], output: str | Path, *, n_generated: i
     """
     from lexiplug.errors import DataNotFoundError
 
-    reject_unknown("pii", unknown, ("n_generated", "test_fraction", "seed", "spans_key"))
+    reject_unknown("pii", unknown, ("n_generated", "test_fraction", "seed", "spans_key",
+                                    "presidio_large", "wnut16_2015"))
     n_generated = integer_option(n_generated, "n_generated", minimum=0)
     test_fraction = fraction_option(test_fraction, "test_fraction")
     seed = integer_option(seed, "seed", minimum=0)
@@ -318,4 +363,6 @@ def prepare(sources: Sequence[str | Path], output: str | Path, *, n_generated: i
             raise DataNotFoundError("expected 'default' or a data folder that holds pii/",
                                     where=str(root))
     return prepare_pii(output, n_generated=n_generated, test_fraction=test_fraction,
-                       seed=seed, spans_key=spans_key, data_roots=roots)
+                       seed=seed, spans_key=spans_key, data_roots=roots,
+                       presidio_large=flag_option(presidio_large, "presidio_large"),
+                       wnut16_2015=flag_option(wnut16_2015, "wnut16_2015"))
