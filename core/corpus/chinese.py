@@ -99,11 +99,28 @@ def user_dict_checksum(path: str | Path) -> str:
     return hashlib.sha256(Path(path).expanduser().read_bytes()).hexdigest()
 
 
-def jieba_tokenizer(user_dict: str | Path | None = None, *, hmm: bool = True) -> Any:
-    """A batch tokenizer segmenting each text with its own ``jieba.Tokenizer``.
+_BASE_SEGMENTER: Any = None
 
-    A private ``Tokenizer`` (not jieba's global one) keeps one corpus's user dictionary out
-    of every other corpus in the process.
+
+def _base_segmenter() -> Any:
+    """One initialised jieba dictionary per process (loading it takes about a second)."""
+    global _BASE_SEGMENTER
+    if _BASE_SEGMENTER is None:
+        import jieba
+
+        logging.getLogger("jieba").setLevel(logging.WARNING)  # its "Building prefix dict" chatter
+        segmenter = jieba.Tokenizer()
+        segmenter.initialize()
+        _BASE_SEGMENTER = segmenter
+    return _BASE_SEGMENTER
+
+
+def jieba_tokenizer(user_dict: str | Path | None = None, *, hmm: bool = True) -> Any:
+    """A batch tokenizer segmenting each text with jieba.
+
+    With a user dictionary the segmenter is a private ``jieba.Tokenizer`` holding a copy of
+    the default dictionary plus the user's words, so one corpus's dictionary never leaks into
+    another corpus of the process (jieba's module-level functions share one global state).
     """
     try:
         import jieba
@@ -112,10 +129,14 @@ def jieba_tokenizer(user_dict: str | Path | None = None, *, hmm: bool = True) ->
             "tokenizer 'jieba' needs the jieba package: pip install 'lexiplug[chinese]'",
             where="tokenizer",
         ) from error
-    logging.getLogger("jieba").setLevel(logging.WARNING)  # its "Building prefix dict" chatter
-    segmenter = jieba.Tokenizer()
-    if user_dict is not None:
-        for entry in read_user_dict(user_dict):
+    entries = read_user_dict(user_dict) if user_dict is not None else []
+    base = _base_segmenter()
+    segmenter = base
+    if entries:
+        segmenter = jieba.Tokenizer()
+        segmenter.FREQ, segmenter.total = dict(base.FREQ), base.total
+        segmenter.initialized = True
+        for entry in entries:
             segmenter.add_word(entry.word, entry.frequency, entry.tag)
 
     def jieba_tokens(texts: Iterable[str]) -> Iterator[list[str]]:
