@@ -9,6 +9,7 @@ from lexiplug.registry import Registries
 MODULES = (
     "lexiplug.plugins.chinese.cwe",
     "lexiplug.plugins.chinese.datasets",
+    "lexiplug.plugins.chinese.compose_characters",
 )
 
 
