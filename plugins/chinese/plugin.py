@@ -10,6 +10,7 @@ MODULES = (
     "lexiplug.plugins.chinese.cwe",
     "lexiplug.plugins.chinese.datasets",
     "lexiplug.plugins.chinese.compose_characters",
+    "lexiplug.plugins.chinese.whole_words",
 )
 
 
