@@ -180,6 +180,3 @@ def test_zh_corpus_reads_the_shared_chinese_text() -> None:
     sentences = list(corpus.iter_sentences())
     assert len(sentences) == 1012
     assert sum(len(token) for s in sentences for token in s) > 40_000
-    with pytest.raises(ConfigError) as caught:
-        registry.corpora.get("lexiplug.zh_corpus.v1")(sources=["wikipedia"])
-    assert caught.value.where == "sources"

@@ -191,3 +191,39 @@ def test_registered_under_its_versioned_name() -> None:
     embedder = registry.embedders.get("lexiplug.cwe.v1")(characters="position")
     assert isinstance(embedder, cwe.CWEEmbedder)
     assert embedder.settings.characters == "position"
+
+
+def test_fits_a_jieba_corpus_file_and_word_only_output(tmp_path: Path) -> None:
+    pytest.importorskip("jieba")
+    from lexiplug.corpus.reader import text_file_corpus
+
+    path = tmp_path / "zh.txt"
+    text = "北京大学的学生在图书馆读书\n\n上海大学的老师在教室上课\n" * 5
+    path.write_text(text, encoding="utf-8")
+    corpus = text_file_corpus(path, tokenizer="jieba")
+    composed = cwe.make_cwe(epochs=1, **SMALL).fit(corpus)
+    word_only = cwe.make_cwe(epochs=1, word_vectors="word", **SMALL).fit(corpus)
+    row = composed.index("北京大学")
+    assert not np.allclose(composed.matrix[row], word_only.matrix[row])  # 1/2 (w + chars)
+    single = composed.index("的")  # one character: not composed, the word row alone
+    np.testing.assert_array_equal(composed.matrix[single], word_only.matrix[single])
+
+
+def test_compose_characters_turns_a_character_model_into_word_vectors() -> None:
+    from lexiplug.registry import registry
+    from lexiplug.vectors import Vectors
+
+    chars = Vectors(["北", "京", "大"], np.array([[1, 0], [0, 1], [1, 1]], dtype=np.float32))
+    words = registry.transforms.get("lexiplug.compose_characters.v1")().apply(chars)
+    np.testing.assert_allclose(words.vector("北京"), [0.5, 0.5])
+    np.testing.assert_allclose(words.vector("北京X"), [0.5, 0.5])  # Latin is not a character
+    assert not np.any(words.vector("上海"))  # no known character: missing, a zero vector
+    np.testing.assert_array_equal(words.vector("北"), [1, 0])
+
+
+def test_zh_corpus_rejects_unknown_sources_before_reading() -> None:
+    from lexiplug.plugins.chinese.datasets import zh_corpus
+
+    with pytest.raises(ConfigError) as caught:
+        zh_corpus(sources=["wikipedia"])
+    assert caught.value.where == "sources"
