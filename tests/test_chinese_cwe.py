@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from lexiplug.corpus.encoded import encode_sentences
-from lexiplug.errors import ConfigError, TrainingError
+from lexiplug.errors import ConfigError, FormatError, TrainingError
 from lexiplug.plugins.chinese import composition, cwe
 from lexiplug.plugins.chinese.cwe_reference import train_epoch_reference
 
@@ -227,3 +227,21 @@ def test_zh_corpus_rejects_unknown_sources_before_reading() -> None:
     with pytest.raises(ConfigError) as caught:
         zh_corpus(sources=["wikipedia"])
     assert caught.value.where == "sources"
+
+
+def test_saved_model_composes_unknown_words_as_before(tmp_path: Path) -> None:
+    from lexiplug.vectors import Vectors
+
+    embedder = cwe.make_cwe(characters="position", epochs=1, **SMALL)
+    vectors = embedder.fit(random_sentences())
+    with pytest.raises(TrainingError, match="fit"):
+        cwe.make_cwe(**SMALL).save_model(tmp_path / "unfitted")
+    embedder.save_model(tmp_path / "model")
+    vectors.save(tmp_path / "words")
+    loaded = Vectors.load(tmp_path / "words")
+    loaded.set_oov_policy("subword", cwe.load_character_composer(tmp_path / "model"))
+    for word in ("北京人民", "学大", "京"):
+        np.testing.assert_allclose(loaded.vector(word), vectors.vector(word), atol=1e-6)
+    (tmp_path / "model" / "composition.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(FormatError, match=r"composition\.json"):
+        cwe.load_character_composer(tmp_path / "model")

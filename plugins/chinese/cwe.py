@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from lexiplug.corpus.encoded import EncodedCorpus
     from lexiplug.vectors import Vectors
 
-    from .composition import CharacterTable
+    from .composition import CharacterComposer, CharacterTable
 
 logger = logging.getLogger(__name__)
 
@@ -172,6 +172,7 @@ class CWEEmbedder:
         self.settings = settings
         self.character_vectors: Vectors | None = None
         self.fit_seconds: float | None = None
+        self._composer: CharacterComposer | None = None
 
     @property
     def progress(self) -> bool:
@@ -185,6 +186,30 @@ class CWEEmbedder:
         """Checkpoint into ``folder`` after every epoch; ``resume`` continues from it."""
         self.settings.checkpoint_dir = None if folder is None else str(folder)
         self.settings.resume = resume
+
+    def save_model(self, path: str | Path) -> Path:
+        """Save the character rows (``characters/``, native vectors; position-based keys
+        ``北@B``/``北@M``/``北@E``) and ``composition.json``, so unknown words can be composed again
+        after a save (:func:`load_character_composer`)."""
+        from lexiplug.atomic import atomic_dir
+        from lexiplug.vectors import Vectors
+
+        if self.fit_seconds is None:
+            raise TrainingError("nothing to save: fit() has not run")
+        if self._composer is None:  # characters = "none": plain word vectors, no model
+            logger.info("characters = 'none': no character model to save")
+            return Path(path)
+        table = self._composer.table
+        keys = ([f"{char}@{tag}" for char in table.characters for tag in "BME"]
+                if table.position_based else list(table.characters))
+        with atomic_dir(path) as tmp:
+            Vectors(keys, self._composer.char_matrix[: len(keys)],
+                    counts=table.row_counts).save(tmp / "characters")
+            info = {"method": NAME, "position_based": table.position_based,
+                    "characters": table.characters}
+            (tmp / "composition.json").write_text(json.dumps(info, ensure_ascii=False),
+                                                  encoding="utf-8")
+        return Path(path)
 
     def fit(self, corpus: Any) -> Vectors:
         """Train on ``corpus``: a Corpus (e.g. ``tokenizer = "jieba"``), an EncodedCorpus,
@@ -335,6 +360,7 @@ class CWEEmbedder:
                                                if k not in ("checkpoint_dir",)},
                     "n_tokens": int(encoded.n_tokens), "n_characters": len(table.characters)}
         composer = CharacterComposer(table, C) if s.characters != "none" else None
+        self._composer = composer
         return Vectors(list(encoded.vocab.words), matrix,
                        counts=np.asarray(encoded.vocab.counts, dtype=np.int64),
                        metadata=metadata, oov="subword" if composer else "error",
@@ -356,6 +382,30 @@ class CWEEmbedder:
         matrix = (stacked * (weights / totals)[:, :, None]).sum(axis=1)
         return Vectors(list(table.characters), matrix.astype(np.float32),
                        counts=weights.sum(axis=1).astype(np.int64))
+
+
+def load_character_composer(path: str | Path) -> CharacterComposer:
+    """The composer a :meth:`CWEEmbedder.save_model` folder holds; attach it to loaded word
+    vectors with ``vectors.set_oov_policy("subword", composer)``."""
+    from lexiplug.errors import FormatError
+    from lexiplug.vectors import Vectors
+
+    from .composition import CharacterComposer, CharacterTable
+
+    folder = Path(path)
+    try:
+        info = json.loads((folder / "composition.json").read_text(encoding="utf-8"))
+        characters, position_based = list(info["characters"]), bool(info["position_based"])
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise FormatError(f"expected a CWE model folder with composition.json ({error})",
+                          path=folder) from None
+    rows = Vectors.load(folder / "characters")
+    if len(rows) != len(characters) * (3 if position_based else 1):
+        raise FormatError("characters/ does not match composition.json", path=folder)
+    counts = rows.counts if rows.counts is not None else np.ones(len(rows), dtype=np.int64)
+    table = CharacterTable(characters, position_based, np.zeros(1, dtype=np.int64),
+                           np.zeros(0, dtype=np.int32), np.asarray(counts, dtype=np.int64))
+    return CharacterComposer(table, np.asarray(rows.matrix, dtype=np.float32))
 
 
 def _progress_enabled(progress: bool) -> bool:
