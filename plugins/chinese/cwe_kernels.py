@@ -18,33 +18,16 @@ and the learning rate falls linearly with global progress. Every random draw com
 ``cwe_reference.py`` replays it draw for draw. Composition with no character rows anywhere is
 exactly word2vec CBOW / skip-gram.
 
-Imported only by the trainer, so ``import lexiplug`` never loads numba.
+The LCG step and clipped sigmoid are word2vec.c's, shared with the alignment family's
+kernels (plugins/alignment/w2v_kernels.py). Imported only by the trainer, so ``import
+lexiplug`` never loads numba.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
+from lexiplug.plugins.alignment.w2v_kernels import _next, _sigmoid
 from numba import njit
-
-_LCG_MULTIPLIER = np.uint64(25214903917)
-_LCG_INCREMENT = np.uint64(11)
-_MAX_EXP = 6.0
-
-
-@njit(cache=True, fastmath=True, nogil=True, inline="always")
-def _next(state: np.uint64) -> np.uint64:
-    return state * _LCG_MULTIPLIER + _LCG_INCREMENT
-
-
-@njit(cache=True, fastmath=True, nogil=True, inline="always")
-def _sigmoid(x: float) -> float:
-    if x > _MAX_EXP:
-        x = _MAX_EXP
-    elif x < -_MAX_EXP:
-        x = -_MAX_EXP
-    return 1.0 / (1.0 + math.exp(-x))
 
 
 @njit(cache=True, fastmath=True, nogil=True)

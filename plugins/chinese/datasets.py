@@ -18,6 +18,7 @@ from lexiplug.data.spec import DatasetSpec
 from lexiplug.errors import ConfigError, FormatError
 from lexiplug.plugins.datasets.readers_analogy import read_analogy_questions
 from lexiplug.plugins.datasets.readers_word_pairs import read_word_pairs
+from lexiplug.plugins.datasets.task_data import _returns
 from lexiplug.registry import Registries
 
 WORDSIM240_FILE = "chinese/cwe-wordsim/240.txt"
@@ -133,14 +134,6 @@ def read_evaluation_file(path: str | Path) -> Any:
     if first.startswith(":"):
         return read_analogy_questions(path, name=path.stem)
     return read_word_pairs(path, name=path.stem)
-
-
-def _returns(spec: DatasetSpec) -> Callable[[], DatasetSpec]:
-    def dataset() -> DatasetSpec:
-        return spec
-
-    dataset.__doc__ = f"{spec.description}. {spec.citation}"
-    return dataset
 
 
 def register(registry: Registries) -> None:
