@@ -33,6 +33,7 @@ class Corpus:
         pretokenized: bool = False,
         text_field: str = "text",
         name: str | None = None,
+        user_dict: PathLike | None = None,
     ) -> None:
         if format not in FORMATS:
             raise ConfigError(
@@ -54,18 +55,28 @@ class Corpus:
         self.text_field = text_field
         default_name = self.files[0].stem if len(self.files) == 1 else self.files[0].parent.name
         self.name = name or default_name
-        self._tokenize = make_tokenizer(tokenizer, lowercase=lowercase)
+        self.user_dict = None if user_dict is None else str(user_dict)
+        self._tokenize = make_tokenizer(tokenizer, lowercase=lowercase, user_dict=self.user_dict)
         self._checksum: str | None = None
 
     def options(self) -> dict[str, Any]:
-        """The reading options; part of the checksum and of any cache key built from it."""
-        return {
+        """The reading options; part of the checksum and of any cache key built from it.
+
+        A jieba user dictionary enters by its bytes' checksum (not its path), and only when
+        given, so corpora without one keep the checksums they always had.
+        """
+        options: dict[str, Any] = {
             "format": self.format,
             "tokenizer": self.tokenizer,
             "lowercase": self.lowercase,
             "pretokenized": self.pretokenized,
             "text_field": self.text_field if self.format == "jsonl" else None,
         }
+        if self.user_dict is not None:
+            from .chinese import user_dict_checksum
+
+            options["user_dict_sha256"] = user_dict_checksum(self.user_dict)
+        return options
 
     def iter_sentences(self) -> Iterator[list[str]]:
         """Yield each non-empty sentence (or document line) as a list of tokens."""
@@ -218,6 +229,7 @@ def text_file_corpus(
     lowercase: bool = False,
     pretokenized: bool = False,
     name: str | None = None,
+    user_dict: PathLike | None = None,
 ) -> Corpus:
     """One plain-text file (``.gz``/``.bz2`` allowed), one sentence or document a line."""
     files = locate(path, argument="path")
@@ -228,7 +240,8 @@ def text_file_corpus(
             where="path",
         )
     return Corpus(
-        files, tokenizer=tokenizer, lowercase=lowercase, pretokenized=pretokenized, name=name
+        files, tokenizer=tokenizer, lowercase=lowercase, pretokenized=pretokenized, name=name,
+        user_dict=user_dict,
     )
 
 
@@ -240,6 +253,7 @@ def text_files_corpus(
     lowercase: bool = False,
     pretokenized: bool = False,
     name: str | None = None,
+    user_dict: PathLike | None = None,
 ) -> Corpus:
     """Plain-text files from folders (files matching ``pattern``), globs or explicit paths."""
     return Corpus(
@@ -248,6 +262,7 @@ def text_files_corpus(
         lowercase=lowercase,
         pretokenized=pretokenized,
         name=name,
+        user_dict=user_dict,
     )
 
 
@@ -260,6 +275,7 @@ def jsonl_corpus(
     lowercase: bool = False,
     pretokenized: bool = False,
     name: str | None = None,
+    user_dict: PathLike | None = None,
 ) -> Corpus:
     """JSON Lines files; each object's ``text_field`` is one sentence or document."""
     return Corpus(
@@ -270,6 +286,7 @@ def jsonl_corpus(
         lowercase=lowercase,
         pretokenized=pretokenized,
         name=name,
+        user_dict=user_dict,
     )
 
 

@@ -88,9 +88,11 @@ def iter_lines(path: Path) -> Iterator[tuple[int, str]]:
                     text = raw.decode("utf-8")
                 except UnicodeDecodeError as error:
                     bad = raw[error.start : error.start + 4]
+                    source = likely_legacy_encoding(raw)
                     raise FormatError(
                         f"expected UTF-8 text; found byte(s) {bad!r} at column {error.start + 1}"
-                        " (re-encode the file to UTF-8, e.g. `iconv -f latin1 -t utf-8`)",
+                        f"{f', which read as {source} text' if source != 'latin1' else ''}"
+                        f" (re-encode the file to UTF-8, e.g. `iconv -f {source} -t utf-8`)",
                         path=path,
                         line=number,
                     ) from None
@@ -99,6 +101,21 @@ def iter_lines(path: Path) -> Iterator[tuple[int, str]]:
                 yield number, text.rstrip("\r\n")
         except (OSError, EOFError) as error:  # truncated or corrupt .gz / .bz2
             raise FormatError(f"cannot decompress or read: {error}", path=path) from error
+
+
+def likely_legacy_encoding(raw: bytes) -> str:
+    """``"gb18030"`` when a line that is not UTF-8 decodes as GB18030 to mostly Han text
+    (the usual encoding of Chinese files that are not UTF-8: GB2312 and GBK are subsets of
+    it), else ``"latin1"``, which decodes anything and is the usual Western culprit."""
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return "latin1"
+    from .chinese import is_han
+
+    non_ascii = [char for char in text if ord(char) > 127]
+    han = sum(1 for char in non_ascii if is_han(char))
+    return "gb18030" if non_ascii and han >= 0.5 * len(non_ascii) else "latin1"
 
 
 def files_checksum(files: Iterable[Path], options: dict[str, object]) -> str:

@@ -1,4 +1,5 @@
-"""Tokenisers for corpus readers: whitespace, or a blank spaCy tokenizer of a named language.
+"""Tokenisers for corpus readers: whitespace, a blank spaCy tokenizer of a named language, or
+Chinese word segmentation (``jieba``) and one token per Han character (``chars``).
 
 A tokenizer maps a batch of texts to token lists, so spaCy can work through ``pipe``.
 """
@@ -40,18 +41,36 @@ def _spacy_tokenizer(lang: str) -> BatchTokenizer:
     return spacy_tokens
 
 
-def make_tokenizer(spec: str, *, lowercase: bool = False) -> BatchTokenizer:
-    """A batch tokenizer for ``spec``: ``"whitespace"`` or ``"spacy:<lang>"``.
+def make_tokenizer(
+    spec: str, *, lowercase: bool = False, user_dict: str | None = None
+) -> BatchTokenizer:
+    """A batch tokenizer for ``spec``: ``"whitespace"``, ``"spacy:<lang>"``, ``"jieba"`` or
+    ``"chars"`` (see core/corpus/chinese.py); ``user_dict`` is a jieba user dictionary.
 
-    Lower-casing happens before tokenising (cheaper on whole lines, same result for both).
+    Lower-casing happens before tokenising (cheaper on whole lines, same result for all).
     """
+    if user_dict is not None and spec != "jieba":
+        raise ConfigError(
+            f"a user dictionary is a jieba option; tokenizer is {spec!r}. Set tokenizer = "
+            "'jieba' or drop user_dict.",
+            where="user_dict",
+        )
     if spec == "whitespace":
         base: BatchTokenizer = whitespace_tokens
     elif spec.startswith("spacy:") and len(spec) > len("spacy:"):
         base = _spacy_tokenizer(spec.split(":", 1)[1])
+    elif spec == "jieba":
+        from .chinese import jieba_tokenizer
+
+        base = jieba_tokenizer(user_dict)
+    elif spec == "chars":
+        from .chinese import character_tokens
+
+        base = character_tokens
     else:
         raise ConfigError(
-            f"expected 'whitespace' or 'spacy:<lang>' (e.g. 'spacy:en'); found {spec!r}",
+            "expected 'whitespace', 'spacy:<lang>' (e.g. 'spacy:en'), 'jieba' or 'chars'; "
+            f"found {spec!r}",
             where="tokenizer",
         )
     if not lowercase:
