@@ -3,6 +3,7 @@ learning planted spelling-to-vector structure, exact resume, save/load and bad i
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 
@@ -38,8 +39,9 @@ def planted_vectors(n_words: int = 900, dim: int = 16, seed: int = 0
     return ordered, matrix
 
 
-@pytest.fixture(scope="module")
-def planted() -> tuple[Vectors, list[str], np.ndarray]:
+@functools.cache
+def planted_split() -> tuple[Vectors, list[str], np.ndarray]:
+    """The planted table without every fifth word, the held-out words and their vectors."""
     words, matrix = planted_vectors()
     counts = np.random.default_rng(1).integers(1, 1000, len(words))
     held_out = np.zeros(len(words), dtype=bool)
@@ -49,10 +51,21 @@ def planted() -> tuple[Vectors, list[str], np.ndarray]:
     return train, [w for w, h in zip(words, held_out, strict=True) if h], matrix[held_out]
 
 
-@pytest.fixture(scope="module")
-def trained(planted: tuple[Vectors, list[str], np.ndarray]) -> ByteWordModel:
-    train, _, _ = planted
+@functools.cache
+def trained_on_planted() -> ByteWordModel:
+    """One encoder trained on :func:`planted_split` per test process (tests only read it)."""
+    train, _, _ = planted_split()
     return ByteWordModel(ByteEncoderSettings(epochs=12, **SMALL)).fit(train)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def planted() -> tuple[Vectors, list[str], np.ndarray]:
+    return planted_split()
+
+
+@pytest.fixture
+def trained() -> ByteWordModel:
+    return trained_on_planted()
 
 
 def mean_cosine(a: np.ndarray, b: np.ndarray) -> float:
