@@ -193,8 +193,9 @@ def test_encoder_contract_methods(trained: ByteWordModel) -> None:
 
 def test_bad_saved_encoders_raise_format_errors_naming_the_file(
         trained: ByteWordModel, tmp_path) -> None:
-    with pytest.raises(FormatError, match=r"config\.json is missing"):
+    with pytest.raises(ConfigError, match=r"config\.json") as raised:
         ByteWordModel.load(tmp_path / "nothing")
+    assert raised.value.where == "path"
     folder = trained.save(tmp_path / "encoder")
     config = json.loads((folder / "config.json").read_text())
     config["settings"]["filters"] = 7  # weights no longer fit the network

@@ -162,9 +162,7 @@ class ByteWordModel:
     @classmethod
     def load(cls, path: str | Path, *, device: str = "cpu") -> ByteWordModel:
         """A saved encoder; :class:`FormatError` names the file and field that is wrong."""
-        settings = read_config(Path(path) / CONFIG)[1]
-        settings.path, settings.device = str(path), device  # type: ignore[assignment]
-        return cls(settings)
+        return cls(ByteEncoderSettings(path=str(path), device=device))  # type: ignore[arg-type]
 
     def _load_into(self, folder: Path) -> None:
         from safetensors import SafetensorError

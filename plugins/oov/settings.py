@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from lexiplug.errors import ConfigError
@@ -45,6 +46,10 @@ class ByteEncoderSettings:
     threads: int = 1
 
     def __post_init__(self) -> None:
+        if self.path is not None and not Path(self.path, "config.json").is_file():
+            raise ConfigError(f"expected the folder of a saved byte encoder (config.json + "
+                              f"model.safetensors); found no {Path(self.path, 'config.json')}",
+                              where="path")
         for name in ("byte_dim", "filters", "hidden", "epochs", "batch_size", "threads"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
