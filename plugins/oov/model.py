@@ -43,6 +43,7 @@ class ByteWordModel:
         self.network: Any = None
         self.dim: int | None = None
         self.scale = 1.0
+        self.centre: np.ndarray | None = None
         self.losses: list[float] = []
         self.n_truncated = 0  # words cut to max_bytes by encode() so far
         self._checkpoints: Path | None = None
@@ -65,6 +66,7 @@ class ByteWordModel:
             state = fit_encoder(vectors, self.settings, checkpoints=self._checkpoints,
                                 resume=self._resume, device=self.device)
         self.network, self.scale, self.losses = state.network, state.scale, state.losses
+        self.centre = state.centre
         self.dim = vectors.dim
         return self
 
@@ -114,6 +116,8 @@ class ByteWordModel:
                            "first and last bytes were encoded", truncated, len(words),
                            self.settings.max_bytes)
         out *= np.float32(self.scale)
+        if self.centre is not None:
+            out += self.centre
         return out
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
@@ -149,6 +153,7 @@ class ByteWordModel:
 
         target = Path(path)
         config = {"format": FORMAT, "version": 1, "dim": self.dim, "scale": self.scale,
+                  "centre": None if self.centre is None else self.centre.tolist(),
                   "losses": self.losses,
                   "settings": {k: v for k, v in self.settings.as_dict().items() if k != "path"}}
         with atomic_dir(target) as tmp:
@@ -185,6 +190,11 @@ class ByteWordModel:
         network.to(self.device).eval()
         self.network, self.dim, self.scale = network, int(config["dim"]), float(config["scale"])
         self.losses = list(config.get("losses", []))
+        centre = config.get("centre")
+        self.centre = None if centre is None else np.asarray(centre, dtype=np.float32)
+        if self.centre is not None and self.centre.shape != (self.dim,):
+            raise FormatError(f"expected field 'centre' to hold {self.dim} numbers; found "
+                              f"{self.centre.size}", path=folder / CONFIG)
 
 
 def read_config(path: Path) -> tuple[dict[str, Any], ByteEncoderSettings]:

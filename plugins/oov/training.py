@@ -2,9 +2,10 @@
 
 The objective is Mimick's (Pinter et al. 2017): predict each known word's vector from its
 spelling, weighting words by frequency, here with a cosine loss plus a squared error on
-vectors scaled to mean norm 1 (docs/oov.md):
+vectors centred on the table's mean c and scaled to mean norm 1 (docs/oov.md):
 
-    L = Σ_i w_i (1 − cos(f(w_i), v_i)) / Σ_i w_i  +  λ Σ_i w_i ‖f(w_i) − v_i / s‖² / (d Σ_i w_i)
+    u_i = (v_i − c) / s
+    L = Σ_i w_i (1 − cos(f(w_i), u_i)) / Σ_i w_i  +  λ Σ_i w_i ‖f(w_i) − u_i‖² / (d Σ_i w_i)
 
 Each epoch visits the words in an order drawn from ``(seed, epoch)``, and a checkpoint holds
 the network, the Adam state and the epoch, so a resumed run gives the same weights, to the
@@ -38,9 +39,10 @@ class TrainingRows:
     """The words the encoder learns from: their vectors (scaled) and loss weights."""
 
     words: list[str]
-    targets: np.ndarray  # (n, dim) float32, divided by ``scale``
+    targets: np.ndarray  # (n, dim) float32: (vector - centre) / scale
     weights: np.ndarray  # (n,) float32, mean 1
-    scale: float  # mean norm of the original vectors
+    centre: np.ndarray  # (dim,) float32, the table's mean vector
+    scale: float  # mean norm of the centred vectors
     n_skipped: int  # keys with no spelling to learn from (empty or whitespace)
 
 
@@ -54,8 +56,12 @@ def training_rows(vectors: Vectors, weighting: str) -> TrainingRows:
     if not np.isfinite(matrix).all():
         raise TrainingError("the vectors hold NaN or inf; the encoder cannot learn them",
                             where="vectors")
-    norms = np.linalg.norm(matrix, axis=1)
-    scale = float(norms.mean()) or 1.0
+    # Word2vec-style tables share a large common direction: a guess near the mean vector
+    # already has cosine ~0.9 with every word, so the loss would barely ask for the rest.
+    # Learning the centred vectors makes the encoder spend itself on what tells words apart.
+    centre = matrix.mean(axis=0)
+    matrix = matrix - centre
+    scale = float(np.linalg.norm(matrix, axis=1).mean()) or 1.0
     if vectors.counts is None or weighting == "uniform":
         if weighting != "uniform":
             logger.info("byte encoder: the vectors carry no counts; every word weighs the same")
@@ -65,8 +71,8 @@ def training_rows(vectors: Vectors, weighting: str) -> TrainingRows:
         weights = (np.log1p(counts) if weighting == "log_count" else counts).astype(np.float32)
         weights = np.maximum(weights, 1e-6)
     weights = weights / weights.mean()
-    return TrainingRows([vectors.keys[i] for i in rows], matrix / scale, weights, scale,
-                        int(len(vectors) - rows.size))
+    return TrainingRows([vectors.keys[i] for i in rows], matrix / scale, weights,
+                        centre.astype(np.float32), scale, int(len(vectors) - rows.size))
 
 
 def objective(predicted: torch.Tensor, target: torch.Tensor, weight: torch.Tensor,
@@ -88,6 +94,7 @@ class TrainingState:
     """What a fit produced: the network, its target scale and the loss of each epoch."""
 
     network: Any
+    centre: np.ndarray
     scale: float
     losses: list[float] = field(default_factory=list)
     n_truncated: int = 0
@@ -118,7 +125,7 @@ def fit_encoder(vectors: Vectors, settings: ByteEncoderSettings, *,
     optimizer = torch.optim.Adam(network.parameters(), lr=settings.learning_rate)
     fingerprint = training_fingerprint(vectors, settings)
     store = CheckpointStore(checkpoints) if checkpoints is not None else None
-    state = TrainingState(network, rows.scale, n_truncated=batch.n_truncated,
+    state = TrainingState(network, rows.centre, rows.scale, n_truncated=batch.n_truncated,
                           n_skipped=rows.n_skipped)
     first_epoch = 0
     if store is not None and resume:
