@@ -286,6 +286,14 @@ def whole_datasets(table: Any, fasttext: Any, epochs: int, extra: Path | None
     sets: list[tuple[str, Any]] = [(n, n) for n in HUMAN_SETS]
     if extra is not None:
         sets = [(extra.name, read_word_pairs(extra, name=extra.name))]
+    return compare_on_datasets(sets, table, completed, fasttext)
+
+
+def compare_on_datasets(sets: list[tuple[str, Any]], table: Any, completed: Any, fasttext: Any
+                        ) -> list[dict[str, Any]]:
+    """word2vec alone (skip), + complete_oov (infer) and fastText (its own OOV vectors)."""
+    from lexiplug.registry import registry
+
     rows = []
     evaluate = registry.evaluators.get("lexiplug.similarity.v1")
     for label, dataset in sets:
@@ -333,15 +341,8 @@ def turkish_rows(epochs: int, enc_epochs: int) -> list[dict[str, Any]]:
     fasttext = Vectors(list(ft.index_to_key), ft.vectors, oov="subword",
                        oov_provider=ft.get_vector)
     print(f"Turkish: {len(table)} words from {sum(map(len, corpus))} tokens")
-    evaluate = registry.evaluators.get("lexiplug.similarity.v1")
-    rows = []
-    for dataset in ("tr_wordsimtr", "tr_anlamver"):
-        for name, vectors, oov in (("word2vec", table, "skip"),
-                                   ("word2vec+complete_oov", completed, "infer"),
-                                   ("fasttext", fasttext, "vectors")):
-            result = evaluate(oov=oov, bootstrap=0).evaluate(vectors, dataset)
-            rows.append(_dataset_row(f"{dataset}:{name}", result))
-    return rows
+    return compare_on_datasets([(n, n) for n in ("tr_wordsimtr", "tr_anlamver")], table,
+                               completed, fasttext)
 
 
 def _dataset_row(name: str, result: Any) -> dict[str, Any]:
