@@ -122,3 +122,32 @@ def test_infer_policy_on_plain_vectors_warns_and_skips() -> None:
     assert any("infer no vectors" in w for w in result.warnings)
     assert result.extra["coverage_inferred"] == 0.0
     assert result.extra["coverage_missing"] == pytest.approx(61 / len(pairs))
+
+
+def test_a_study_row_word2vec_plus_complete_oov_scores_with_inferred_words(tmp_path) -> None:
+    from lexiplug.study.runner import run_study
+
+    table = planted_split()[0].save(tmp_path / "planted", format="native")
+    config = tmp_path / "study.cfg"
+    config.write_text(f"""
+[embedders.planted]
+@embedders = "lexiplug.pretrained.v1"
+path = "{table}"
+
+[transforms.complete_oov]
+@transforms = "lexiplug.complete_oov.v1"
+input = "planted"
+epochs = 1
+filters = 8
+hidden = 16
+
+[evaluate.similarity]
+@evaluators = "lexiplug.similarity.v1"
+datasets = ["ws353_gensim"]
+oov = "infer"
+bootstrap = 0
+""")
+    outcome = run_study(config, output=tmp_path / "out", quiet=True)
+    assert isinstance(outcome.rows["planted+complete_oov"].vectors, CompletedVectors)
+    result = next(s.result for s in outcome.scored if s.row == "planted+complete_oov")
+    assert result.extra["coverage_inferred"] == 1.0 and result.metrics["spearman"] is not None
