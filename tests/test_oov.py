@@ -235,3 +235,14 @@ def test_vectors_with_nothing_to_learn_from_are_refused() -> None:
     empty = Vectors(["", " "], np.ones((2, 4), dtype=np.float32))
     with pytest.raises(TrainingError, match="no word to learn from"):
         ByteWordModel(ByteEncoderSettings(epochs=1)).fit(empty)
+
+
+def test_invalid_utf8_in_a_vectors_file_is_named_or_replaced_then_learned(tmp_path) -> None:
+    path = tmp_path / "bad.vec"
+    path.write_bytes(b"2 3\ncaf\xe9 1 2 3\nok 1 0 0\n")
+    with pytest.raises(FormatError, match="not valid UTF-8") as raised:
+        Vectors.load(path)
+    assert raised.value.where == f"{path}:2"
+    loaded = Vectors.load(path, errors="replace")  # the reader's way to keep the row
+    model = ByteWordModel(ByteEncoderSettings(epochs=1, **SMALL)).fit(loaded)  # type: ignore[arg-type]
+    assert np.isfinite(model.encode(loaded.keys)).all()
