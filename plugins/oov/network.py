@@ -14,6 +14,7 @@ This module imports torch at the top: import it only inside functions that need 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import torch
 from torch import nn
@@ -55,13 +56,16 @@ class ByteWordEncoder(nn.Module):
         if ids.shape[1] < widest:
             ids = nn.functional.pad(ids, (0, widest - ids.shape[1]), value=PAD)
         pooled = []
-        for width, conv, taps in zip(self.widths, self.convs, self.tap_tables(), strict=True):
+        for width, bias, taps in zip(self.widths, self.biases(), self.tap_tables(), strict=True):
             y = window_sums(taps, ids, lengths, width)
-            pooled.append(torch.relu(y.amax(dim=1) + conv.bias))
+            pooled.append(torch.relu(y.amax(dim=1) + bias))
         h = torch.tanh(self.reduce(torch.cat(pooled, dim=1)))
         gate = torch.sigmoid(self.gate(h))
         h = gate * torch.relu(self.transform(h)) + (1 - gate) * h
         return self.project(h)  # type: ignore[no-any-return]
+
+    def biases(self) -> list[torch.Tensor]:
+        return [cast(torch.Tensor, conv.bias) for conv in self.convs]
 
     def tap_tables(self) -> list[torch.Tensor]:
         """Per width, ``(VOCABULARY, width, filters)``: each byte's contribution to a filter
