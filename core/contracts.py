@@ -196,3 +196,18 @@ SECTION_CONTRACTS: dict[str, type] = {
 CAPABILITIES: tuple[type, ...] = (
     Fingerprinted, Checksummed, EvaluatesAll, ListsDatasets, Checkpointing, SavesModel,
 )
+
+
+@runtime_checkable
+class InfersVectors(Protocol):
+    """Vectors that infer a vector for words outside their table (``lexiplug.complete_oov.v1``).
+
+    ``word_status`` says how a lookup of ``word`` is answered: ``"known"`` (a row of the
+    table), ``"inferred"`` (computed from the word), ``"missing"`` (no vector); ``infer``
+    computes the vectors of many words in one pass. Evaluators with ``oov = "infer"`` use it
+    to report coverage as known / inferred / missing.
+    """
+
+    def word_status(self, word: str) -> str: ...
+
+    def infer(self, words: Sequence[str]) -> np.ndarray: ...

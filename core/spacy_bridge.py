@@ -9,16 +9,24 @@ from __future__ import annotations
 from typing import Any
 
 
-def lexiplug_vectors(name_or_path: str | None, oov: str = "zero") -> Any:
+def lexiplug_vectors(name_or_path: str | None, oov: str = "zero",
+                     oov_encoder: str | None = None) -> Any:
     """``@misc = "lexiplug.vectors.v1"``: returns a function that loads the vectors on demand
-    (``None`` when ``name_or_path`` is null, so a config can leave pretraining off)."""
+    (``None`` when ``name_or_path`` is null, so a config can leave pretraining off).
+    ``oov_encoder``: a saved byte word encoder's folder; unknown words then get its inferred
+    vectors (``lexiplug.complete_oov.v1``, docs/oov.md) instead of the ``oov`` policy's."""
 
     def load() -> Any:
         if name_or_path is None:
             return None
         from .vectors.io import load_vectors
 
-        return load_vectors(name_or_path, oov=oov)  # type: ignore[arg-type]
+        vectors = load_vectors(name_or_path, oov=oov)  # type: ignore[arg-type]
+        if oov_encoder is None:
+            return vectors
+        from .registry import registry
+
+        return registry.transforms.get("lexiplug.complete_oov.v1")(path=oov_encoder).apply(vectors)
 
     return load
 

@@ -38,9 +38,23 @@ _SAFE_WEIGHTS = ("model.safetensors", "model.safetensors.index.json")
 _warned_empty_similarity = False
 
 
+INFERRED = "lexiplug_inferred"  # which tokens got a vector inferred from their spelling
+_STORED_OOV_ENCODER = "oov_encoder"
+
+
 def ensure_extension() -> None:
     if not Doc.has_extension(EXTENSION):
         Doc.set_extension(EXTENSION, default=None)
+    if not Doc.has_extension(INFERRED):
+        Doc.set_extension(INFERRED, default=None)
+    if not Token.has_extension(INFERRED):
+        Token.set_extension(INFERRED, getter=_token_inferred)
+
+
+def _token_inferred(token: Token) -> bool:
+    """True when the token is outside the table and its vector came from a byte encoder."""
+    flags = token.doc._.get(INFERRED)
+    return bool(flags is not None and flags[token.i])
 
 
 def _rows(doc: Doc) -> np.ndarray:
@@ -220,8 +234,12 @@ class LexiplugEmbed:
         return [self._lookup(backend, doc) for doc in docs]
 
     def _lookup(self, vectors: Any, doc: Doc) -> np.ndarray:
+        from lexiplug.contracts import InfersVectors
+
         index = vectors.key_to_index
         words = [t.text for t in doc]
+        infers = vectors if isinstance(vectors, InfersVectors) else None
+        unknown: list[int] = []
         rows = np.zeros((len(words), vectors.dim), dtype=np.float32)
         for i, word in enumerate(words):
             row = index.get(word)
@@ -230,7 +248,15 @@ class LexiplugEmbed:
             if row is not None:
                 rows[i] = vectors.matrix[row]
             elif not doc[i].is_space:
-                rows[i] = vectors.oov_vector(word)
+                rows[i] = vectors.oov_vector(word) if infers is None else 0.0
+                unknown.append(i)
+        if infers is not None:  # vectors with a byte encoder: infer the doc's unknowns at once
+            inferable = [i for i in unknown if infers.word_status(words[i]) == "inferred"]
+            if inferable:
+                rows[inferable] = infers.infer([words[i] for i in inferable])
+            flags = np.zeros(len(words), dtype=bool)
+            flags[inferable] = True
+            doc._.set(INFERRED, flags)
         return rows
 
     def initialize(self, get_examples: Callable[[], Any] | None = None, *, nlp: Any = None) -> None:
@@ -285,6 +311,9 @@ class LexiplugEmbed:
             record["stored"] = _STORED_VECTORS
             record["oov"] = _storable_oov(backend)
             backend.save(path / _STORED_VECTORS, format="native")
+            if hasattr(getattr(backend, "encoder", None), "save"):  # complete_oov's encoder
+                record[_STORED_OOV_ENCODER] = _STORED_OOV_ENCODER
+                backend.encoder.save(path / _STORED_OOV_ENCODER)
         elif self.copy_encoder:
             record["stored"] = _STORED_ENCODER
             copy_model_folder(_model_folder(backend, self.name), path / _STORED_ENCODER)
@@ -306,8 +335,14 @@ class LexiplugEmbed:
             from lexiplug.vectors.io import load_vectors
 
             self._backend = None
-            self._set_backend(load_vectors(path / _STORED_VECTORS, format="native",
-                                           oov=record.get("oov", "zero")))
+            table = load_vectors(path / _STORED_VECTORS, format="native",
+                                 oov=record.get("oov", "zero"))
+            if record.get(_STORED_OOV_ENCODER):
+                from lexiplug.registry import registry
+
+                complete = registry.transforms.get("lexiplug.complete_oov.v1")
+                table = complete(path=str(path / record[_STORED_OOV_ENCODER])).apply(table)
+            self._set_backend(table)
         elif stored == _STORED_ENCODER:
             self._backend = None
             self._encoder_copy = path / _STORED_ENCODER

@@ -27,8 +27,8 @@ from .common import (
 )
 
 NAME = "lexiplug.similarity.v1"
-SimilarityOOV = Literal["skip", "vectors", "zero"]
-_OOV_CHOICES = ("skip", "vectors", "zero")
+SimilarityOOV = Literal["skip", "vectors", "zero", "infer"]
+_OOV_CHOICES = ("skip", "vectors", "zero", "infer")
 _BOOTSTRAP_CELLS = 4_000_000  # resample-matrix entries per bootstrap block (bounds memory)
 
 
@@ -38,8 +38,10 @@ class SimilarityEvaluator(WordBenchmarkEvaluator):
 
     ``oov``: ``skip`` leaves pairs with an unknown word out of the correlation; ``vectors``
     scores them with the vectors' own OOV policy (e.g. fastText subwords); ``zero`` gives them
-    similarity 0, like gensim's ``dummy4unknown=True``. Coverage always counts the pairs whose
-    words are both in the (restricted) vocabulary.
+    similarity 0, like gensim's ``dummy4unknown=True``; ``infer`` scores them with vectors
+    that infer unknown words (``lexiplug.complete_oov.v1``) and adds coverage split into
+    known / inferred / missing pairs. Coverage always counts the pairs whose words are both in
+    the (restricted) vocabulary.
     """
 
     oov: SimilarityOOV = "skip"
@@ -86,6 +88,10 @@ class SimilarityEvaluator(WordBenchmarkEvaluator):
         elif self.oov == "vectors" and not in_vocab.all():
             self._score_with_oov_vectors(vectors, pairs, rows_a, rows_b, model_scores, scored,
                                          warnings)
+        inferred_coverage: dict[str, float] = {}
+        if self.oov == "infer":
+            inferred_coverage = score_inferred_pairs(vectors, pairs.pairs, rows_a, rows_b,
+                                                     model_scores, scored, warnings)
 
         n_items, n_covered, n_scored = len(pairs), int(in_vocab.sum()), int(scored.sum())
         gold = pairs.scores[scored]
@@ -159,6 +165,7 @@ class SimilarityEvaluator(WordBenchmarkEvaluator):
                 "seed": self.seed,
                 "level": self.level,
                 "citation": loaded.citation,
+                **inferred_coverage,
             },
         )
 
@@ -203,6 +210,44 @@ class SimilarityEvaluator(WordBenchmarkEvaluator):
             unit_a, unit_b = unit_rows_like_gensim(np.stack([vec_a, vec_b]))
             model_scores[i] = float(np.dot(unit_a, unit_b))
             scored[i] = True
+
+
+def score_inferred_pairs(vectors: Any, pairs: Sequence[tuple[str, str]], rows_a: np.ndarray,
+                         rows_b: np.ndarray, model_scores: np.ndarray, scored: np.ndarray,
+                         warnings: list[str]) -> dict[str, float]:
+    """``oov = "infer"``: score pairs with a word outside the (restricted) vocabulary using
+    vectors that infer it (core/contracts.py ``InfersVectors``), in one batched pass.
+
+    Returns the pair coverage split three ways: ``coverage_known`` (both words in the table),
+    ``coverage_inferred`` (scored with at least one inferred word), ``coverage_missing``
+    (not scored: a word has no vector); fractions of all pairs that sum to 1.
+    """
+    from lexiplug.contracts import InfersVectors
+
+    unknown = np.nonzero((rows_a < 0) | (rows_b < 0))[0]
+    n_inferred = 0
+    if isinstance(vectors, InfersVectors):
+        words = sorted({word for i in unknown.tolist()
+                        for word, row in zip(pairs[i], (rows_a[i], rows_b[i]), strict=True)
+                        if row < 0})
+        inferable = [w for w in words if vectors.word_status(w) != "missing"]
+        table = dict(zip(inferable, vectors.infer(inferable), strict=True))
+        for i in unknown.tolist():
+            ends = [vectors.matrix[row] if row >= 0 else table.get(word)
+                    for word, row in zip(pairs[i], (rows_a[i], rows_b[i]), strict=True)]
+            if ends[0] is None or ends[1] is None:
+                continue
+            unit_a, unit_b = unit_rows_like_gensim(np.stack(ends))
+            model_scores[i] = float(np.dot(unit_a, unit_b))
+            scored[i] = True
+            n_inferred += 1
+    elif unknown.size:
+        add_warning(warnings, "oov='infer' but these vectors infer no vectors (apply "
+                    "lexiplug.complete_oov.v1 first); pairs with unknown words are skipped")
+    n = max(len(pairs), 1)
+    return {"coverage_known": (len(pairs) - unknown.size) / n,
+            "coverage_inferred": n_inferred / n,
+            "coverage_missing": (unknown.size - n_inferred) / n}
 
 
 def unit_rows_like_gensim(rows: np.ndarray) -> np.ndarray:
