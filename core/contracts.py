@@ -153,3 +153,16 @@ SECTION_CONTRACTS: dict[str, type] = {
 CAPABILITIES: tuple[type, ...] = (
     Fingerprinted, Checksummed, EvaluatesAll, ListsDatasets, Checkpointing, SavesModel,
 )
+
+
+@runtime_checkable
+class SenseEmbedding(Protocol):
+    """Word vectors with several senses per word (the multisense plugin's ``SenseVectors``):
+    sense-aware evaluators ask for this with ``isinstance`` and score anything else as one
+    sense per word."""
+
+    def sense_matrix(self, word: str) -> Any: ...
+
+    def sense_priors(self, word: str) -> Any: ...
+
+    def disambiguate(self, word: str, context: Sequence[str]) -> Any: ...
