@@ -55,6 +55,11 @@ class SCWSData:
     def __len__(self) -> int:
         return len(self.pairs)
 
+    @property
+    def scores(self) -> list[float]:
+        """The mean human ratings, in pair order (what shared checksum helpers read)."""
+        return [pair.rating for pair in self.pairs]
+
 
 def read_scws(path: str | Path, *, name: str = "scws") -> SCWSData:
     source = Path(path)

@@ -91,6 +91,8 @@ def fuzzy_nmi(system: np.ndarray, gold: np.ndarray) -> float:
     h_c, h_g = _entropy(pc), _entropy(pg)
     if h_c == 0.0 and h_g == 0.0:
         return 1.0
+    if h_c == 0.0 or h_g == 0.0:  # one side is a single cluster: it tells nothing
+        return 0.0
     outer = pc[:, None] * pg[None, :]
     nz = joint > 0
     mutual = float((joint[nz] * np.log(joint[nz] / outer[nz])).sum())
@@ -99,8 +101,9 @@ def fuzzy_nmi(system: np.ndarray, gold: np.ndarray) -> float:
 
 
 def _entropy(p: np.ndarray) -> float:
-    p = p[p > 0]
-    return float(-(p * np.log(p)).sum())
+    p = p[p > 1e-15]
+    value = float(-(p * np.log(p)).sum())
+    return value if value > 1e-12 else 0.0  # rounding must not make one cluster informative
 
 
 def one_hot(labels: np.ndarray | list[int]) -> np.ndarray:

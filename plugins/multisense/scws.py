@@ -106,7 +106,7 @@ class SCWSEvaluator:
         from lexiplug.evaluation.stats import bootstrap_ci, resampled_spearman
         from scipy.stats import spearmanr
 
-        if len(x) < 2:
+        if len(x) < 2 or np.ptp(x) == 0 or np.ptp(y) == 0:  # a constant side has no ranks
             return None, None
         rho = float(spearmanr(x, y).statistic)
         if not np.isfinite(rho):
