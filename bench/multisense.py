@@ -34,6 +34,7 @@ from _harness import machine_note, print_table, ratio, write_json
 WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
 MAX_SENTENCE = 1000
 WORKERS = 2
+PLOT_WORDS = ("paper", "power", "window", "force")
 
 
 def arguments() -> argparse.Namespace:
@@ -59,7 +60,9 @@ def english_text(quick: bool) -> list[list[str]]:
 
     sentences: list[list[str]] = []
     for path in sorted(resolve_data_path("corpora/gutenberg-nltk").glob("*.txt")):
-        sentences.extend(paragraphs(path.read_text(encoding="latin-1")))
+        # these files hold one paragraph a line, without blank lines between them
+        for line in path.read_text(encoding="latin-1").splitlines():
+            sentences.extend(paragraphs(line))
     if quick:
         return sentences
     archive = resolve_data_path("doc_classification/20newsgroups/20news-bydate-train.tar.gz")
@@ -90,6 +93,17 @@ def score_row(name: str, model: Any, fit_s: float, scws: Any, wsi: Any) -> dict[
         "ws353": sims["ws353"], "simlex999": sims["simlex999"], "fit_s": round(fit_s, 1),
         "senses_per_word": round(float(getattr(model, "senses_per_word", 1.0)), 3),
     }
+
+
+def plots(model: Any, name: str, folder: Path) -> None:
+    """The sense figure and neighbour lists for a few of the WSI targets."""
+    from lexiplug.plugins.multisense.plot import plot_senses, sense_neighbours
+
+    for word in PLOT_WORDS:
+        if word in model.key_to_index and model.sense_count(word) > 1:
+            path = plot_senses(model, word, folder / f"multisense-{name}-{word}.png")
+            print(f"{path}: " + " | ".join(
+                ", ".join(w for w, _ in group) for group in sense_neighbours(model, word, 5)))
 
 
 def main() -> None:
@@ -136,6 +150,8 @@ def main() -> None:
         model = embedder.fit(encoded)
         rows.append(score_row(name, model, time.perf_counter() - start, scws, wsi))
         print(rows[-1], file=sys.stderr)
+        if args.json is not None:
+            plots(model, name, args.json.parent)
     for baseline in ("one_cluster", "one_cluster_per_instance"):
         result = baseline_result(wsi, baseline)
         rows.append({"name": baseline, "dataset": f"{wsi.key_path.name} ({len(wsi)} instances)",

@@ -210,3 +210,19 @@ def test_spacy_component_without_vectors_says_what_to_set() -> None:
     nlp.add_pipe("lexiplug_senses")
     with pytest.raises(ConfigError, match="path"):
         nlp("bank")
+
+
+def test_sense_plot_shows_each_sense_with_its_neighbours(senses: SenseVectors,
+                                                         tmp_path: Path) -> None:
+    from lexiplug.plugins.multisense.plot import plot_senses, sense_neighbours
+
+    def topic(word: str) -> str:
+        return "a" if word[0] == "a" or word == "river" else "b" if word[0] == "b" or \
+            word == "money" else "?"
+
+    groups = sense_neighbours(senses, "bank", topn=4)
+    topics = [[topic(word) for word, _ in group] for group in groups]
+    assert sorted(group[0] for group in topics) == ["a", "b"]
+    assert all(group.count(group[0]) >= 3 for group in topics)
+    path = plot_senses(senses, "bank", tmp_path / "bank.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
