@@ -22,6 +22,7 @@ import numpy as np
 from lexiplug.contracts import SenseEmbedding
 from lexiplug.errors import ConfigError
 from lexiplug.evaluation.result import ItemRecord, Result
+from lexiplug.plugin_tools import class_factory
 from lexiplug.plugins.evaluators.common import as_vectors, load_dataset
 from lexiplug.registry import Registries
 
@@ -135,5 +136,5 @@ def _cos(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def register(registry: Registries) -> None:
-    registry.evaluators.register(NAME, func=SCWSEvaluator,
+    registry.evaluators.register(NAME, func=class_factory(SCWSEvaluator, name=NAME),
                                  dataset_kinds=("contextual_similarity",))

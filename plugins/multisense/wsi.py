@@ -23,6 +23,7 @@ import numpy as np
 from lexiplug.contracts import SenseEmbedding
 from lexiplug.errors import ConfigError
 from lexiplug.evaluation.result import ItemRecord, Result
+from lexiplug.plugin_tools import class_factory
 from lexiplug.plugins.evaluators.common import as_vectors, load_dataset
 from lexiplug.registry import Registries
 
@@ -138,4 +139,5 @@ def baseline_result(data: WSIData, baseline: str) -> Result:
 
 
 def register(registry: Registries) -> None:
-    registry.evaluators.register(NAME, func=WSIEvaluator, dataset_kinds=("wsi",))
+    registry.evaluators.register(NAME, func=class_factory(WSIEvaluator, name=NAME),
+                                 dataset_kinds=("wsi",))
