@@ -226,3 +226,17 @@ def test_sense_plot_shows_each_sense_with_its_neighbours(senses: SenseVectors,
     assert all(group.count(group[0]) >= 3 for group in topics)
     path = plot_senses(senses, "bank", tmp_path / "bank.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_pruning_drops_rare_senses_but_never_a_words_last_one() -> None:
+    from lexiplug.plugins.multisense.dsg import prune
+
+    # word 0: senses chosen 60, 38 and 2 times; word 1: one sense never chosen;
+    # word 2: not seen this epoch, so nothing is known against its senses
+    word_of_sense = np.array([0, 0, 0, 1, 1, 2, 2])
+    active = np.ones(7, dtype=np.uint8)
+    marginal = np.array([60.0, 38.0, 2.0, 0.0, 5.0, 0.0, 0.0])
+    assert prune(active, marginal, word_of_sense, 3, threshold=0.05) == 2
+    assert active.tolist() == [1, 1, 0, 0, 1, 1, 1]
+    # the survivors are each above the threshold: nothing more goes
+    assert prune(active, marginal * active, word_of_sense, 3, threshold=0.05) == 0
