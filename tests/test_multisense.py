@@ -18,7 +18,7 @@ from lexiplug.vectors import Vectors
 from .multisense_planted import planted_corpus, topic_contexts
 
 SMALL = {"dim": 24, "window": 4, "senses": 3, "min_count": 1, "min_sense_count": 500,
-         "epochs": 4, "sample": 0.0}
+         "epochs": 5, "sample": 0.0}
 
 
 def train(**overrides: object) -> SenseVectors:

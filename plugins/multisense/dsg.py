@@ -200,10 +200,12 @@ class DisambiguatedSkipgram:
         for epoch in range(state.epochs_done, p.epochs):
             began = time.perf_counter()
             state.marginal[:] = 0.0
+            u_mean = context_mean(state.U, counts)
 
-            def run(number: int, bounds: tuple[int, int], epoch: int = epoch) -> int:
+            def run(number: int, bounds: tuple[int, int], epoch: int = epoch,
+                    u_mean: np.ndarray = u_mean) -> int:
                 return int(train_range(
-                    ids, offsets, bounds[0], bounds[1], state.S, state.D, state.U,
+                    ids, offsets, bounds[0], bounds[1], state.S, state.D, state.U, u_mean,
                     sense_start, n_senses, state.active, state.marginal, cum_table, keep,
                     p.window, p.negative, p.entropy_weight, p.disambiguation_lr, p.alpha,
                     p.min_alpha, total, float(epoch * len(ids)), float(len(chunks)),
@@ -269,8 +271,15 @@ class DisambiguatedSkipgram:
             "fit_seconds": self.fit_seconds, "n_tokens": int(encoded.n_tokens),
         }
         return SenseVectors(list(encoded.vocab.words), state.S[keep], kept_per_word, priors,
-                            state.D[keep], state.U, collapse=self.params.collapse,  # type: ignore[arg-type]
+                            state.D[keep], state.U, context_mean=context_mean(state.U, counts),
+                            collapse=self.params.collapse,  # type: ignore[arg-type]
                             counts=counts, metadata=metadata)
+
+
+def context_mean(U: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The frequency-weighted mean output row: what every context shares, taken out of c̄."""
+    weights = np.asarray(counts, dtype=np.float64)
+    return (weights @ U / weights.sum()).astype(np.float32)
 
 
 def prune(active: np.ndarray, marginal: np.ndarray, word_of_sense: np.ndarray, n_words: int,

@@ -3,8 +3,11 @@
 Per kept position i of word w (frequent words subsampled as in word2vec, a random reduced
 window per position), with context words C:
 
-- c̄ = mean of the output rows ``U[c]``, c ∈ C (held fixed in this step: the disambiguation
-  learns to read the output space, it does not move it);
+- c̄ = mean of the output rows ``U[c]``, c ∈ C, minus ``u_mean`` (the frequency-weighted mean
+  output row at the start of the epoch), scaled to unit length. Held fixed in this step: the
+  disambiguation learns to read the output space, it does not move it. Without the centring
+  every c̄ shares one large common direction, and the sense that learns it first wins every
+  context (the senses collapse into one);
 - p_k = softmax_k(D[w,k] · c̄) over w's active senses;
 - s̄ = Σ_k p_k S[w,k] predicts every c ∈ C with negative sampling (word2vec's loss); the
   gradient g on s̄ moves S[w,k] by p_k·g and D[w,k] by p_k·(g·(S[w,k] − s̄))·c̄ (the softmax
@@ -69,7 +72,7 @@ def _predict(inp, target, U, cum_table, negative, lr, state, grad):
 
 
 @njit(cache=True, fastmath=True, nogil=True)
-def train_range(ids, offsets, first, last, S, D, U, sense_start, n_senses, active,
+def train_range(ids, offsets, first, last, S, D, U, u_mean, sense_start, n_senses, active,
                 marginal, cum_table, keep_prob, window, negative, entropy_weight,
                 disambiguation_lr, alpha, min_alpha, total_words, words_before,
                 progress_scale, seed):
@@ -123,8 +126,14 @@ def train_range(ids, offsets, first, last, S, D, U, sense_start, n_senses, activ
                         for x in range(dim):
                             c_bar[x] += row[x]
                 inv = 1.0 / (hi - lo - 1)
+                norm2 = 0.0
                 for x in range(dim):
-                    c_bar[x] *= inv
+                    c_bar[x] = c_bar[x] * inv - u_mean[x]
+                    norm2 += c_bar[x] * c_bar[x]
+                if norm2 > 1e-16:
+                    inv = 1.0 / math.sqrt(norm2)
+                    for x in range(dim):
+                        c_bar[x] *= inv
                 top = -1e30
                 for k in range(k_w):
                     if active[base + k]:

@@ -6,7 +6,8 @@ transform and the spaCy bridge take it unchanged; the senses sit beside that mat
 
 Choosing a sense in context follows Disambiguated Skip-gram (docs/multisense.md):
 p(k | w, C) = softmax_k(scale · d_{w,k} · c̄), where c̄ is the mean of the context words'
-``context`` rows. DSG learns ``d`` (disambiguation vectors) against its output vectors; the
+``context`` rows less ``context_mean``, scaled to unit length. DSG learns ``d``
+(disambiguation vectors) against its output vectors; the
 context-clustering baseline stores its cluster centroids as ``d`` and unit global vectors as
 ``context``, with a large ``scale`` (a soft nearest-centroid choice).
 
@@ -54,6 +55,7 @@ class SenseVectors(Vectors):
         disambiguation: np.ndarray,
         context: np.ndarray,
         *,
+        context_mean: np.ndarray | None = None,
         scale: float = 1.0,
         collapse: Collapse = "prior_mean",
         counts: np.ndarray | Sequence[int] | None = None,
@@ -68,6 +70,9 @@ class SenseVectors(Vectors):
         self.priors = np.asarray(priors, dtype=np.float64)
         self.disambiguation = np.asarray(disambiguation, dtype=np.float32)
         self.context = np.asarray(context, dtype=np.float32)
+        self.context_mean = (np.zeros(self.context.shape[1], dtype=np.float32)
+                             if context_mean is None else
+                             np.asarray(context_mean, dtype=np.float32))
         self.scale = float(scale)
         self.collapse = collapse
         total = int(self.n_senses.sum())
@@ -111,12 +116,15 @@ class SenseVectors(Vectors):
         return self.priors[self._span(self._word_row(word))].copy()
 
     def context_vector(self, context: Sequence[str]) -> np.ndarray | None:
-        """c̄: the mean ``context`` row of the known context words; None if none is known."""
+        """c̄: the mean ``context`` row of the known context words less ``context_mean``, at
+        unit length (as DSG trains it); None if no context word is known."""
         rows = [r for r in (self.key_to_index.get(t, self.key_to_index.get(t.lower()))
                             for t in context) if r is not None]
         if not rows:
             return None
-        return self.context[rows].mean(axis=0)
+        c_bar = self.context[rows].mean(axis=0) - self.context_mean
+        norm = float(np.linalg.norm(c_bar))
+        return c_bar / norm if norm > 1e-8 else c_bar
 
     def disambiguate(self, word: str, context: Sequence[str]) -> np.ndarray:
         """p(k | word, context) over the word's senses.
@@ -152,7 +160,8 @@ class SenseVectors(Vectors):
         """Plain :class:`Vectors` (one per word), for code that wants nothing else."""
         matrix = self.matrix if collapse in (None, self.collapse) else SenseVectors(
             self.keys, self.senses, self.n_senses, self.priors, self.disambiguation,
-            self.context, scale=self.scale, collapse=collapse or self.collapse).matrix
+            self.context, context_mean=self.context_mean, scale=self.scale,
+            collapse=collapse or self.collapse).matrix
         return Vectors(self.keys, matrix.copy(), counts=self.counts,
                        metadata={**self.metadata, "collapsed_from_senses": collapse
                                  or self.collapse})
@@ -170,7 +179,7 @@ class SenseVectors(Vectors):
         arrays = {
             "senses": self.senses, "disambiguation": self.disambiguation,
             "context": self.context, "priors": self.priors,
-            "n_senses": self.n_senses,
+            "n_senses": self.n_senses, "context_mean": self.context_mean,
         }
         if self.counts is not None:
             arrays["counts"] = self.counts
@@ -215,6 +224,7 @@ class SenseVectors(Vectors):
             metadata = json.loads(header.get("metadata", "{}"))
             return cls(keys, arrays["senses"], arrays["n_senses"], arrays["priors"],
                        arrays["disambiguation"], arrays["context"],
+                       context_mean=arrays.get("context_mean"),
                        scale=float(header.get("scale", "1.0")),
                        collapse=header.get("collapse", "prior_mean"),  # type: ignore[arg-type]
                        counts=arrays.get("counts"), metadata=metadata)
