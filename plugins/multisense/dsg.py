@@ -66,8 +66,8 @@ class DSGSettings:
     min_alpha: float = 0.0001
     epochs: int = 5
     entropy_weight: float = 0.1
-    disambiguation_lr: float = 1.0
-    init_scale: float = 1.0
+    disambiguation_lr: float = 5.0
+    init_scale: float = 10.0
     prune_threshold: float = 0.05
     prune_after: int = 1
     collapse: str = "prior_mean"
