@@ -176,6 +176,7 @@ def test_registered_factory_builds_the_embedder() -> None:
         embedder.fit(["a b c"])
 
 
+@pytest.mark.slow  # two gensim trainings / matplotlib: seconds
 def test_context_clustering_baseline_splits_the_planted_word() -> None:
     from lexiplug.plugins.multisense.clustering import ContextClustering, ContextClusteringSettings
 
@@ -212,6 +213,7 @@ def test_spacy_component_without_vectors_says_what_to_set() -> None:
         nlp("bank")
 
 
+@pytest.mark.slow  # imports matplotlib
 def test_sense_plot_shows_each_sense_with_its_neighbours(senses: SenseVectors,
                                                          tmp_path: Path) -> None:
     from lexiplug.plugins.multisense.plot import plot_senses, sense_neighbours
