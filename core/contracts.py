@@ -201,13 +201,20 @@ CAPABILITIES: tuple[type, ...] = (
 @runtime_checkable
 class InfersVectors(Protocol):
     """Vectors that infer a vector for words outside their table (``lexiplug.complete_oov.v1``).
+class SenseEmbedding(Protocol):
+    """Word vectors with several senses per word (the multisense plugin's ``SenseVectors``):
+    sense-aware evaluators ask for this with ``isinstance`` and score anything else as one
+    sense per word."""
 
     ``word_status`` says how a lookup of ``word`` is answered: ``"known"`` (a row of the
     table), ``"inferred"`` (computed from the word), ``"missing"`` (no vector); ``infer``
     computes the vectors of many words in one pass. Evaluators with ``oov = "infer"`` use it
     to report coverage as known / inferred / missing.
     """
+    def sense_matrix(self, word: str) -> Any: ...
 
     def word_status(self, word: str) -> str: ...
+    def sense_priors(self, word: str) -> Any: ...
 
     def infer(self, words: Sequence[str]) -> np.ndarray: ...
+    def disambiguate(self, word: str, context: Sequence[str]) -> Any: ...

@@ -1,0 +1,178 @@
+"""Multi-sense vectors: Disambiguated Skip-gram against skip-gram and context clustering.
+
+Rows ``skipgram`` (gensim Word2Vec, sg=1: the tool a user would pick, one sense per word),
+``context_clustering`` (``lexiplug.context_clustering.v1``: k-means over contexts, then
+skip-gram on sense labels) and ``dsg`` (``lexiplug.disambiguated_skipgram.v1``), all at
+dim 100, window 5, 5 negatives, trained on the same lowercased English text: the Gutenberg
+corpus plus the 20 Newsgroups training messages (headers dropped). Columns: SCWS Spearman of
+AvgSimC / MaxSimC / GlobalSim, WSI Fuzzy B-Cubed and Fuzzy NMI on SemEval-2013 Task 13,
+ws353 and simlex999 Spearman of the one-vector view, training seconds and senses per word.
+Rows ``one_cluster`` and ``one_cluster_per_instance`` are the WSI task's trivial baselines.
+``dataset`` names the files scored.
+
+    python bench/multisense.py [--quick] [--json PATH] [--eval SCWS_FILE] \
+        [--eval-wsi KEY_FILE CONTEXTS_DIR]
+
+``--quick`` trains on the Gutenberg text only, 3 epochs; ``--eval`` scores a held-out SCWS
+file and ``--eval-wsi`` a SemEval key + contexts folder in the dev sets' formats instead of
+the dev samples.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tarfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from _harness import machine_note, print_table, ratio, write_json
+
+WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
+MAX_SENTENCE = 1000
+WORKERS = 2
+ROWS = ("skipgram", "context_clustering", "dsg")
+PLOT_WORDS = ("paper", "power", "window", "force")
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="Gutenberg only, 3 epochs")
+    parser.add_argument("--json", type=Path, default=None, help="write the rows as JSON here")
+    parser.add_argument("--rows", nargs="+", choices=ROWS, default=list(ROWS),
+                        help="train only these rows (the WSI baselines are always scored)")
+    parser.add_argument("--eval", type=Path, default=None, help="an SCWS file to score")
+    parser.add_argument("--eval-wsi", type=Path, nargs=2, default=None,
+                        metavar=("KEY", "CONTEXTS"), help="a SemEval-2013 key and contexts")
+    return parser.parse_args()
+
+
+def paragraphs(text: str) -> Iterator[list[str]]:
+    for block in re.split(r"\n\s*\n", text):
+        tokens = [w.lower() for w in WORD.findall(block)]
+        for start in range(0, len(tokens), MAX_SENTENCE):
+            if tokens[start:start + MAX_SENTENCE]:
+                yield tokens[start:start + MAX_SENTENCE]
+
+
+def english_text(quick: bool) -> list[list[str]]:
+    from lexiplug.data.resolver import resolve_data_path
+
+    sentences: list[list[str]] = []
+    for path in sorted(resolve_data_path("corpora/gutenberg-nltk").glob("*.txt")):
+        # these files hold one paragraph a line, without blank lines between them
+        for line in path.read_text(encoding="latin-1").splitlines():
+            sentences.extend(paragraphs(line))
+    if quick:
+        return sentences
+    archive = resolve_data_path("doc_classification/20newsgroups/20news-bydate-train.tar.gz")
+    with tarfile.open(archive) as tar:
+        for member in tar:
+            if member.isfile():
+                raw = tar.extractfile(member).read().decode("latin-1")  # type: ignore[union-attr]
+                sentences.extend(paragraphs(raw.split("\n\n", 1)[-1]))  # drop the headers
+    return sentences
+
+
+def score_row(name: str, model: Any, fit_s: float, scws: Any, wsi: Any) -> dict[str, Any]:
+    from lexiplug.plugins.multisense.scws import SCWSEvaluator
+    from lexiplug.plugins.multisense.wsi import WSIEvaluator
+    from lexiplug.registry import registry
+
+    s = SCWSEvaluator(bootstrap=200).evaluate(model, scws)
+    w = WSIEvaluator(bootstrap=200).evaluate(model, wsi)
+    similarity = registry.evaluators.get("lexiplug.similarity.v1")()
+    sims = {d: similarity.evaluate(model, d).score for d in ("ws353", "simlex999")}
+    return {
+        "name": name, "dataset": f"{scws.path.name} ({len(scws.pairs)} pairs) + "
+        f"{wsi.key_path.name} ({len(wsi)} instances)",
+        "scws_avgsimc": s.metrics["avgsimc"], "scws_avgsimc_ci": s.ci.get("avgsimc"),
+        "scws_maxsimc": s.metrics["maxsimc"], "scws_globalsim": s.metrics["globalsim"],
+        "scws_coverage": round(s.coverage, 3),
+        "wsi_fbcubed": w.metrics["fbcubed"], "wsi_fnmi": w.metrics["fnmi"],
+        "ws353": sims["ws353"], "simlex999": sims["simlex999"], "fit_s": round(fit_s, 1),
+        "senses_per_word": round(float(getattr(model, "senses_per_word", 1.0)), 3),
+    }
+
+
+def plots(model: Any, name: str, folder: Path) -> None:
+    """The sense figure and neighbour lists for a few of the WSI targets."""
+    from lexiplug.plugins.multisense.plot import plot_senses, sense_neighbours
+
+    for word in PLOT_WORDS:
+        if word in model.key_to_index and model.sense_count(word) > 1:
+            path = plot_senses(model, word, folder / f"multisense-{name}-{word}.png")
+            print(f"{path}: " + " | ".join(
+                ", ".join(w for w, _ in group) for group in sense_neighbours(model, word, 5)))
+
+
+def main() -> None:
+    args = arguments()
+    from lexiplug.plugins.multisense.clustering import ContextClustering, ContextClusteringSettings
+    from lexiplug.plugins.multisense.datasets import SCWS_DEV, SEMEVAL_DEV, read_scws, read_semeval
+    from lexiplug.plugins.multisense.dsg import DisambiguatedSkipgram, DSGSettings
+    from lexiplug.plugins.multisense.wsi import baseline_result
+    from lexiplug.vectors import Vectors
+
+    scws = read_scws(args.eval) if args.eval else SCWS_DEV.load()
+    wsi = read_semeval(*args.eval_wsi) if args.eval_wsi else SEMEVAL_DEV.load()
+    start = time.perf_counter()
+    sentences = english_text(args.quick)
+    n_tokens = sum(map(len, sentences))
+    print(f"corpus: {len(sentences)} paragraphs, {n_tokens} tokens "
+          f"({time.perf_counter() - start:.0f} s to read)", file=sys.stderr)
+    epochs = 3 if args.quick else 5
+    common = {"dim": 100, "window": 5, "min_count": 5, "epochs": epochs, "workers": WORKERS,
+              "seed": 0}
+    rows = []
+
+    if "skipgram" in args.rows:
+        from gensim.models import Word2Vec
+
+        start = time.perf_counter()
+        sg = Word2Vec(sentences, vector_size=100, window=5, min_count=5, sg=1, negative=5,
+                      epochs=epochs, workers=WORKERS, seed=0)
+        sg_seconds = time.perf_counter() - start
+        skipgram = Vectors(list(sg.wv.index_to_key), sg.wv.vectors.copy())
+        rows.append(score_row("skipgram", skipgram, sg_seconds, scws, wsi))
+        print(rows[-1], file=sys.stderr)
+
+    from lexiplug.corpus.encoded import encode_sentences
+
+    encoded = encode_sentences(sentences, min_count=5)
+    for name, build in (
+        ("context_clustering", lambda: ContextClustering(ContextClusteringSettings(
+            **common, senses=3, min_sense_count=300))),
+        ("dsg", lambda: DisambiguatedSkipgram(DSGSettings(
+            **common, senses=5, min_sense_count=300))),
+    ):
+        if name not in args.rows:
+            continue
+        embedder = build()
+        start = time.perf_counter()
+        model = embedder.fit(encoded)
+        rows.append(score_row(name, model, time.perf_counter() - start, scws, wsi))
+        print(rows[-1], file=sys.stderr)
+        if args.json is not None:
+            plots(model, name, args.json.parent)
+    for baseline in ("one_cluster", "one_cluster_per_instance"):
+        result = baseline_result(wsi, baseline)
+        rows.append({"name": baseline, "dataset": f"{wsi.key_path.name} ({len(wsi)} instances)",
+                     "wsi_fbcubed": result.metrics["fbcubed"], "wsi_fnmi": result.metrics["fnmi"]})
+    base = rows[0]
+    for row in rows[1:]:
+        if base["name"] == "skipgram" and row.get("fit_s"):
+            row["fit_vs_gensim"] = ratio(row, base, "fit_s", higher_is_better=True)
+    print(f"\n{machine_note()}; corpus {n_tokens} tokens, {epochs} epochs, {WORKERS} workers")
+    print_table(rows, metrics=["scws_avgsimc", "scws_maxsimc", "scws_globalsim", "wsi_fbcubed",
+                               "wsi_fnmi", "ws353", "simlex999", "fit_s", "fit_vs_gensim",
+                               "senses_per_word"], baseline="skipgram",
+                ratio_metric="scws_avgsimc", higher_is_better=True)
+    write_json(rows, args.json)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""Compiled Disambiguated Skip-gram epoch (numba), one sentence range per call.
+
+Per kept position i of word w (frequent words subsampled as in word2vec, a random reduced
+window per position), with context words C:
+
+- c̄ = mean of the output rows ``U[c]``, c ∈ C, minus ``u_mean`` (the frequency-weighted mean
+  output row at the start of the epoch), scaled to unit length. Held fixed in this step: the
+  disambiguation learns to read the output space, it does not move it. Without the centring
+  every c̄ shares one large common direction, and the sense that learns it first wins every
+  context (the senses collapse into one);
+- p_k = softmax_k(D[w,k] · c̄) over w's active senses;
+- s̄ = Σ_k p_k S[w,k] predicts every c ∈ C with negative sampling (word2vec's loss); the
+  gradient g on s̄ moves S[w,k] by p_k·g and D[w,k] by p_k·(g·(S[w,k] − s̄))·c̄ (the softmax
+  Jacobian), plus the entropy term λ·p_k·(log p_k + H)·c̄ that makes choices crisp;
+- ``marginal[w,k] += p_k`` (what pruning and the priors are computed from).
+
+A word with one active sense is plain skip-gram. ``nogil`` lets threads run sentence ranges
+at once (Hogwild); with one thread a seed gives the same result every time, which is what
+checkpoint resume relies on. Imported only by the trainer, so ``import lexiplug`` never
+loads numba.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+_LCG_A = np.uint64(25214903917)
+_LCG_C = np.uint64(11)
+_MAX_EXP = 6.0
+
+
+@njit(cache=True, fastmath=True, nogil=True, inline="always")
+def _step(state: np.uint64) -> np.uint64:
+    return state * _LCG_A + _LCG_C
+
+
+@njit(cache=True, fastmath=True, nogil=True, inline="always")
+def _sigmoid(x: float) -> float:
+    x = min(max(x, -_MAX_EXP), _MAX_EXP)
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+@njit(cache=True, fastmath=True, nogil=True)
+def _predict(inp, target, U, cum_table, negative, lr, state, grad):
+    """``inp`` predicts ``target`` against ``negative`` sampled words: updates the output
+    rows, adds the input's gradient (already times ``lr``) to ``grad``; returns the RNG."""
+    dim = inp.shape[0]
+    total = cum_table[cum_table.shape[0] - 1]
+    for d in range(negative + 1):
+        if d == 0:
+            word = target
+            label = 1.0
+        else:
+            state = _step(state)
+            draw = np.int64((state >> np.uint64(16)) % np.uint64(total))
+            word = np.searchsorted(cum_table, draw, side="right")
+            if word == target:
+                continue
+            label = 0.0
+        row = U[word]
+        f = 0.0
+        for k in range(dim):
+            f += inp[k] * row[k]
+        g = (label - _sigmoid(f)) * lr
+        for k in range(dim):
+            grad[k] += g * row[k]
+            row[k] += g * inp[k]
+    return state
+
+
+@njit(cache=True, fastmath=True, nogil=True)
+def train_range(ids, offsets, first, last, S, D, U, u_mean, sense_start, n_senses, active,
+                marginal, cum_table, keep_prob, window, negative, entropy_weight,
+                disambiguation_lr, alpha, min_alpha, total_words, words_before,
+                progress_scale, seed):
+    """Train on sentences [first, last); returns the number of tokens read."""
+    dim = S.shape[1]
+    max_k = 1
+    for w in range(n_senses.shape[0]):
+        max_k = max(max_k, n_senses[w])
+    grad = np.zeros(dim, dtype=np.float32)
+    c_bar = np.zeros(dim, dtype=np.float32)
+    s_bar = np.zeros(dim, dtype=np.float32)
+    p = np.zeros(max_k, dtype=np.float64)
+    longest = 1
+    for s in range(first, last):
+        longest = max(longest, offsets[s + 1] - offsets[s])
+    sentence = np.empty(longest, dtype=np.int64)
+    state = np.uint64(seed)
+    seen = 0
+    for s in range(first, last):
+        progress = (words_before + seen * progress_scale) / total_words
+        lr = max(min_alpha, alpha - (alpha - min_alpha) * min(progress, 1.0))
+        n = 0
+        for q in range(offsets[s], offsets[s + 1]):
+            word = ids[q]
+            seen += 1
+            state = _step(state)
+            if keep_prob[word] < ((state >> np.uint64(16)) & np.uint64(0xFFFF)) / 65536.0:
+                continue
+            sentence[n] = word
+            n += 1
+        for i in range(n):
+            state = _step(state)
+            reduced = np.int64(state % np.uint64(window))
+            lo = max(0, i - window + reduced)
+            hi = min(n, i + window + 1 - reduced)
+            if hi - lo < 2:
+                continue
+            w = sentence[i]
+            base = sense_start[w]
+            k_w = n_senses[w]
+            n_active = 0
+            for k in range(k_w):
+                if active[base + k]:
+                    n_active += 1
+            # p over the active senses (one active sense: p = 1, plain skip-gram)
+            if n_active > 1:
+                c_bar[:] = 0.0
+                for j in range(lo, hi):
+                    if j != i:
+                        row = U[sentence[j]]
+                        for x in range(dim):
+                            c_bar[x] += row[x]
+                inv = 1.0 / (hi - lo - 1)
+                norm2 = 0.0
+                for x in range(dim):
+                    c_bar[x] = c_bar[x] * inv - u_mean[x]
+                    norm2 += c_bar[x] * c_bar[x]
+                if norm2 > 1e-16:
+                    inv = 1.0 / math.sqrt(norm2)
+                    for x in range(dim):
+                        c_bar[x] *= inv
+                top = -1e30
+                for k in range(k_w):
+                    if active[base + k]:
+                        z = 0.0
+                        for x in range(dim):
+                            z += D[base + k, x] * c_bar[x]
+                        p[k] = z
+                        top = max(top, z)
+                norm = 0.0
+                for k in range(k_w):
+                    if active[base + k]:
+                        p[k] = math.exp(p[k] - top)
+                        norm += p[k]
+                    else:
+                        p[k] = 0.0
+                for k in range(k_w):
+                    p[k] /= norm
+            else:
+                for k in range(k_w):
+                    p[k] = 1.0 if active[base + k] else 0.0
+            s_bar[:] = 0.0
+            for k in range(k_w):
+                if p[k] > 0.0:
+                    marginal[base + k] += p[k]
+                    for x in range(dim):
+                        s_bar[x] += p[k] * S[base + k, x]
+            grad[:] = 0.0
+            for j in range(lo, hi):
+                if j != i:
+                    state = _predict(s_bar, sentence[j], U, cum_table, negative, lr, state,
+                                     grad)
+            if n_active > 1:
+                entropy = 0.0
+                for k in range(k_w):
+                    if p[k] > 0.0:
+                        entropy -= p[k] * math.log(p[k])
+                g_sbar = 0.0
+                for x in range(dim):
+                    g_sbar += grad[x] * s_bar[x]
+                for k in range(k_w):
+                    if p[k] <= 0.0:
+                        continue
+                    g_k = 0.0
+                    for x in range(dim):
+                        g_k += grad[x] * S[base + k, x]
+                    dz = p[k] * (g_k - g_sbar) \
+                        + lr * entropy_weight * p[k] * (math.log(p[k]) + entropy)
+                    dz *= disambiguation_lr
+                    for x in range(dim):
+                        D[base + k, x] += dz * c_bar[x]
+            for k in range(k_w):
+                if p[k] > 0.0:
+                    for x in range(dim):
+                        S[base + k, x] += p[k] * grad[x]
+    return seen

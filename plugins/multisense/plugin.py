@@ -1,0 +1,20 @@
+"""Entry point of the built-in multisense plugin: registers its names, imports nothing heavy."""
+
+from __future__ import annotations
+
+from lexiplug.hookspecs import hookimpl
+from lexiplug.plugin_tools import register_modules
+from lexiplug.registry import Registries
+
+MODULES = (
+    "lexiplug.plugins.multisense.dsg",
+    "lexiplug.plugins.multisense.clustering",
+    "lexiplug.plugins.multisense.datasets",
+    "lexiplug.plugins.multisense.scws",
+    "lexiplug.plugins.multisense.wsi",
+)
+
+
+@hookimpl
+def lexiplug_register(registry: Registries) -> None:
+    register_modules(registry, MODULES)

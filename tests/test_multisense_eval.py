@@ -1,0 +1,269 @@
+"""Sense-aware evaluation: Fuzzy B-Cubed / Fuzzy NMI against hand-computed cases, the SCWS
+and SemEval-2013 readers' errors, and both evaluators end to end on tiny files."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from lexiplug.errors import FormatError
+from lexiplug.plugins.multisense.datasets import (
+    SCWS_DEV,
+    SEMEVAL_DEV,
+    read_scws,
+    read_semeval,
+    read_semeval_key,
+)
+from lexiplug.plugins.multisense.fuzzy_metrics import fuzzy_bcubed, fuzzy_nmi, one_hot
+from lexiplug.plugins.multisense.scws import SCWSEvaluator
+from lexiplug.plugins.multisense.sense_vectors import SenseVectors
+from lexiplug.plugins.multisense.wsi import WSIEvaluator, baseline_result
+from lexiplug.vectors import Vectors
+
+# -- metrics, by hand ----------------------------------------------------------------------
+
+
+def test_bcubed_crisp_hand_case() -> None:
+    # gold A A A B B, system 1 1 2 2 2: precision per item 1, 1, 1/3, 2/3, 2/3;
+    # recall per item 2/3, 2/3, 1/3, 1, 1
+    result = fuzzy_bcubed(one_hot([1, 1, 2, 2, 2]), one_hot([0, 0, 0, 1, 1]))
+    assert result.precision == pytest.approx((1 + 1 + 1 / 3 + 2 / 3 + 2 / 3) / 5)
+    assert result.recall == pytest.approx((2 / 3 + 2 / 3 + 1 / 3 + 1 + 1) / 5)
+    assert result.f1 == pytest.approx(11 / 15)
+
+
+def test_bcubed_overlapping_hand_case() -> None:
+    # item 1 has gold senses {A, B}, item 2 {A}; the system puts both in one cluster.
+    # |L1∩L1| = 2, |L1∩L2| = 1: recall(1) = (min(1,2)/2 + 1)/2 = 0.75, recall(2) = 1
+    result = fuzzy_bcubed(np.ones((2, 1)), np.array([[1.0, 1.0], [1.0, 0.0]]))
+    assert result.precision == pytest.approx(1.0)
+    assert result.recall == pytest.approx(0.875)
+
+
+def test_bcubed_graded_hand_case() -> None:
+    # ratings [4, 2] and [0, 3] scale to [1, .5] and [0, 1]: |L1∩L2| = min(1,0)+min(.5,1) = .5,
+    # |L1∩L1| = 1.5, |L2∩L2| = 1; one system cluster: |C∩| = 1 everywhere.
+    # precision(1) = (1 + .5)/2, precision(2) = (.5 + 1)/2; recall(1) = (1/1.5 + .5/.5)/2
+    result = fuzzy_bcubed(np.ones((2, 1)), np.array([[4.0, 2.0], [0.0, 3.0]]))
+    assert result.precision == pytest.approx(0.75)
+    assert result.recall == pytest.approx((5 / 6 + 1) / 2)
+
+
+def test_bcubed_extremes() -> None:
+    gold = one_hot([0, 0, 1, 1, 2])
+    assert fuzzy_bcubed(gold, gold).f1 == pytest.approx(1.0)
+    singletons = fuzzy_bcubed(np.eye(5), gold)
+    assert singletons.precision == pytest.approx(1.0)
+    assert singletons.recall == pytest.approx((1 / 2 + 1 / 2 + 1 / 2 + 1 / 2 + 1) / 5)
+
+
+def test_fuzzy_nmi_hand_case() -> None:
+    # system rows [1, 0] and [.5, .5], gold crisp A, B: joint = [[.5, .25], [0, .25]]
+    joint = np.array([[0.5, 0.25], [0.0, 0.25]])
+    pc, pg = joint.sum(1), joint.sum(0)
+    mutual = sum(joint[i, j] * math.log(joint[i, j] / (pc[i] * pg[j]))
+                 for i in range(2) for j in range(2) if joint[i, j] > 0)
+    h_c = -sum(p * math.log(p) for p in pc)
+    h_g = math.log(2)
+    expected = 2 * mutual / (h_c + h_g)
+    assert expected == pytest.approx(0.34371, abs=1e-4)
+    assert fuzzy_nmi(np.array([[1.0, 0.0], [0.5, 0.5]]), one_hot([0, 1])) == pytest.approx(
+        expected)
+
+
+def test_fuzzy_nmi_on_crisp_labels_is_sklearns_nmi() -> None:
+    from sklearn.metrics import normalized_mutual_info_score
+
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        system, gold = rng.integers(0, 4, 30), rng.integers(0, 3, 30)
+        assert fuzzy_nmi(one_hot(system), one_hot(gold)) == pytest.approx(
+            normalized_mutual_info_score(gold, system))
+
+
+def test_fuzzy_nmi_of_one_cluster_is_zero_and_of_uniform_memberships_too() -> None:
+    gold = one_hot([0, 1, 1, 2])
+    assert fuzzy_nmi(np.ones((4, 1)), gold) == 0.0
+    assert fuzzy_nmi(np.full((4, 3), 1 / 3), gold) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_metrics_reject_bad_memberships() -> None:
+    with pytest.raises(ValueError, match="positive membership"):
+        fuzzy_bcubed(np.zeros((2, 1)), np.ones((2, 1)))
+    with pytest.raises(ValueError, match="different instances"):
+        fuzzy_nmi(np.ones((2, 1)), np.ones((3, 1)))
+
+
+# -- readers -------------------------------------------------------------------------------
+
+SCWS_LINE = ("{id}\t{w1}\tn\t{w2}\tn\ta1 a2 <b> {w1} </b> a3 a4\t{ctx2} <b> {w2} </b> x\t"
+             "{rating}" + "\t5.0" * 10 + "\n")
+
+
+def write_scws(path: Path, rows: list[dict[str, str]]) -> Path:
+    path.write_text("".join(SCWS_LINE.format(**row) for row in rows), encoding="utf-8")
+    return path
+
+
+def test_scws_reader_splits_contexts(tmp_path: Path) -> None:
+    path = write_scws(tmp_path / "s.txt", [{"id": "1", "w1": "bank", "w2": "river",
+                                             "ctx2": "a5 a6", "rating": "7.5"}])
+    pair = read_scws(path).pairs[0]
+    assert (pair.word1, pair.word2, pair.rating) == ("bank", "river", 7.5)
+    assert pair.left1 == ("a1", "a2") and pair.right1 == ("a3", "a4")
+    assert pair.left2 == ("a5", "a6") and pair.right2 == ("x",)
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("1\tbank\tn\triver\tn\tno mark\tx <b> river </b>\t5" + "\t1" * 10, "no such mark"),
+    ("1\tbank\tn\triver\tn\t<b> bank </b>\tx <b> river </b>\tfive" + "\t1" * 10, "number"),
+    ("1\tbank\tn\triver", "18 tab-separated fields"),
+])
+def test_malformed_scws_names_file_and_line(tmp_path: Path, line: str, message: str) -> None:
+    path = write_scws(tmp_path / "bad.txt", [{"id": "1", "w1": "bank", "w2": "river",
+                                               "ctx2": "y", "rating": "1"}])
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
+    with pytest.raises(FormatError, match=message) as error:
+        read_scws(path)
+    assert error.value.where == f"{path}:2"
+
+
+INSTANCE = ('<instance id="bank.n.{n}" lemma="bank" partOfSpeech="n" token="{token}" '
+            'tokenStart="{start}" tokenEnd="{end}">{text}</instance>')
+XML = "\n".join([
+    '<?xml version="1.0" encoding="UTF-8"?>', '<instances lemma="bank" partOfSpeech="n">',
+    INSTANCE.format(n=1, token="bank", start=6, end=10, text="a1 a2 bank a3"),
+    INSTANCE.format(n=2, token="banks", start=6, end=11, text="b1 b2 banks b3"),
+    INSTANCE.format(n=3, token="bank", start=3, end=7, text="a4 bank a5 a6"),
+    INSTANCE.format(n=4, token="bank", start=3, end=7, text="b4 bank b5 b6"),
+    "</instances>", ""])
+KEY = ("bank.n bank.n.1 bank%1:17:01::/5\nbank.n bank.n.2 bank%1:14:00::/4\n"
+       "bank.n bank.n.3 bank%1:17:01::/4 bank%1:14:00::/1\nbank.n bank.n.4 bank%1:14:00::\n")
+
+
+def write_semeval(folder: Path, key: str = KEY, xml: str = XML) -> tuple[Path, Path]:
+    (folder / "contexts").mkdir(exist_ok=True)
+    (folder / "contexts" / "bank.n.xml").write_text(xml, encoding="utf-8")
+    (folder / "dev.key").write_text(key, encoding="utf-8")
+    return folder / "dev.key", folder / "contexts"
+
+
+def test_semeval_reader(tmp_path: Path) -> None:
+    data = read_semeval(*write_semeval(tmp_path))
+    instances = data.instances["bank.n"]
+    assert [i.id for i in instances] == ["bank.n.1", "bank.n.2", "bank.n.3", "bank.n.4"]
+    assert instances[1].left == ("b1", "b2") and instances[1].token == "banks"
+    assert data.gold["bank.n.3"] == {"bank%1:17:01::": 4.0, "bank%1:14:00::": 1.0}
+    assert data.gold["bank.n.4"] == {"bank%1:14:00::": 1.0}
+
+
+def test_malformed_key_names_file_and_line(tmp_path: Path) -> None:
+    key, _ = write_semeval(tmp_path, key=KEY + "bank.n bank.n.5 bank%1:14:00::/high\n")
+    with pytest.raises(FormatError, match="numeric rating") as error:
+        read_semeval_key(key)
+    assert error.value.where == f"{key}:5"
+    key.write_text("bank.n bank.n.1\n", encoding="utf-8")
+    with pytest.raises(FormatError, match=r"1 field|2 field"):
+        read_semeval_key(key)
+
+
+def test_broken_xml_names_file_and_line(tmp_path: Path) -> None:
+    key, contexts = write_semeval(tmp_path, xml=XML.replace("</instances>", ""))
+    with pytest.raises(FormatError, match="XML") as error:
+        read_semeval(key, contexts)
+    assert error.value.where is not None and error.value.where.startswith(
+        str(contexts / "bank.n.xml") + ":")
+
+
+def test_keyed_instances_without_contexts_are_an_error(tmp_path: Path) -> None:
+    key, contexts = write_semeval(tmp_path, key=KEY + "ride.v ride.v.1 ride%2:38:00::/5\n")
+    with pytest.raises(FormatError, match=r"ride\.v"):
+        read_semeval(key, contexts)
+
+
+# -- evaluators ------------------------------------------------------------------------------
+
+
+def two_sense_model() -> SenseVectors:
+    """``bank`` with a river sense (read from a* contexts) and a money sense (b* contexts)."""
+    words = ["bank", "river", "money", "a1", "a2", "a3", "a4", "a5", "a6",
+             "b1", "b2", "b3", "b4", "b5", "b6", "x", "y"]
+    dim = 4
+    river, money = np.eye(dim)[0], np.eye(dim)[1]
+    senses = [river, money] + [river if w == "river" or w.startswith("a") else money
+                               if w == "money" or w.startswith("b") else np.eye(dim)[2]
+                               for w in words[1:]]
+    context = np.array([np.eye(dim)[3], *list(senses[2:])])
+    return SenseVectors(words, np.array(senses), np.array([2] + [1] * (len(words) - 1)),
+                        np.array([0.5, 0.5] + [1.0] * (len(words) - 1)),
+                        np.array([river, money] + [np.zeros(dim)] * (len(words) - 1)) * 5,
+                        context)
+
+
+def test_scws_sense_aware_beats_one_vector_on_context_dependent_ratings(tmp_path: Path) -> None:
+    rows = []
+    for i, (ctx, rating) in enumerate([("a5 a6", 9), ("b5 b6", 1), ("a1", 8), ("b2", 2)] * 2):
+        rows.append({"id": str(2 * i), "w1": "river", "w2": "bank", "ctx2": ctx,
+                     "rating": str(rating)})
+        rows.append({"id": str(2 * i + 1), "w1": "money", "w2": "bank", "ctx2": ctx,
+                     "rating": str(10 - rating)})
+    path = write_scws(tmp_path / "scws.txt", rows)
+    model = two_sense_model()
+    result = SCWSEvaluator(bootstrap=100).evaluate(model, read_scws(path))
+    assert result.metrics["avgsimc"] > 0.8  # ties: ratings 9 and 8 get the same score
+    assert result.metrics["maxsimc"] > 0.8
+    assert result.metrics["globalsim"] is None or abs(result.metrics["globalsim"]) < 0.5
+    assert "avgsimc" in result.ci and result.item_statistic == "spearman"
+    plain = SCWSEvaluator(bootstrap=0).evaluate(model.to_vectors(), read_scws(path))
+    assert plain.metrics["avgsimc"] == plain.metrics["globalsim"]
+    assert plain.warnings
+
+
+def test_scws_counts_unknown_words_as_not_covered(tmp_path: Path) -> None:
+    path = write_scws(tmp_path / "s.txt", [
+        {"id": "1", "w1": "river", "w2": "bank", "ctx2": "a1", "rating": "9"},
+        {"id": "2", "w1": "zzz", "w2": "bank", "ctx2": "a1", "rating": "1"},
+        {"id": "3", "w1": "money", "w2": "bank", "ctx2": "a1", "rating": "2"}])
+    result = SCWSEvaluator(bootstrap=0).evaluate(two_sense_model(), read_scws(path))
+    assert (result.n_items, result.n_covered) == (3, 2)
+    assert [item.covered for item in result.items] == [True, False, True]
+
+
+def test_wsi_scores_sense_probabilities_and_the_baselines(tmp_path: Path) -> None:
+    data = read_semeval(*write_semeval(tmp_path))
+    model = two_sense_model()
+    result = WSIEvaluator(bootstrap=0, hard=True).evaluate(model, data)
+    # a* instances get the river sense, b* the money sense: the gold split (instance 3 also
+    # has a weak money rating, so the match is not perfect)
+    assert result.metrics["fbcubed"] > 0.8 and result.metrics["fnmi"] > 0.5
+    one = baseline_result(data, "one_cluster")
+    each = baseline_result(data, "one_cluster_per_instance")
+    assert one.metrics["fnmi"] == 0.0 and each.metrics["fbcubed_p"] == pytest.approx(1.0)
+    assert result.metrics["fbcubed"] > one.metrics["fbcubed"]
+    assert result.metrics["fbcubed"] > each.metrics["fbcubed"]
+    # a one-sense model clusters every instance together: the one_cluster baseline exactly
+    flat = WSIEvaluator(bootstrap=0).evaluate(model.to_vectors(), data)
+    assert flat.metrics == one.metrics
+
+
+def test_wsi_evaluator_on_vectors_without_the_word(tmp_path: Path) -> None:
+    data = read_semeval(*write_semeval(tmp_path))
+    result = WSIEvaluator(bootstrap=0).evaluate(Vectors(["x"], np.ones((1, 2))), data)
+    assert result.n_covered == 0 and result.n_items == 4
+
+
+@pytest.mark.data
+def test_shared_dev_sets_load_and_baselines_are_sane() -> None:
+    if not (SCWS_DEV.available() and SEMEVAL_DEV.available()):
+        pytest.skip("the shared multisense data is absent (set LEXIPLUG_DATA)")
+    SCWS_DEV.checksum()
+    assert len(SCWS_DEV.load()) == 401
+    wsi = SEMEVAL_DEV.load()
+    assert len(wsi) == 984 and len(wsi.instances) == 10
+    one = baseline_result(wsi, "one_cluster")
+    each = baseline_result(wsi, "one_cluster_per_instance")
+    assert one.metrics["fnmi"] == 0.0
+    assert one.metrics["fbcubed"] > each.metrics["fbcubed"]
