@@ -153,3 +153,46 @@ SECTION_CONTRACTS: dict[str, type] = {
 CAPABILITIES: tuple[type, ...] = (
     Fingerprinted, Checksummed, EvaluatesAll, ListsDatasets, Checkpointing, SavesModel,
 )
+
+
+# -- document embedders (wave 2) -----------------------------------------------------------
+
+
+@runtime_checkable
+class DocVectors(Protocol):
+    """What a document embedder produces: one row per training document, in corpus order.
+
+    ``vectors`` is a float32 ``(n_docs, dim)`` matrix or ``None`` for code-only models;
+    ``codes`` is ``(n_docs, bits // 8)`` uint8, the binary codes packed with
+    ``numpy.packbits`` (``None`` for real-valued models); ``labels`` are the documents'
+    labels when the corpus had them (retrieval counts same-label documents as relevant).
+    ``save(folder)`` writes npy + JSON atomically; the family's ``load`` reads it back.
+    """
+
+    keys: list[str]
+    labels: list[str] | None
+    vectors: np.ndarray | None
+    codes: np.ndarray | None
+    bits: int
+
+    def __len__(self) -> int: ...
+
+    def save(self, folder: str | Path) -> Path: ...
+
+
+@runtime_checkable
+class DocEmbedder(Protocol):
+    """``registry.doc_embedders``: learns document representations and infers new ones.
+
+    ``fit`` takes a corpus of documents (an object with ``iter_documents()`` yielding
+    ``(key, tokens, label)``, or a sequence of texts) and returns :class:`DocVectors`;
+    ``infer`` returns the same kind of rows for unseen texts after ``fit``: a float32
+    ``(len(texts), dim)`` matrix, or packed uint8 codes for code-only models.
+    """
+
+    def fit(self, docs: Any) -> DocVectors: ...
+
+    def infer(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+SECTION_CONTRACTS["doc_embedders"] = DocEmbedder

@@ -27,9 +27,11 @@ SECTION_NAMES = (
     "encoders",
     "transforms",
     "evaluators",
+    "doc_embedders",
 )
 
-_SINGULAR = {name: name[:-1] for name in SECTION_NAMES} | {"corpora": "corpus"}
+_SINGULAR = {name: name[:-1] for name in SECTION_NAMES} | {
+    "corpora": "corpus", "doc_embedders": "document embedder"}
 
 
 def _ensure_loaded() -> None:
@@ -124,6 +126,7 @@ class Registries:
     encoders: Section
     transforms: Section
     evaluators: Section
+    doc_embedders: Section
 
     def __init__(self) -> None:
         for section in SECTION_NAMES:

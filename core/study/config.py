@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import ConfigError, DataNotFoundError
 
-STEP_SECTIONS = ("corpora", "embedders", "transforms", "evaluate")
+STEP_SECTIONS = ("corpora", "embedders", "transforms", "evaluate", "doc_embedders")
 KNOWN_SECTIONS = (*STEP_SECTIONS, "report", "study", "output")
 STUDY_KEYS = ("name", "seed", "cache")
 OUTPUT_KEYS = ("path", "format", "checkpoint_dir", "save_state")
@@ -28,6 +28,7 @@ REGISTRY_KEY = {
     "encoders": "@encoders",  # not a study section: resolved by the spaCy bridge
     "transforms": "@transforms",
     "evaluate": "@evaluators",
+    "doc_embedders": "@doc_embedders",
 }
 _HEADER = re.compile(r"^\s*\[([^\]]+)\]\s*$", re.MULTILINE)
 
@@ -62,11 +63,12 @@ class StudyConfig:
     study: dict[str, Any]
     raw: dict[str, Any]
     output: dict[str, Any] = field(default_factory=dict)  # ``lexiplug train``'s [output]
+    doc_embedders: dict[str, Block] = field(default_factory=dict)  # rows of DocVectors
 
     def blocks(self) -> list[Block]:
         return [
             *self.corpora.values(), *self.embedders.values(),
-            *self.transforms.values(), *self.evaluate.values(),
+            *self.transforms.values(), *self.evaluate.values(), *self.doc_embedders.values(),
         ]
 
 
@@ -118,9 +120,9 @@ def split_study_config(raw: dict[str, Any], path: Path) -> StudyConfig:
         raise ConfigError(f"study name must be letters, digits, '_', '-' or '.', found {name!r}",
                           where="study.name")
     blocks = {section: _blocks(section, raw.get(section) or {}) for section in STEP_SECTIONS}
-    if not blocks["embedders"]:
-        raise ConfigError("a study needs at least one [embedders.NAME] section",
-                          where="embedders")
+    if not blocks["embedders"] and not blocks["doc_embedders"]:
+        raise ConfigError("a study needs at least one [embedders.NAME] (or "
+                          "[doc_embedders.NAME]) section", where="embedders")
     report = dict(raw.get("report") or {})
     _check_report(report)
     return StudyConfig(
@@ -128,6 +130,7 @@ def split_study_config(raw: dict[str, Any], path: Path) -> StudyConfig:
         corpora=blocks["corpora"], embedders=blocks["embedders"],
         transforms=blocks["transforms"], evaluate=blocks["evaluate"],
         report=report, study=study, raw=raw, output=output,
+        doc_embedders=blocks["doc_embedders"],
     )
 
 
