@@ -10,6 +10,8 @@ MODULES = (
     "lexiplug.plugins.documents.corpus",
     "lexiplug.plugins.documents.datasets",
     "lexiplug.plugins.documents.doc2vec",
+    "lexiplug.plugins.documents.binary_pv",
+    "lexiplug.plugins.documents.baselines",
     "lexiplug.plugins.documents.evaluator",
 )
 
