@@ -52,7 +52,7 @@ def test_rcnn_learns_in_spacys_textcat_components(factory: str) -> None:
 def test_pretrained_lexiplug_vectors_initialise_their_rows() -> None:
     rng = np.random.default_rng(0)
     vectors = Vectors(["Pixel", "tire", "pixel"], rng.normal(size=(3, 8)).astype(np.float32))
-    nlp, examples = _pipeline(pretrained={"@misc": "lexiplug.vectors.v1",
+    nlp, _ = _pipeline(pretrained={"@misc": "lexiplug.vectors.v1",
                                           "name_or_path": None})
     model = nlp.get_pipe("textcat").model
     from lexiplug.plugins.documents.rcnn import _embedding_table
@@ -93,9 +93,9 @@ def test_contexts_follow_the_recurrences() -> None:
 def test_bad_architecture_settings_are_named() -> None:
     from lexiplug.plugins.documents.architectures import build_rcnn
 
-    with pytest.raises(ConfigError, match="model.hidden"):
+    with pytest.raises(ConfigError, match=r"model\.hidden"):
         build_rcnn(hidden=0)
-    with pytest.raises(ConfigError, match="model.dropout"):
+    with pytest.raises(ConfigError, match=r"model\.dropout"):
         build_rcnn(dropout=1.5)
 
 

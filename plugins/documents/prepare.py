@@ -19,6 +19,7 @@ from lexiplug.errors import ConfigError
 
 from .newsgroups import REMOVABLE, check_remove, dev_mask, document_tokens, read_newsgroups
 
+DEFAULT_REMOVE = ",".join(REMOVABLE)
 OPTIONS = ("subset", "remove", "drop_empty", "max_docs", "lang", "dev_output",
            "dev_fraction", "seed")
 
@@ -31,7 +32,7 @@ def _remove_option(value: Any) -> tuple[str, ...]:
 
 
 def prepare(sources: Sequence[str | Path], output: str | Path, *, subset: str = "all20",
-            remove: Any = ",".join(REMOVABLE), drop_empty: bool = True,
+            remove: Any = DEFAULT_REMOVE, drop_empty: bool = True,
             max_docs: int | None = None, lang: str = "en",
             dev_output: str | Path | None = None, dev_fraction: float = 0.1,
             seed: int = 0, **unknown: Any) -> dict[str, Any]:
