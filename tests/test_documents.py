@@ -142,6 +142,18 @@ def test_hamming_popcount_matches_the_reference(bits: int) -> None:
     assert np.array_equal(hamming_distances(q, db), hamming_reference(q, db))
 
 
+@pytest.mark.parametrize("bits", [8, 32, 64, 128])
+def test_hamming_kernel_ranks_like_a_stable_argsort(bits: int) -> None:
+    from lexiplug.plugins.documents.hamming import hamming_ranking
+
+    rng = np.random.default_rng(bits)
+    q = pack_codes(rng.integers(0, 2, size=(6, bits)))
+    db = pack_codes(rng.integers(0, 2, size=(80, bits)))
+    expected = np.argsort(hamming_reference(q, db), axis=1, kind="stable")
+    assert np.array_equal(hamming_ranking(q, db), expected)
+    assert np.array_equal(hamming_ranking(q, db, k=7), expected[:, :7])
+
+
 def test_hamming_ball_finds_exactly_the_codes_within_the_radius() -> None:
     rng = np.random.default_rng(1)
     db = pack_codes(rng.integers(0, 2, size=(300, 16)))

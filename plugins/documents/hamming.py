@@ -51,9 +51,28 @@ def hamming_reference(queries: np.ndarray, database: np.ndarray) -> np.ndarray:
     return np.abs(a[:, None, :] - b[None, :, :]).sum(axis=2).astype(np.uint16)
 
 
-def hamming_ranking(queries: np.ndarray, database: np.ndarray) -> np.ndarray:
-    """Database indices per query, nearest first; ties keep database order (stable sort)."""
-    return np.argsort(hamming_distances(queries, database), axis=1, kind="stable")
+def as_words(codes: np.ndarray) -> np.ndarray:
+    """Packed codes as ``(n, ceil(bytes / 8))`` uint64, zero-padded (zeros XOR to zero)."""
+    codes = np.ascontiguousarray(codes, dtype=np.uint8)
+    width = -(-codes.shape[1] // 8) * 8
+    if width != codes.shape[1]:
+        padded = np.zeros((len(codes), width), dtype=np.uint8)
+        padded[:, :codes.shape[1]] = codes
+        codes = padded
+    return codes.view(np.uint64)
+
+
+def hamming_ranking(queries: np.ndarray, database: np.ndarray, k: int | None = None
+                    ) -> np.ndarray:
+    """Database indices per query, nearest first (the first ``k``; all by default); ties keep
+    database order, exactly as a stable argsort of :func:`hamming_distances` would."""
+    if queries.shape[1] != database.shape[1]:
+        raise ConfigError(f"query codes have {queries.shape[1] * 8} bits, the database's "
+                          f"{database.shape[1] * 8}", where="codes")
+    from .hamming_kernel import hamming_top
+
+    k = len(database) if k is None else min(k, len(database))
+    return hamming_top(as_words(queries), as_words(database), k)
 
 
 class HammingBall:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 from lexiplug.errors import ConfigError
 
-from .hamming import hamming_distances
+from .hamming import hamming_ranking
 
 RECALL_LEVELS = np.linspace(0.0, 1.0, 11)
 _QUERY_BLOCK = 256
@@ -36,8 +36,7 @@ def filter_rerank(query_codes: np.ndarray, database_codes: np.ndarray,
                   candidates: int) -> np.ndarray:
     """Real-Binary retrieval: the ``candidates`` Hamming-nearest documents re-ranked by cosine,
     then the rest in Hamming order (so a full ranking still exists for MAP)."""
-    distances = hamming_distances(query_codes, database_codes)
-    order = np.argsort(distances, axis=1, kind="stable")
+    order = hamming_ranking(query_codes, database_codes)
     k = min(candidates, database_codes.shape[0])
     head = order[:, :k]
     q = unit(query_vectors)
