@@ -87,6 +87,17 @@ def scored(name: str, database: Any, queries: Any, labels: list[str], fit_s: flo
             "_ap": metrics["ap"], "_pr": metrics["pr"].mean(axis=0)}
 
 
+def known_queries(database: list[Any], queries: list[Any]) -> list[Any]:
+    """Queries with a word in at least two database documents: every model here knows it
+    (min_count 2, TF-IDF min_df 2), so every row is scored on the same queries."""
+    from collections import Counter
+
+    from lexiplug.plugins.documents.newsgroups import document_tokens
+
+    frequency = Counter(w for d in database for w in set(document_tokens(d.text)))
+    return [q for q in queries if any(frequency[w] >= 2 for w in document_tokens(q.text))]
+
+
 def fitted(factory: Any, database_docs: list[Any], texts: list[str]) -> tuple[Any, Any, float,
                                                                                float]:
     from lexiplug.plugins.documents.evaluator import query_rows
@@ -113,7 +124,7 @@ def retrieval(cfg: dict[str, Any], eval_path: Path | None, out: Path) -> list[di
 
     train, queries_docs = splits(eval_path)
     database_docs = sample(train, cfg["db_docs"], 0)
-    queries_docs = sample(queries_docs, cfg["queries"], 1)
+    queries_docs = sample(known_queries(database_docs, queries_docs), cfg["queries"], 1)
     texts = [d.text for d in queries_docs]
     labels = [str(d.label) for d in queries_docs]
     print(f"retrieval: {len(database_docs)} database documents, {len(texts)} queries")
