@@ -20,6 +20,7 @@ from lexiplug.errors import ConfigError, TrainingError
 from lexiplug.plugin_tools import settings_factory
 from lexiplug.registry import Registries
 
+from .checks import check_learning_rate, positive_integers
 from .corpus import labels_of, tokenised_documents
 from .doc2vec import Doc2VecEmbedder, Doc2VecSettings
 from .doc_vectors import DocumentVectors, check_bits, pack_codes
@@ -108,10 +109,8 @@ class TfidfAutoencoderSettings:
 
     def __post_init__(self) -> None:
         check_bits(self.bits)
-        for name in ("hidden", "max_features", "min_count", "epochs", "batch_size"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ConfigError(f"expected a positive integer, found {value!r}", where=name)
+        positive_integers(self, ("hidden", "max_features", "min_count", "epochs", "batch_size"))
+        check_learning_rate(self.learning_rate, "learning_rate")
 
 
 @dataclass

@@ -24,6 +24,7 @@ from lexiplug.errors import ConfigError, TrainingError
 from lexiplug.plugin_tools import settings_factory
 from lexiplug.registry import Registries
 
+from .checks import check_learning_rate, positive_integers
 from .corpus import labels_of, tokenised_documents
 from .doc_vectors import DocumentVectors, check_bits
 from .newsgroups import document_tokens
@@ -61,14 +62,9 @@ class BinaryPVSettings:
         if self.mode not in MODES:
             raise ConfigError(f"expected one of {MODES}, found {self.mode!r}", where="mode")
         check_bits(self.bits)
-        for name in ("dim", "min_count", "epochs", "negative", "window", "batch_size",
-                     "infer_epochs", "checkpoint_every"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ConfigError(f"expected a positive integer, found {value!r}", where=name)
-        if not 0.0 < self.learning_rate < 1.0:
-            raise ConfigError(f"expected a learning rate in (0, 1), found "
-                              f"{self.learning_rate!r}", where="learning_rate")
+        positive_integers(self, ("dim", "min_count", "epochs", "negative", "window", "batch_size",
+                     "infer_epochs", "checkpoint_every"))
+        check_learning_rate(self.learning_rate, "learning_rate")
         if self.noise < 0:
             raise ConfigError(f"expected a noise std >= 0, found {self.noise!r}",
                               where="noise")

@@ -19,6 +19,7 @@ from lexiplug.errors import ConfigError, TrainingError
 from lexiplug.plugin_tools import settings_factory
 from lexiplug.registry import Registries
 
+from .checks import check_learning_rate, positive_integers
 from .corpus import DocumentSource, labels_of, tokenised_documents
 from .doc_vectors import DocumentVectors
 from .newsgroups import document_tokens
@@ -46,13 +47,8 @@ class Doc2VecSettings:
     def __post_init__(self) -> None:
         if self.mode not in ("dbow", "dm"):
             raise ConfigError(f"expected 'dbow' or 'dm', found {self.mode!r}", where="mode")
-        for name in ("dim", "window", "min_count", "epochs", "negative", "workers"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ConfigError(f"expected a positive integer, found {value!r}", where=name)
-        if not 0.0 < self.alpha < 1.0:
-            raise ConfigError(f"expected a learning rate in (0, 1), found {self.alpha!r}",
-                              where="alpha")
+        positive_integers(self, ("dim", "window", "min_count", "epochs", "negative", "workers"))
+        check_learning_rate(self.alpha, "alpha")
 
 
 class _TaggedStream:
