@@ -76,7 +76,8 @@ def hamming_ranking(queries: np.ndarray, database: np.ndarray, k: int | None = N
 
 
 class HammingBall:
-    """Exact radius search for codes of at most 32 bits through a code -> documents table."""
+    """Exact radius search for codes of at most 32 bits: the codes sorted once, and a query
+    looks up the C(bits, <= r) codes around it with one vectorised binary search."""
 
     max_bits = 32
 
@@ -86,24 +87,37 @@ class HammingBall:
                               f"bits (the number of probes grows as C(bits, r)); found {bits}",
                               where="bits")
         self.bits = bits
-        self.table: dict[int, list[int]] = {}
-        for index, value in enumerate(self._integers(codes).tolist()):
-            self.table.setdefault(value, []).append(index)
+        values = self._integers(codes)
+        self.order = np.argsort(values, kind="stable")
+        self.sorted = values[self.order]
+        self._masks: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def _integers(self, codes: np.ndarray) -> np.ndarray:
         padded = np.zeros((len(codes), 8), dtype=np.uint8)
         padded[:, 8 - codes.shape[1]:] = codes
-        return padded.view(">u8").ravel()
+        return padded.view(">u8").ravel().astype(np.uint64)
+
+    def masks(self, radius: int) -> tuple[np.ndarray, np.ndarray]:
+        """(XOR masks of every flip of at most ``radius`` bits, their distances)."""
+        if radius not in self._masks:
+            masks, distances = [], []
+            for distance in range(radius + 1):
+                for flipped in combinations(range(self.bits), distance):
+                    masks.append(sum(1 << bit for bit in flipped))
+                    distances.append(distance)
+            self._masks[radius] = (np.array(masks, dtype=np.uint64),
+                                   np.array(distances, dtype=np.int64))
+        return self._masks[radius]
 
     def within(self, code: np.ndarray, radius: int) -> list[tuple[int, int]]:
         """``(distance, index)`` of every database code within ``radius``, nearest first."""
-        shift = 8 * np.asarray(code).shape[-1] - self.bits
-        centre = int(self._integers(np.asarray(code).reshape(1, -1))[0])
+        centre = self._integers(np.asarray(code).reshape(1, -1))[0]
+        masks, distances = self.masks(radius)
+        probes = centre ^ masks
+        low = np.searchsorted(self.sorted, probes, side="left")
+        high = np.searchsorted(self.sorted, probes, side="right")
         found: list[tuple[int, int]] = []
-        for distance in range(radius + 1):
-            for flipped in combinations(range(self.bits), distance):
-                probe = centre
-                for bit in flipped:
-                    probe ^= 1 << (bit + shift)
-                found.extend((distance, i) for i in self.table.get(probe, ()))
+        for distance, start, stop in zip(distances.tolist(), low.tolist(), high.tolist(),
+                                         strict=True):
+            found.extend((distance, int(i)) for i in self.order[start:stop])
         return found
