@@ -116,8 +116,9 @@ class HammingBall:
         probes = centre ^ masks
         low = np.searchsorted(self.sorted, probes, side="left")
         high = np.searchsorted(self.sorted, probes, side="right")
+        hits = np.flatnonzero(high > low)  # most probes of a sparse table find nothing
         found: list[tuple[int, int]] = []
-        for distance, start, stop in zip(distances.tolist(), low.tolist(), high.tolist(),
-                                         strict=True):
-            found.extend((distance, int(i)) for i in self.order[start:stop])
+        for probe in hits.tolist():
+            found.extend((int(distances[probe]), int(i))
+                         for i in self.order[low[probe]:high[probe]])
         return found
