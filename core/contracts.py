@@ -174,6 +174,7 @@ class DocVectors(Protocol):
     vectors: np.ndarray | None
     codes: np.ndarray | None
     bits: int
+    dim: int  # the real vectors' width, or ``bits`` for code-only rows (reports show it)
 
     def __len__(self) -> int: ...
 
