@@ -44,6 +44,13 @@ def parse() -> argparse.Namespace:
                         help="a test archive (20news-bydate-test.tar.gz) to score on")
     parser.add_argument("--part", choices=("all", "retrieval", "speed", "linear",
                                            "classification"), default="all")
+    parser.add_argument("--cls-train", type=int, default=None,
+                        help="classification: train documents (default: by --quick)")
+    parser.add_argument("--cls-epochs", type=int, default=None,
+                        help="classification: most epochs (the best on dev is kept)")
+    parser.add_argument("--models", default="spacy_bow,spacy_ensemble,rcnn",
+                        help="classification: the spaCy rows to train (tfidf_lr always runs)")
+    parser.add_argument("--rcnn-lr", type=float, default=0.002, help="RCNN Adam learn rate")
     return parser.parse_args()
 
 
@@ -299,7 +306,7 @@ def macro_f1(gold: list[str], predicted: list[str]) -> tuple[float, float]:
 
 
 def spacy_row(name: str, train: list[Any], dev: list[Any], test: list[Any],
-              epochs: int) -> dict[str, Any]:
+              epochs: int, rcnn_lr: float) -> dict[str, Any]:
     """Train ``epochs`` epochs; keep the epoch with the best dev macro-F1; score on test."""
     import spacy
     from spacy.training import Example
@@ -317,7 +324,7 @@ def spacy_row(name: str, train: list[Any], dev: list[Any], test: list[Any],
 
     train_examples = examples(train)
     optimizer = nlp.initialize(lambda: train_examples)
-    optimizer.learn_rate = 0.002 if name == "rcnn" else 0.001
+    optimizer.learn_rate = rcnn_lr if name == "rcnn" else 0.001
     rng = np.random.default_rng(0)
     best: tuple[float, int, bytes] = (-1.0, 0, b"")
     start = time.perf_counter()
@@ -372,7 +379,8 @@ def tfidf_lr_row(train: list[Any], dev: list[Any], test: list[Any]) -> dict[str,
             "chosen": f"C={best[1]:g} (dev macro-F1 {best[0]:.2f})"}
 
 
-def classification(cfg: dict[str, Any], eval_path: Path | None) -> list[dict[str, Any]]:
+def classification(cfg: dict[str, Any], eval_path: Path | None, models: list[str],
+                   rcnn_lr: float) -> list[dict[str, Any]]:
     from lexiplug.plugins.documents.newsgroups import dev_mask
 
     rows = []
@@ -388,8 +396,8 @@ def classification(cfg: dict[str, Any], eval_path: Path | None) -> list[dict[str
         print(f"classification {subset}: {len(train)} train, {len(dev)} dev, {len(test)} "
               f"{'test' if eval_path else 'held-out dev'}")
         subset_rows = [tfidf_lr_row(train, dev, test)]
-        for name in ("spacy_bow", "spacy_ensemble", "rcnn"):
-            subset_rows.append(spacy_row(name, train, dev, test, cfg["cls_epochs"]))
+        for name in models:
+            subset_rows.append(spacy_row(name, train, dev, test, cfg["cls_epochs"], rcnn_lr))
         for row in subset_rows:
             row["name"] = f"{row['name']}[{subset}]"
         rows.extend(subset_rows)
@@ -398,7 +406,11 @@ def classification(cfg: dict[str, Any], eval_path: Path | None) -> list[dict[str
 
 def main() -> None:
     args = parse()
-    cfg = QUICK if args.quick else FULL
+    cfg = dict(QUICK if args.quick else FULL)
+    if args.cls_train is not None:
+        cfg["cls_train"] = args.cls_train
+    if args.cls_epochs is not None:
+        cfg["cls_epochs"] = args.cls_epochs
     out = Path(__file__).resolve().parent / "out"
     out.mkdir(exist_ok=True)
     print(machine_note(), "| quick" if args.quick else "| full")
@@ -418,7 +430,8 @@ def main() -> None:
         print_table(part, ["docs", "tokens", "fit_s", "us_per_token"])
         rows += part
     if args.part in ("all", "classification"):
-        part = classification(cfg, args.eval)
+        part = classification(cfg, args.eval, [m for m in args.models.split(",") if m],
+                              args.rcnn_lr)
         print_table(part, ["macro_f1", "accuracy", "docs_per_s", "fit_s"],
                     baseline=part[0]["name"], ratio_metric="macro_f1", higher_is_better=True)
         for row in part:
