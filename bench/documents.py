@@ -127,9 +127,11 @@ def retrieval(cfg: dict[str, Any], eval_path: Path | None, out: Path) -> list[di
     from lexiplug.plugins.documents.binary_pv import binary_pv_v1
     from lexiplug.plugins.documents.doc2vec import doc2vec_v1
     from lexiplug.plugins.documents.doc_vectors import DocumentVectors
+    from lexiplug.plugins.documents.hamming import hamming_ranking
     from lexiplug.plugins.documents.newsgroups import document_tokens
     from lexiplug.plugins.documents.pr_curve import plot_pr_curves
 
+    hamming_ranking(np.zeros((1, 4), np.uint8), np.zeros((2, 4), np.uint8))  # compile first
     train, queries_docs = splits(eval_path)
     database_docs = sample(train, cfg["db_docs"], 0)
     queries_docs = sample(known_queries(database_docs, queries_docs), cfg["queries"], 1)
