@@ -80,6 +80,8 @@ def test_binary_pv_bad_input() -> None:
     embedder.fit(["alpha beta", "beta gamma"])
     with pytest.raises(TrainingError, match="no word the model knows"):
         embedder.infer(["zzz"])
+    with pytest.raises(TrainingError, match="fewer than min_count = 2"):
+        binary_pv_v1(**{**SMALL, "min_count": 2}).fit(["alpha beta", "alpha beta", "gamma"])
     with pytest.raises(TrainingError, match="fitted"):
         binary_pv_v1(**SMALL).infer(["alpha"])
 

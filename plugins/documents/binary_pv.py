@@ -102,7 +102,9 @@ class BinaryPVEmbedder:
         keys = [key for key, _, _ in triples]
         labels = labels_of(triples)
         self.words = build_vocabulary([tokens for _, tokens, _ in triples], s.min_count)
-        documents = encode([tokens for _, tokens, _ in triples], self.words, keys)
+        documents = encode([tokens for _, tokens, _ in triples], self.words, keys,
+                           hint=f"; each of its words occurs fewer than min_count = "
+                                f"{s.min_count} times: lower min_count or remove it")
         model = bpv.BinaryPV(len(documents), len(self.words.words), dim=s.dim, bits=s.bits,
                              mode=s.mode, seed=s.seed)
         optimizer = torch.optim.Adam(model.parameters(), lr=s.learning_rate)

@@ -33,8 +33,9 @@ def build_vocabulary(token_lists: Sequence[Sequence[str]], min_count: int) -> Vo
 
 
 def encode(token_lists: Sequence[Sequence[str]], vocabulary: Vocabulary,
-           keys: Sequence[str] | None = None) -> list[np.ndarray]:
-    """Known-word ids per document; a document with no known word is an error that names it."""
+           keys: Sequence[str] | None = None, hint: str = "") -> list[np.ndarray]:
+    """Known-word ids per document; a document with no known word is an error that names it
+    (``hint`` says what to do about it)."""
     index = vocabulary.index
     encoded = [np.array([index[t] for t in tokens if t in index], dtype=np.int64)
                for tokens in token_lists]
@@ -42,7 +43,7 @@ def encode(token_lists: Sequence[Sequence[str]], vocabulary: Vocabulary,
     if empty:
         names = [keys[i] for i in empty[:3]] if keys is not None else empty[:3]
         raise TrainingError(f"{len(empty)} document(s) have no word the model knows "
-                            f"(first: {names})", where="docs")
+                            f"(first: {names}){hint}", where="docs")
     return encoded
 
 
