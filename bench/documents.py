@@ -267,6 +267,8 @@ def linear(cfg: dict[str, Any]) -> list[dict[str, Any]]:
     train, _ = splits(None)
     train = sample(train, cfg["linear_docs"], 2)
     rows = []
+    binary_pv_v1(bits=128, epochs=1, min_count=1).fit(train[:50])  # imports and warm-up
+    doc2vec_v1(dim=128, epochs=1, min_count=1).fit(train[:50])
     for share in (0.25, 0.5, 1.0):
         docs = sample(train, int(share * len(train)), 3)
         tokens = sum(len(d.text.split()) for d in docs)
