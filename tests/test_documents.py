@@ -282,3 +282,63 @@ plots = false
     result = outcome.scored[0].result
     assert result.n_items > 1000 and 0.0 < result.metrics["map"] < 1.0
     assert (tmp_path / "out" / "report.md").exists()
+
+
+@pytest.mark.slow
+def test_study_runs_doc_embedders_on_a_planted_archive(tmp_path: Path) -> None:
+    from functools import partial
+
+    import catalogue
+    from lexiplug.data.spec import DatasetSpec
+    from lexiplug.registry import NAMESPACE, registry
+    from lexiplug.study.runner import run_study
+
+    train = planted_archive(tmp_path / "train.tar.gz", per_group=15)
+    queries = planted_archive(tmp_path / "queries.tar.gz", per_group=3, seed=5)
+
+    def planted_queries() -> DatasetSpec:
+        from lexiplug.plugins.documents.datasets import read_labelled_documents
+
+        spec = DatasetSpec(name="planted_queries", kind="documents", files=(str(queries),),
+                           reader=partial(read_labelled_documents, split="all"))
+        return spec
+
+    registry.datasets.register("planted_queries", func=planted_queries)
+    config = tmp_path / "docs.cfg"
+    config.write_text(f"""
+[corpora.news]
+@corpora = "lexiplug.newsgroups.v1"
+path = "{train}"
+split = "all"
+
+[doc_embedders.dbow]
+@doc_embedders = "lexiplug.doc2vec.v1"
+corpus = "news"
+dim = 16
+min_count = 1
+sample = 0.0
+
+[doc_embedders.codes]
+@doc_embedders = "lexiplug.pv_sign.v1"
+corpus = "news"
+bits = 16
+dim = 16
+min_count = 1
+sample = 0.0
+
+[evaluate.retrieval]
+@evaluators = "lexiplug.doc_retrieval.v1"
+datasets = ["planted_queries"]
+n_resamples = 100
+
+[report]
+plots = false
+""")
+    try:
+        outcome = run_study(config, output=tmp_path / "out", quiet=True)
+    finally:
+        del catalogue.REGISTRY[(NAMESPACE, "datasets", "planted_queries")]
+    scored = {s.row: s.result for s in outcome.scored}
+    assert set(scored) == {"dbow", "codes"}
+    assert scored["dbow"].metrics["map"] > 0.8 and scored["codes"].extra["ranking"] == "hamming"
+    assert "dbow" in (tmp_path / "out" / "report.md").read_text()
