@@ -107,7 +107,7 @@ class BinaryPVEmbedder:
                                 f"{s.min_count} times: lower min_count or remove it")
         model = bpv.BinaryPV(len(documents), len(self.words.words), dim=s.dim, bits=s.bits,
                              mode=s.mode, seed=s.seed)
-        optimizer = torch.optim.Adam(model.parameters(), lr=s.learning_rate)
+        optimizer = bpv.make_optimizer(model, s.learning_rate)
         fingerprint = self._fingerprint(keys)
         first_epoch = self._restore(model, optimizer, fingerprint)
         keep = keep_probabilities(self.words.counts, s.sample)
@@ -151,7 +151,8 @@ class BinaryPVEmbedder:
         for parameter in frozen:
             parameter.requires_grad_(False)
         try:
-            optimizer = torch.optim.Adam([doc_vectors], lr=s.learning_rate * 10)
+            optimizer = bpv.PairedAdam(torch.optim.SparseAdam([doc_vectors],
+                                                              lr=s.learning_rate * 10))
             keep = keep_probabilities(self.words.counts, s.sample)
             noise = torch.from_numpy(bpv_noise(self.words.counts))
             for epoch in range(s.infer_epochs):

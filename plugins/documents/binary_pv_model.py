@@ -61,24 +61,53 @@ def document_init(n_docs: int, dim: int, generator: torch.Generator) -> torch.Te
     return (torch.rand(n_docs, dim, generator=generator) - 0.5) / dim
 
 
+def rows(table: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """``table[index]`` with a sparse gradient: an update then touches only the rows a batch
+    used, which keeps the cost of an epoch linear in the corpus (a dense gradient would make
+    every batch pay for every document and word)."""
+    return nn.functional.embedding(index, table, sparse=True)
+
+
+def make_optimizer(model: BinaryPV, learning_rate: float) -> PairedAdam:
+    sparse = [model.docs, model.out_code]
+    sparse += [p for p in (model.context, model.out_real) if p is not None]
+    return PairedAdam(torch.optim.SparseAdam(sparse, lr=learning_rate),
+                      torch.optim.Adam(model.code.parameters(), lr=learning_rate))
+
+
+class PairedAdam:
+    """SparseAdam for the embedding tables, Adam for the dense code layer, stepped together."""
+
+    def __init__(self, *optimizers: Any) -> None:
+        self.optimizers = [o for o in optimizers if o is not None]
+
+    def zero_grad(self) -> None:
+        for optimizer in self.optimizers:
+            optimizer.zero_grad()
+
+    def step(self) -> None:
+        for optimizer in self.optimizers:
+            optimizer.step()
+
+
 def negative_loss(hidden: torch.Tensor, output: torch.Tensor, targets: torch.Tensor,
                   negatives: torch.Tensor) -> torch.Tensor:
     """Mean negative-sampling loss: -log σ(h·o_w) - Σ_k log σ(-h·o_k)."""
-    positive = (hidden * output[targets]).sum(dim=1)
-    negative = torch.bmm(output[negatives], hidden.unsqueeze(2)).squeeze(2)
+    positive = (hidden * rows(output, targets)).sum(dim=1)
+    negative = torch.bmm(rows(output, negatives), hidden.unsqueeze(2)).squeeze(2)
     return -(nn.functional.logsigmoid(positive).mean()
              + nn.functional.logsigmoid(-negative).sum(dim=1).mean())
 
 
 def batch_loss(model: BinaryPV, doc_vectors: torch.Tensor, batch: dict[str, torch.Tensor],
                noise: float, generator: torch.Generator) -> torch.Tensor:
-    vectors = doc_vectors[batch["doc"]]
+    vectors = rows(doc_vectors, batch["doc"])
     code = model.code_units(vectors, noise, generator)
     if model.mode == "dm":
         assert model.context is not None
         context = batch["context"]
         present = (context != model.n_words).float()
-        summed = (model.context[context] * present.unsqueeze(2)).sum(dim=1)
+        summed = (rows(model.context, context) * present.unsqueeze(2)).sum(dim=1)
         code = (code + summed) / (1.0 + present.sum(dim=1, keepdim=True))
     loss = negative_loss(code, model.out_code, batch["word"], batch["negatives"])
     if model.out_real is not None:
@@ -122,19 +151,22 @@ def codes_of(model: BinaryPV, doc_vectors: torch.Tensor) -> np.ndarray:
     return np.packbits(bits, axis=1)
 
 
-def optimizer_arrays(optimizer: Any) -> dict[str, np.ndarray]:
+def optimizer_arrays(paired: PairedAdam) -> dict[str, np.ndarray]:
     arrays: dict[str, np.ndarray] = {}
-    for index, state in optimizer.state_dict()["state"].items():
-        for name, value in state.items():
-            arrays[f"optimizer.{index}.{name}"] = torch.as_tensor(value).numpy()
+    for number, optimizer in enumerate(paired.optimizers):
+        for index, state in optimizer.state_dict()["state"].items():
+            for name, value in state.items():
+                arrays[f"optimizer.{number}.{index}.{name}"] = torch.as_tensor(value).numpy()
     return arrays
 
 
-def load_optimizer_arrays(optimizer: Any, arrays: dict[str, np.ndarray]) -> None:
-    state: dict[int, dict[str, torch.Tensor]] = {}
-    for key, value in arrays.items():
-        if key.startswith("optimizer."):
-            _, index, name = key.split(".", 2)
-            state.setdefault(int(index), {})[name] = torch.from_numpy(np.array(value))
-    current = optimizer.state_dict()
-    optimizer.load_state_dict({"state": state, "param_groups": current["param_groups"]})
+def load_optimizer_arrays(paired: PairedAdam, arrays: dict[str, np.ndarray]) -> None:
+    for number, optimizer in enumerate(paired.optimizers):
+        state: dict[int, dict[str, torch.Tensor]] = {}
+        prefix = f"optimizer.{number}."
+        for key, value in arrays.items():
+            if key.startswith(prefix):
+                index, name = key[len(prefix):].split(".", 1)
+                state.setdefault(int(index), {})[name] = torch.from_numpy(np.array(value))
+        current = optimizer.state_dict()
+        optimizer.load_state_dict({"state": state, "param_groups": current["param_groups"]})
