@@ -29,7 +29,8 @@ def _pipeline(factory: str = "textcat", **model: object) -> tuple[spacy.Language
     return nlp, examples
 
 
-@pytest.mark.parametrize("factory", ["textcat", "textcat_multilabel"])
+@pytest.mark.parametrize("factory", ["textcat", pytest.param("textcat_multilabel",
+                                                             marks=pytest.mark.slow)])
 def test_rcnn_learns_in_spacys_textcat_components(factory: str) -> None:
     nlp, examples = _pipeline(factory)
     optimizer = nlp.initialize(lambda: examples)
