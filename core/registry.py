@@ -28,9 +28,11 @@ SECTION_NAMES = (
     "transforms",
     "evaluators",
     "engines",
+    "doc_embedders",
 )
 
-_SINGULAR = {name: name[:-1] for name in SECTION_NAMES} | {"corpora": "corpus"}
+_SINGULAR = {name: name[:-1] for name in SECTION_NAMES} | {
+    "corpora": "corpus", "doc_embedders": "document embedder"}
 
 
 def _ensure_loaded() -> None:
@@ -126,6 +128,7 @@ class Registries:
     transforms: Section
     evaluators: Section
     engines: Section
+    doc_embedders: Section
 
     def __init__(self) -> None:
         for section in SECTION_NAMES:

@@ -20,6 +20,8 @@ from ..errors import ConfigError, DataNotFoundError
 
 STEP_SECTIONS = ("corpora", "embedders", "transforms", "evaluate")
 KNOWN_SECTIONS = (*STEP_SECTIONS, "report", "study", "output", "engine")
+STEP_SECTIONS = ("corpora", "embedders", "transforms", "evaluate", "doc_embedders")
+KNOWN_SECTIONS = (*STEP_SECTIONS, "report", "study", "output")
 STUDY_KEYS = ("name", "seed", "cache")
 OUTPUT_KEYS = ("path", "format", "checkpoint_dir", "save_state")
 REGISTRY_KEY = {
@@ -29,6 +31,7 @@ REGISTRY_KEY = {
     "transforms": "@transforms",
     "evaluate": "@evaluators",
     "engine": "@engines",
+    "doc_embedders": "@doc_embedders",
 }
 _HEADER = re.compile(r"^\s*\[([^\]]+)\]\s*$", re.MULTILINE)
 
@@ -65,11 +68,12 @@ class StudyConfig:
     raw: dict[str, Any]
     output: dict[str, Any] = field(default_factory=dict)  # ``lexiplug train``'s [output]
     engine: Block | None = None  # [engine]: where heavy work runs (default: this process)
+    doc_embedders: dict[str, Block] = field(default_factory=dict)  # rows of DocVectors
 
     def blocks(self) -> list[Block]:
         return [
             *self.corpora.values(), *self.embedders.values(),
-            *self.transforms.values(), *self.evaluate.values(),
+            *self.transforms.values(), *self.evaluate.values(), *self.doc_embedders.values(),
         ]
 
 
@@ -121,9 +125,9 @@ def split_study_config(raw: dict[str, Any], path: Path) -> StudyConfig:
         raise ConfigError(f"study name must be letters, digits, '_', '-' or '.', found {name!r}",
                           where="study.name")
     blocks = {section: _blocks(section, raw.get(section) or {}) for section in STEP_SECTIONS}
-    if not blocks["embedders"]:
-        raise ConfigError("a study needs at least one [embedders.NAME] section",
-                          where="embedders")
+    if not blocks["embedders"] and not blocks["doc_embedders"]:
+        raise ConfigError("a study needs at least one [embedders.NAME] (or "
+                          "[doc_embedders.NAME]) section", where="embedders")
     report = dict(raw.get("report") or {})
     _check_report(report)
     engine = _engine_block(raw.get("engine"))
@@ -132,6 +136,8 @@ def split_study_config(raw: dict[str, Any], path: Path) -> StudyConfig:
         corpora=blocks["corpora"], embedders=blocks["embedders"],
         transforms=blocks["transforms"], evaluate=blocks["evaluate"],
         report=report, study=study, raw=raw, output=output, engine=engine,
+        report=report, study=study, raw=raw, output=output,
+        doc_embedders=blocks["doc_embedders"],
     )
 
 

@@ -22,6 +22,7 @@ _SLICE = re.compile(r"^(?P<base>[\w\-]+)\[(?P<slice>[^\]]+)\]$")
 _REGISTRY_SECTION = {"corpora": "corpora", "embedders": "embedders", "encoders": "encoders",
                      "transforms": "transforms", "evaluate": "evaluators",
                      "engine": "engines"}
+                     "doc_embedders": "doc_embedders"}
 _EVALUATE_KEYS = ("datasets", "dataset", "rows")
 
 
@@ -74,41 +75,29 @@ class StudyPlan:
     transforms: dict[str, PlannedStep]  # in dependency order
     evaluations: dict[str, PlannedEvaluation]
     engine: PlannedStep | None = None  # [engine]; None runs everything in this process
+    doc_embedders: dict[str, PlannedStep] = field(default_factory=dict)
 
     def node_names(self) -> list[str]:
-        return [*self.embedders, *self.transforms]
+        return [*self.embedders, *self.transforms, *self.doc_embedders]
 
 
 def build_plan(config: StudyConfig, *, quiet: bool = False) -> StudyPlan:
     """Resolve every block and reference of ``config``; raise on the first problem."""
     duplicate = sorted(set(config.embedders) & set(config.transforms))
+    duplicate += sorted(set(config.doc_embedders) & {*config.embedders, *config.transforms})
     if duplicate:
         raise ConfigError(
-            f"{duplicate[0]!r} names both an embedder and a transform; row names must be unique",
+            f"{duplicate[0]!r} names two rows (embedder, doc embedder or transform); row names "
+            "must be unique",
             where=f"transforms.{duplicate[0]}",
         )
     corpora = {name: resolve_block(block, config.seed, quiet)
                for name, block in config.corpora.items()}
-    embedders: dict[str, PlannedStep] = {}
-    for name, block in config.embedders.items():
-        settings = dict(block.settings)
-        corpus = settings.pop("corpus", None)
-        names = _corpus_names(corpus, block, list(config.corpora))
-        block.refs = {"corpus": corpus} if corpus is not None else {}
-        step = resolve_block(Block(block.section, name, block.function, settings), config.seed,
-                             quiet)
-        step.block = block
-        if corpus is None and _needs_corpus(step.obj):
-            raise ConfigError(
-                f'{block.function} trains on a corpus: expected corpus = "NAME"; corpora: '
-                f"{', '.join(sorted(config.corpora)) or '(none: add a [corpora.NAME] section)'}",
-                where=f"{block.where}.corpus",
-            )
-        step.corpora = names
-        step.arguments = step.arguments | {"corpus"}
-        step.corpus_is_list = isinstance(corpus, list)
-        embedders[name] = step
-    known_nodes = [*config.embedders, *config.transforms]
+    embedders = {name: _plan_embedder(config, block, quiet)
+                 for name, block in config.embedders.items()}
+    doc_embedders = {name: _plan_embedder(config, block, quiet)
+                     for name, block in config.doc_embedders.items()}
+    known_nodes = [*config.embedders, *config.transforms, *config.doc_embedders]
     transforms = _plan_transforms(config, known_nodes, quiet)
     evaluations = {
         name: _plan_evaluation(block, config.seed, known_nodes, quiet)
@@ -116,6 +105,29 @@ def build_plan(config: StudyConfig, *, quiet: bool = False) -> StudyPlan:
     }
     engine = None if config.engine is None else resolve_block(config.engine, config.seed, quiet)
     return StudyPlan(config, corpora, embedders, transforms, evaluations, engine)
+    return StudyPlan(config, corpora, embedders, transforms, evaluations, doc_embedders)
+
+
+def _plan_embedder(config: StudyConfig, block: Block, quiet: bool) -> PlannedStep:
+    """An ``[embedders.*]`` or ``[doc_embedders.*]`` block: its object and its corpus."""
+    name = block.name
+    settings = dict(block.settings)
+    corpus = settings.pop("corpus", None)
+    names = _corpus_names(corpus, block, list(config.corpora))
+    block.refs = {"corpus": corpus} if corpus is not None else {}
+    step = resolve_block(Block(block.section, name, block.function, settings), config.seed,
+                         quiet)
+    step.block = block
+    if corpus is None and _needs_corpus(step.obj):
+        raise ConfigError(
+            f'{block.function} trains on a corpus: expected corpus = "NAME"; corpora: '
+            f"{', '.join(sorted(config.corpora)) or '(none: add a [corpora.NAME] section)'}",
+            where=f"{block.where}.corpus",
+        )
+    step.corpora = names
+    step.arguments = step.arguments | {"corpus"}
+    step.corpus_is_list = isinstance(corpus, list)
+    return step
 
 
 # -- references ------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..contracts import Checksummed, EvaluatesAll, Fingerprinted
+from ..contracts import Checksummed, DocVectors, EvaluatesAll, Fingerprinted
 from ..errors import ConfigError, LexiplugError, TrainingError
 from ..evaluation.result import Result
 from ..vectors import Vectors
@@ -116,7 +116,8 @@ class _Runner:
     def run(self) -> None:
         from tqdm.auto import tqdm
 
-        steps = [*self.plan.embedders.values(), *self.plan.transforms.values()]
+        steps = [*self.plan.embedders.values(), *self.plan.transforms.values(),
+                 *self.plan.doc_embedders.values()]
         total = len(steps) + len(self.plan.evaluations)
         self._fit_independent_embedders_in_parallel()
         with tqdm(total=total, disable=self.quiet, desc="study", unit="step") as bar:
@@ -127,6 +128,10 @@ class _Runner:
             for step in self.plan.transforms.values():
                 bar.set_postfix_str(step.block.where)
                 self._transform(step)
+                bar.update()
+            for step in self.plan.doc_embedders.values():
+                bar.set_postfix_str(step.block.where)
+                self._embed_documents(step)
                 bar.update()
             for evaluation in self.plan.evaluations.values():
                 bar.set_postfix_str(evaluation.block.where)
@@ -194,6 +199,31 @@ class _Runner:
                 name=row_name, vectors=self.rows[row_name].vectors,
                 config={"@embedders": step.block.function, **step.block.settings},
             )
+
+    def _embed_documents(self, step: PlannedStep) -> None:
+        """A ``[doc_embedders.*]`` row: fitted every run (its row keeps the fitted model, which
+        a retrieval evaluator needs to infer its queries, and the cache holds word vectors)."""
+        corpora = [self.plan.corpora[name].obj for name in step.corpora]
+        start = time.perf_counter()
+        try:
+            output = step.obj.fit(corpora[0] if corpora else None)
+        except LexiplugError as error:
+            raise located(error, step.block.where, step.arguments) from None
+        if not isinstance(output, DocVectors):
+            raise TrainingError(f"a document embedder must return DocVectors, got "
+                                f"{type(output).__name__}", where=step.block.where)
+        self.fits += 1
+        key = step_key("doc_embed", {
+            "config": cache_relevant(step.filled),
+            "corpora": {name: self._corpus_checksum(name) for name in step.corpora},
+            "lexiplug": __version__,
+        })
+        seconds = time.perf_counter() - start
+        self.timings.append(StepTiming(step.block.where, step.name, seconds, False))
+        # a Row is typed for Vectors; document rows offer what reports read (len, dim, in)
+        self.rows[step.name] = Row(step.name, step.name, None, key, output,  # type: ignore[arg-type]
+                                   [step.block.where])
+        self.node_rows[step.name] = [step.name]
 
     def _fit(self, step: PlannedStep) -> VectorsOutput:
         return fit_embedder(self.plan, step)
@@ -275,8 +305,13 @@ class _Runner:
     # -- evaluators ------------------------------------------------------------------------
 
     def _evaluate(self, evaluation: PlannedEvaluation) -> None:
-        if evaluation.rows is None:
-            row_names = list(self.rows)
+        if evaluation.rows is None:  # by default, document evaluators score document rows only
+            from ..registry import registry
+
+            documents = bool(registry.evaluators.metadata(evaluation.block.function)
+                             .get("documents", False))
+            row_names = [name for name, row in self.rows.items()
+                         if isinstance(row.vectors, DocVectors) == documents]
         else:
             row_names = []
             for ref in evaluation.rows:

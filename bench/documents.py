@@ -1,0 +1,451 @@
+"""Document embeddings on 20 Newsgroups: binary-code retrieval and RCNN classification.
+
+Retrieval (train documents are the database, dev documents, or ``--eval`` test documents,
+the queries; relevant = same newsgroup): rows ``doc2vec_dbow`` (gensim PV-DBOW, cosine),
+``pv_dbow_sign_{32,128}`` (that PV-DBOW binarised by a random rotation), ``tfidf_autoencoder_
+{32,128}``, ``binary_pv_dbow_{32,128}``, ``binary_pv_dm_128``, ``real_binary_pv_dbow`` (32-bit
+Hamming filter of 100 candidates, then cosine on its 128-d real vector) and ``tfidf_cosine``,
+each with ``map``, ``ndcg10``, ``p100``, ``bits``, ``fit_s``, ``query_ms`` (ranking one query
+against the database, inference excluded) and ``infer_ms``; then ``speed_hamming_128`` vs
+``speed_cosine_128d`` on equal random databases; then ``fit_s`` of ``binary_pv_dbow_128`` and
+``doc2vec_dbow`` on 25/50/100% of the corpus (``linear_*``).
+
+Classification (Lai et al.'s 4 major groups and all 20): rows ``rcnn`` (lexiplug.RCNN.v1 in
+spaCy's textcat), ``spacy_bow`` and ``spacy_ensemble`` (spaCy's stock architectures) and
+``tfidf_lr`` (scikit-learn), with ``macro_f1``, ``accuracy`` and ``docs_per_s`` (prediction);
+the number of epochs (and C of the LR) is chosen on a dev split carved from train.
+
+    python bench/documents.py [--quick] [--json PATH] [--eval TEST.tar.gz] [--part NAME]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from _harness import machine_note, print_table, write_json
+
+QUICK = {"db_docs": 2000, "queries": 300, "d2v_epochs": 8, "bpv_epochs": 4, "ae_epochs": 8,
+         "cls_train": 400, "cls_eval": 200, "cls_epochs": 2, "groups": ("major4",),
+         "speed_db": 20000, "linear_docs": 1200}
+FULL = {"db_docs": None, "queries": None, "d2v_epochs": 20, "bpv_epochs": 10, "ae_epochs": 30,
+        "cls_train": None, "cls_eval": None, "cls_epochs": 6, "groups": ("major4", "all20"),
+        "speed_db": 100000, "linear_docs": None}
+
+
+def parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, a few minutes")
+    parser.add_argument("--json", type=Path, default=None, help="write the rows as JSON here")
+    parser.add_argument("--eval", type=Path, default=None,
+                        help="a test archive (20news-bydate-test.tar.gz) to score on")
+    parser.add_argument("--part", choices=("all", "retrieval", "speed", "linear",
+                                           "classification"), default="all")
+    parser.add_argument("--cls-train", type=int, default=None,
+                        help="classification: train documents (default: by --quick)")
+    parser.add_argument("--cls-epochs", type=int, default=None,
+                        help="classification: most epochs (the best on dev is kept)")
+    parser.add_argument("--models", default="spacy_bow,spacy_ensemble,rcnn",
+                        help="classification: the spaCy rows to train (tfidf_lr always runs)")
+    parser.add_argument("--rcnn-lr", type=float, default=0.002, help="RCNN Adam learn rate")
+    return parser.parse_args()
+
+
+def sample(documents: list[Any], n: int | None, seed: int) -> list[Any]:
+    if n is None or n >= len(documents):
+        return documents
+    keep = np.sort(np.random.default_rng(seed).permutation(len(documents))[:n])
+    return [documents[i] for i in keep]
+
+
+def splits(eval_path: Path | None, subset: str = "all20") -> tuple[list[Any], list[Any]]:
+    """(train documents without the dev part, query/eval documents)."""
+    from lexiplug.data.resolver import resolve_data_path
+    from lexiplug.plugins.documents.datasets import read_labelled_documents
+    from lexiplug.plugins.documents.newsgroups import TRAIN_FILE
+
+    train_path = resolve_data_path(TRAIN_FILE)
+    if eval_path is not None:
+        return (read_labelled_documents(train_path, split="all", subset=subset),
+                read_labelled_documents(eval_path, split="all", subset=subset))
+    return (read_labelled_documents(train_path, split="train", subset=subset),
+            read_labelled_documents(train_path, split="dev", subset=subset))
+
+
+# -- retrieval -------------------------------------------------------------------------------
+
+def scored(name: str, database: Any, queries: Any, labels: list[str], fit_s: float,
+           infer_s: float, candidates: int = 100) -> dict[str, Any]:
+    from lexiplug.plugins.documents.evaluator import rank
+    from lexiplug.plugins.documents.ranking import ranking_metrics
+
+    start = time.perf_counter()
+    order, method = rank(database, queries, candidates)
+    query_s = time.perf_counter() - start
+    metrics = ranking_metrics(order, database.labels, labels)
+    print(f"  {name}: MAP {metrics['ap'].mean():.3f}, fit {fit_s:.1f} s", flush=True)
+    return {"name": name, "map": float(metrics["ap"].mean()),
+            "ndcg10": float(metrics["ndcg10"].mean()), "p100": float(metrics["p100"].mean()),
+            "bits": database.bits if database.codes is not None else 32 * database.dim,
+            "fit_s": round(fit_s, 2), "query_ms": 1000 * query_s / len(labels),
+            "infer_ms": 1000 * infer_s / len(labels), "ranking": method,
+            "_ap": metrics["ap"], "_pr": metrics["pr"].mean(axis=0)}
+
+
+def known_queries(database: list[Any], queries: list[Any]) -> list[Any]:
+    """Queries with a word in at least two database documents: every model here knows it
+    (min_count 2, TF-IDF min_df 2), so every row is scored on the same queries."""
+    from collections import Counter
+
+    from lexiplug.plugins.documents.newsgroups import document_tokens
+
+    frequency = Counter(w for d in database for w in set(document_tokens(d.text)))
+    return [q for q in queries if any(frequency[w] >= 2 for w in document_tokens(q.text))]
+
+
+def fitted(factory: Any, database_docs: list[Any], texts: list[str]) -> tuple[Any, Any, float,
+                                                                               float]:
+    from lexiplug.plugins.documents.evaluator import query_rows
+
+    start = time.perf_counter()
+    rows = factory.fit(database_docs)
+    fit_s = time.perf_counter() - start
+    start = time.perf_counter()
+    queries = query_rows(factory, texts, rows.bits)
+    return rows, queries, fit_s, time.perf_counter() - start
+
+
+def retrieval(cfg: dict[str, Any], eval_path: Path | None, out: Path) -> list[dict[str, Any]]:
+    from lexiplug.plugins.documents.baselines import (
+        random_rotation,
+        sign_codes,
+        tfidf_autoencoder_v1,
+    )
+    from lexiplug.plugins.documents.binary_pv import binary_pv_v1
+    from lexiplug.plugins.documents.doc2vec import doc2vec_v1
+    from lexiplug.plugins.documents.doc_vectors import DocumentVectors
+    from lexiplug.plugins.documents.hamming import hamming_ranking
+    from lexiplug.plugins.documents.newsgroups import document_tokens
+    from lexiplug.plugins.documents.pr_curve import plot_pr_curves
+
+    hamming_ranking(np.zeros((1, 4), np.uint8), np.zeros((2, 4), np.uint8))  # compile first
+    train, queries_docs = splits(eval_path)
+    database_docs = sample(train, cfg["db_docs"], 0)
+    queries_docs = sample(known_queries(database_docs, queries_docs), cfg["queries"], 1)
+    texts = [d.text for d in queries_docs]
+    labels = [str(d.label) for d in queries_docs]
+    print(f"retrieval: {len(database_docs)} database documents, {len(texts)} queries")
+    rows: list[dict[str, Any]] = []
+
+    d2v = doc2vec_v1(dim=128, epochs=cfg["d2v_epochs"], min_count=2, workers=2, seed=0)
+    db, q, fit_s, infer_s = fitted(d2v, database_docs, texts)
+    rows.append(scored("doc2vec_dbow", db, q, labels, fit_s, infer_s))
+    mean = db.vectors.mean(axis=0)
+    rotation = random_rotation(128, 0)
+    for bits in (32, 128):
+        codes = DocumentVectors(db.keys, db.labels, codes=sign_codes(db.vectors, mean, rotation,
+                                                                     bits), bits=bits)
+        qcodes = DocumentVectors(q.keys, None, codes=sign_codes(q.vectors, mean, rotation,
+                                                                bits), bits=bits)
+        rows.append(scored(f"pv_dbow_sign_{bits}", codes, qcodes, labels, fit_s, infer_s))
+    for bits in (32, 128):
+        auto = tfidf_autoencoder_v1(bits=bits, epochs=cfg["ae_epochs"], seed=0)
+        db, q, fit_s, infer_s = fitted(auto, database_docs, texts)
+        rows.append(scored(f"tfidf_autoencoder_{bits}", db, q, labels, fit_s, infer_s))
+    for name, settings in (("binary_pv_dbow_32", {"mode": "dbow", "bits": 32}),
+                           ("binary_pv_dbow_128", {"mode": "dbow", "bits": 128}),
+                           ("binary_pv_dm_128", {"mode": "dm", "bits": 128, "window": 2}),
+                           ("real_binary_pv_dbow", {"mode": "real_binary", "bits": 32,
+                                                    "dim": 128})):
+        model = binary_pv_v1(epochs=cfg["bpv_epochs"], seed=0, **settings)
+        db, q, fit_s, infer_s = fitted(model, database_docs, texts)
+        row = scored(name, db, q, labels, fit_s, infer_s)
+        if name == "real_binary_pv_dbow":
+            real_only = scored("", DocumentVectors(db.keys, db.labels, vectors=db.vectors),
+                               DocumentVectors(q.keys, None, vectors=q.vectors), labels, 0, 0)
+            row["map_real_vector"] = real_only["map"]
+            row["bits"] = 32
+        rows.append(row)
+    rows.append(tfidf_cosine(database_docs, queries_docs, labels, document_tokens))
+    add_bootstrap(rows)
+    plot_pr_curves({r["name"]: r["_pr"] for r in rows}, out / "documents_pr.png")
+    for row in rows:
+        row.pop("_pr")
+        row.pop("_ap")
+    return rows
+
+
+def tfidf_cosine(database_docs: list[Any], queries_docs: list[Any], labels: list[str],
+                 tokens: Any) -> dict[str, Any]:
+    from lexiplug.plugins.documents.ranking import ranking_metrics
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    start = time.perf_counter()
+    tfidf = TfidfVectorizer(analyzer=tokens, min_df=2, sublinear_tf=True)
+    db = tfidf.fit_transform([d.text for d in database_docs])
+    fit_s = time.perf_counter() - start
+    start = time.perf_counter()
+    q = tfidf.transform([d.text for d in queries_docs])
+    infer_s = time.perf_counter() - start
+    start = time.perf_counter()
+    order = np.argsort(-(q @ db.T).toarray(), axis=1, kind="stable")
+    query_s = time.perf_counter() - start
+    metrics = ranking_metrics(order, [str(d.label) for d in database_docs], labels)
+    return {"name": "tfidf_cosine", "map": float(metrics["ap"].mean()),
+            "ndcg10": float(metrics["ndcg10"].mean()), "p100": float(metrics["p100"].mean()),
+            "bits": None, "fit_s": round(fit_s, 2), "query_ms": 1000 * query_s / len(labels),
+            "infer_ms": 1000 * infer_s / len(labels), "ranking": "cosine (sparse)",
+            "_ap": metrics["ap"], "_pr": metrics["pr"].mean(axis=0)}
+
+
+def add_bootstrap(rows: list[dict[str, Any]]) -> None:
+    """p-value (paired bootstrap over the same queries) that binary_pv_dbow_128 is not better
+    on MAP than each other row."""
+    from lexiplug.evaluation.stats import paired_bootstrap
+
+    best = next(r for r in rows if r["name"] == "binary_pv_dbow_128")["_ap"]
+    for row in rows:
+        if row["name"] != "binary_pv_dbow_128":
+            other = row["_ap"]
+            row["p_bpv128_not_better"] = paired_bootstrap(
+                lambda idx, a=best: float(a[idx].mean()),
+                lambda idx, b=other: float(b[idx].mean()), len(best), n_resamples=1000)
+
+
+def speed(cfg: dict[str, Any]) -> list[dict[str, Any]]:
+    """Top-100 search per query over equal random databases: 128-bit codes vs 128-d floats."""
+    from lexiplug.plugins.documents.hamming import HammingBall, hamming_ranking
+    from lexiplug.plugins.documents.ranking import unit
+
+    rng = np.random.default_rng(0)
+    n, n_queries = cfg["speed_db"], 200
+    codes = rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
+    qcodes = rng.integers(0, 256, size=(n_queries, 16), dtype=np.uint8)
+    vectors = unit(rng.normal(size=(n, 128)).astype(np.float32))
+    qvectors = unit(rng.normal(size=(n_queries, 128)).astype(np.float32))
+
+    def hamming() -> None:
+        hamming_ranking(qcodes, codes, k=100)
+
+    def cosine() -> None:
+        for start in range(0, n_queries, 20):
+            s = qvectors[start:start + 20] @ vectors.T
+            np.argpartition(-s, 100, axis=1)
+
+    short = rng.integers(0, 256, size=(n, 4), dtype=np.uint8)
+    ball = HammingBall(short, 32)
+    ball.masks(2)
+
+    def hamming_ball() -> None:
+        for query in short[:n_queries]:  # each finds at least itself
+            ball.within(query, 2)
+
+    hamming_ranking(qcodes[:1], codes[:10], k=5)  # compile the kernel outside the timing
+    rows = [{"name": "speed_hamming_ball_32_r2", "bits": 32, "database": n,
+             "query_ms": 1000 * min(timed(hamming_ball) for _ in range(3)) / n_queries}]
+    for name, work, bits in (("speed_hamming_128", hamming, 128),
+                             ("speed_cosine_128d", cosine, 128 * 32)):
+        best = min(timed(work) for _ in range(3))
+        rows.append({"name": name, "bits": bits, "database": n,
+                     "query_ms": 1000 * best / n_queries})
+    return rows
+
+
+def timed(work: Any) -> float:
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
+def linear(cfg: dict[str, Any]) -> list[dict[str, Any]]:
+    from lexiplug.plugins.documents.binary_pv import binary_pv_v1
+    from lexiplug.plugins.documents.doc2vec import doc2vec_v1
+
+    train, _ = splits(None)
+    train = sample(train, cfg["linear_docs"], 2)
+    rows = []
+    binary_pv_v1(bits=128, epochs=1, min_count=1).fit(train[:50])  # imports and warm-up
+    doc2vec_v1(dim=128, epochs=1, min_count=1).fit(train[:50])
+    for share in (0.25, 0.5, 1.0):
+        docs = sample(train, int(share * len(train)), 3)
+        tokens = sum(len(d.text.split()) for d in docs)
+        # min_count 1: a small sample has documents whose words all occur once, and Binary
+        # PV refuses a document without a known word
+        for name, factory in (("binary_pv_dbow_128", lambda: binary_pv_v1(
+                                   bits=128, epochs=2, min_count=1)),
+                              ("doc2vec_dbow", lambda: doc2vec_v1(
+                                  dim=128, epochs=2, workers=2, min_count=1))):
+            model = factory()
+            start = time.perf_counter()
+            model.fit(docs)
+            seconds = time.perf_counter() - start
+            rows.append({"name": f"linear_{name}_{int(share * 100)}", "docs": len(docs),
+                         "tokens": tokens, "fit_s": round(seconds, 2),
+                         "us_per_token": 1e6 * seconds / tokens})
+    return rows
+
+
+# -- classification --------------------------------------------------------------------------
+
+SPACY_MODELS = {
+    "spacy_bow": {"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": True,
+                  "ngram_size": 1, "no_output_layer": False, "length": 262144},
+    "spacy_ensemble": {
+        "@architectures": "spacy.TextCatEnsemble.v2",
+        "linear_model": {"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": True,
+                         "ngram_size": 1, "no_output_layer": False, "length": 262144},
+        "tok2vec": {"@architectures": "spacy.HashEmbedCNN.v2", "pretrained_vectors": None,
+                    "width": 64, "depth": 2, "embed_size": 2000, "window_size": 1,
+                    "maxout_pieces": 3, "subword_features": True}},
+    "rcnn": {"@architectures": "lexiplug.RCNN.v1", "exclusive_classes": True,
+             "embed_width": 50, "context_width": 50, "hidden": 100, "max_length": 400},
+}
+
+
+def macro_f1(gold: list[str], predicted: list[str]) -> tuple[float, float]:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    return (100 * float(f1_score(gold, predicted, average="macro")),
+            100 * float(accuracy_score(gold, predicted)))
+
+
+def spacy_row(name: str, train: list[Any], dev: list[Any], test: list[Any],
+              epochs: int, rcnn_lr: float) -> dict[str, Any]:
+    """Train ``epochs`` epochs; keep the epoch with the best dev macro-F1; score on test."""
+    import spacy
+    from spacy.training import Example
+    from spacy.util import minibatch
+
+    labels = sorted({str(d.label) for d in train})
+    nlp = spacy.blank("en")
+    nlp.add_pipe("textcat", config={"model": SPACY_MODELS[name]})
+    nlp.max_length = 10**7
+
+    def examples(documents: list[Any]) -> list[Any]:
+        return [Example.from_dict(doc, {"cats": {lab: float(lab == d.label) for lab in labels}})
+                for doc, d in zip(nlp.tokenizer.pipe(d.text for d in documents), documents,
+                                  strict=True)]
+
+    train_examples = examples(train)
+    optimizer = nlp.initialize(lambda: train_examples)
+    optimizer.learn_rate = rcnn_lr if name == "rcnn" else 0.001
+    rng = np.random.default_rng(0)
+    best: tuple[float, int, bytes] = (-1.0, 0, b"")
+    start = time.perf_counter()
+    for epoch in range(epochs):
+        order = rng.permutation(len(train_examples))
+        for batch in minibatch([train_examples[i] for i in order], size=32):
+            nlp.update(batch, sgd=optimizer)
+        score = macro_f1(*predict(nlp, dev))[0]
+        if score > best[0]:
+            best = (score, epoch + 1, nlp.to_bytes())
+        print(f"  {name} epoch {epoch + 1}: dev macro-F1 {score:.2f}", flush=True)
+    fit_s = time.perf_counter() - start
+    nlp.from_bytes(best[2])
+    start = time.perf_counter()
+    gold, predicted = predict(nlp, test)
+    seconds = time.perf_counter() - start
+    f1, accuracy = macro_f1(gold, predicted)
+    return {"name": name, "macro_f1": f1, "accuracy": accuracy,
+            "docs_per_s": len(test) / seconds, "fit_s": round(fit_s, 1),
+            "chosen": f"epochs={best[1]} (dev macro-F1 {best[0]:.2f})"}
+
+
+def predict(nlp: Any, documents: list[Any]) -> tuple[list[str], list[str]]:
+    predicted = [max(doc.cats, key=doc.cats.get)
+                 for doc in nlp.pipe((d.text for d in documents), batch_size=32)]
+    return [str(d.label) for d in documents], predicted
+
+
+def tfidf_lr_row(train: list[Any], dev: list[Any], test: list[Any]) -> dict[str, Any]:
+    from lexiplug.plugins.documents.newsgroups import document_tokens
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    start = time.perf_counter()
+    tfidf = TfidfVectorizer(analyzer=document_tokens, min_df=2, sublinear_tf=True)
+    x = tfidf.fit_transform([d.text for d in train])
+    y = [str(d.label) for d in train]
+    best: tuple[float, float, Any] = (-1.0, 0.0, None)
+    for c in (1.0, 10.0, 100.0):
+        model = LogisticRegression(C=c, max_iter=2000).fit(x, y)
+        score = macro_f1([str(d.label) for d in dev],
+                         list(model.predict(tfidf.transform([d.text for d in dev]))))[0]
+        if score > best[0]:
+            best = (score, c, model)
+    fit_s = time.perf_counter() - start
+    start = time.perf_counter()
+    predicted = list(best[2].predict(tfidf.transform([d.text for d in test])))
+    seconds = time.perf_counter() - start
+    f1, accuracy = macro_f1([str(d.label) for d in test], predicted)
+    return {"name": "tfidf_lr", "macro_f1": f1, "accuracy": accuracy,
+            "docs_per_s": len(test) / seconds, "fit_s": round(fit_s, 1),
+            "chosen": f"C={best[1]:g} (dev macro-F1 {best[0]:.2f})"}
+
+
+def classification(cfg: dict[str, Any], eval_path: Path | None, models: list[str],
+                   rcnn_lr: float) -> list[dict[str, Any]]:
+    from lexiplug.plugins.documents.newsgroups import dev_mask
+
+    rows = []
+    for subset in cfg["groups"]:
+        train_all, held = splits(eval_path, subset)
+        # settings are chosen on a dev split carved from train; the score is on `held`
+        mask = dev_mask([str(d.label) for d in train_all], 0.1, 5)
+        train = sample([d for d, m in zip(train_all, mask, strict=True) if not m],
+                       cfg["cls_train"], 0)
+        dev = sample([d for d, m in zip(train_all, mask, strict=True) if m],
+                     cfg["cls_eval"], 1)
+        test = sample(held, cfg["cls_eval"], 2)
+        print(f"classification {subset}: {len(train)} train, {len(dev)} dev, {len(test)} "
+              f"{'test' if eval_path else 'held-out dev'}")
+        subset_rows = [tfidf_lr_row(train, dev, test)]
+        for name in models:
+            subset_rows.append(spacy_row(name, train, dev, test, cfg["cls_epochs"], rcnn_lr))
+        for row in subset_rows:
+            row["name"] = f"{row['name']}[{subset}]"
+        rows.extend(subset_rows)
+    return rows
+
+
+def main() -> None:
+    args = parse()
+    cfg = dict(QUICK if args.quick else FULL)
+    if args.cls_train is not None:
+        cfg["cls_train"] = args.cls_train
+    if args.cls_epochs is not None:
+        cfg["cls_epochs"] = args.cls_epochs
+    out = Path(__file__).resolve().parent / "out"
+    out.mkdir(exist_ok=True)
+    print(machine_note(), "| quick" if args.quick else "| full")
+    rows: list[dict[str, Any]] = []
+    if args.part in ("all", "retrieval"):
+        part = retrieval(cfg, args.eval, out)
+        print_table(part, ["map", "ndcg10", "p100", "bits", "fit_s", "query_ms", "infer_ms",
+                           "p_bpv128_not_better"], baseline="doc2vec_dbow", ratio_metric="map",
+                    higher_is_better=True)
+        rows += part
+    if args.part in ("all", "speed"):
+        part = speed(cfg)
+        print_table(part, ["query_ms", "bits", "database"], baseline="speed_cosine_128d")
+        rows += part
+    if args.part in ("all", "linear"):
+        part = linear(cfg)
+        print_table(part, ["docs", "tokens", "fit_s", "us_per_token"])
+        rows += part
+    if args.part in ("all", "classification"):
+        part = classification(cfg, args.eval, [m for m in args.models.split(",") if m],
+                              args.rcnn_lr)
+        print_table(part, ["macro_f1", "accuracy", "docs_per_s", "fit_s"],
+                    baseline=part[0]["name"], ratio_metric="macro_f1", higher_is_better=True)
+        for row in part:
+            print(f"  {row['name']}: {row['chosen']}")
+        rows += part
+    write_json(rows, args.json)
+
+
+if __name__ == "__main__":
+    main()
