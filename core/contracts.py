@@ -198,33 +198,48 @@ CAPABILITIES: tuple[type, ...] = (
 )
 
 
-# -- document embedders (wave 2) -----------------------------------------------------------
-
-
 @runtime_checkable
 class InfersVectors(Protocol):
     """Vectors that infer a vector for words outside their table (``lexiplug.complete_oov.v1``).
-class SenseEmbedding(Protocol):
-    """Word vectors with several senses per word (the multisense plugin's ``SenseVectors``):
-    sense-aware evaluators ask for this with ``isinstance`` and score anything else as one
-    sense per word."""
-class DocVectors(Protocol):
-    """What a document embedder produces: one row per training document, in corpus order.
 
     ``word_status`` says how a lookup of ``word`` is answered: ``"known"`` (a row of the
     table), ``"inferred"`` (computed from the word), ``"missing"`` (no vector); ``infer``
     computes the vectors of many words in one pass. Evaluators with ``oov = "infer"`` use it
     to report coverage as known / inferred / missing.
+    """
+
+    def word_status(self, word: str) -> str: ...
+
+    def infer(self, words: Sequence[str]) -> np.ndarray: ...
+
+
+@runtime_checkable
+class SenseEmbedding(Protocol):
+    """Word vectors with several senses per word (the multisense plugin's ``SenseVectors``):
+    sense-aware evaluators ask for this with ``isinstance`` and score anything else as one
+    sense per word."""
+
+    def sense_matrix(self, word: str) -> Any: ...
+
+    def sense_priors(self, word: str) -> Any: ...
+
+    def disambiguate(self, word: str, context: Sequence[str]) -> Any: ...
+
+
+# -- document embedders (wave 2) -----------------------------------------------------------
+
+
+@runtime_checkable
+class DocVectors(Protocol):
+    """What a document embedder produces: one row per training document, in corpus order.
+
     ``vectors`` is a float32 ``(n_docs, dim)`` matrix or ``None`` for code-only models;
     ``codes`` is ``(n_docs, bits // 8)`` uint8, the binary codes packed with
     ``numpy.packbits`` (``None`` for real-valued models); ``labels`` are the documents'
     labels when the corpus had them (retrieval counts same-label documents as relevant).
     ``save(folder)`` writes npy + JSON atomically; the family's ``load`` reads it back.
     """
-    def sense_matrix(self, word: str) -> Any: ...
 
-    def word_status(self, word: str) -> str: ...
-    def sense_priors(self, word: str) -> Any: ...
     keys: list[str]
     labels: list[str] | None
     vectors: np.ndarray | None
@@ -232,13 +247,12 @@ class DocVectors(Protocol):
     bits: int
     dim: int  # the real vectors' width, or ``bits`` for code-only rows (reports show it)
 
-    def infer(self, words: Sequence[str]) -> np.ndarray: ...
-    def disambiguate(self, word: str, context: Sequence[str]) -> Any: ...
     def __len__(self) -> int: ...
 
     def save(self, folder: str | Path) -> Path: ...
 
 
+@runtime_checkable
 class DocEmbedder(Protocol):
     """``registry.doc_embedders``: learns document representations and infers new ones.
 
@@ -246,6 +260,7 @@ class DocEmbedder(Protocol):
     ``(key, tokens, label)``, or a sequence of texts) and returns :class:`DocVectors`;
     ``infer`` returns the same kind of rows for unseen texts after ``fit``: a float32
     ``(len(texts), dim)`` matrix, or packed uint8 codes for code-only models.
+    """
 
     def fit(self, docs: Any) -> DocVectors: ...
 

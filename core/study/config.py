@@ -18,10 +18,8 @@ from typing import Any
 
 from ..errors import ConfigError, DataNotFoundError
 
-STEP_SECTIONS = ("corpora", "embedders", "transforms", "evaluate")
-KNOWN_SECTIONS = (*STEP_SECTIONS, "report", "study", "output", "engine")
 STEP_SECTIONS = ("corpora", "embedders", "transforms", "evaluate", "doc_embedders")
-KNOWN_SECTIONS = (*STEP_SECTIONS, "report", "study", "output")
+KNOWN_SECTIONS = (*STEP_SECTIONS, "report", "study", "output", "engine")
 STUDY_KEYS = ("name", "seed", "cache")
 OUTPUT_KEYS = ("path", "format", "checkpoint_dir", "save_state")
 REGISTRY_KEY = {
@@ -136,7 +134,6 @@ def split_study_config(raw: dict[str, Any], path: Path) -> StudyConfig:
         corpora=blocks["corpora"], embedders=blocks["embedders"],
         transforms=blocks["transforms"], evaluate=blocks["evaluate"],
         report=report, study=study, raw=raw, output=output, engine=engine,
-        report=report, study=study, raw=raw, output=output,
         doc_embedders=blocks["doc_embedders"],
     )
 

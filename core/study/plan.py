@@ -21,8 +21,7 @@ from .config import REGISTRY_KEY, Block, StudyConfig, did_you_mean
 _SLICE = re.compile(r"^(?P<base>[\w\-]+)\[(?P<slice>[^\]]+)\]$")
 _REGISTRY_SECTION = {"corpora": "corpora", "embedders": "embedders", "encoders": "encoders",
                      "transforms": "transforms", "evaluate": "evaluators",
-                     "engine": "engines"}
-                     "doc_embedders": "doc_embedders"}
+                     "engine": "engines", "doc_embedders": "doc_embedders"}
 _EVALUATE_KEYS = ("datasets", "dataset", "rows")
 
 
@@ -104,8 +103,8 @@ def build_plan(config: StudyConfig, *, quiet: bool = False) -> StudyPlan:
         for name, block in config.evaluate.items()
     }
     engine = None if config.engine is None else resolve_block(config.engine, config.seed, quiet)
-    return StudyPlan(config, corpora, embedders, transforms, evaluations, engine)
-    return StudyPlan(config, corpora, embedders, transforms, evaluations, doc_embedders)
+    return StudyPlan(config, corpora, embedders, transforms, evaluations, engine,
+                     doc_embedders)
 
 
 def _plan_embedder(config: StudyConfig, block: Block, quiet: bool) -> PlannedStep:
