@@ -83,7 +83,7 @@ def test_coverage_and_prefixed_multilingual_space() -> None:
 
 
 def test_bad_settings_and_leaky_training_dictionaries() -> None:
-    src, tgt, train, test = planted()
+    src, tgt, _train, test = planted()
     with pytest.raises(ConfigError) as caught:
         registry.evaluators.get("lexiplug.bli.v1")(retrieval="knn")
     assert caught.value.where == "retrieval"

@@ -8,6 +8,7 @@ from lexiplug.registry import Registries
 
 MODULES = (
     "lexiplug.plugins.specialization.attract_repel",
+    "lexiplug.plugins.specialization.contrastive",
 )
 
 
