@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from lexiplug.errors import ConfigError, TrainingError
+from lexiplug.errors import ConfigError, FormatError, TrainingError
 from lexiplug.plugins.datasets.readers_lexical import LexicalConstraints
 from lexiplug.registry import registry
 
@@ -22,6 +22,11 @@ from lexiplug.plugins.specialization.contrastive import (  # noqa: E402
     ContrastiveSpecialization,
     info_nce,
     shared_word_mask,
+)
+from lexiplug.plugins.specialization.defsent_plus import (  # noqa: E402
+    DefSentSettings,
+    isotropic,
+    read_definitions,
 )
 
 PAIRS = [("cat", "dog"), ("king", "queen"), ("man", "woman"), ("hello", "world"),
@@ -129,3 +134,63 @@ def test_too_few_pairs_is_a_training_error(tiny: Path, tmp_path: Path) -> None:
                                    synonyms=[LexicalConstraints.from_pairs([("a", "b")])])
     with pytest.raises(TrainingError, match="at least 2"):
         _ = ContrastiveSpecialization(settings).model_path
+
+
+# -- DefSent+ ----------------------------------------------------------------------------
+
+TOPICS = {"cat": ["a small animal that says meow", "the pet that sat on the mat"],
+          "king": ["the man who rules the land", "a queen is married to him"],
+          "hello": ["a word said to greet the world", "what you say when you meet"],
+          "www": ["the start of a web address", "http and com go with it"]}
+
+
+def write_definitions(folder: Path) -> Path:
+    """A generated definitions file in the documented format (no dictionary ships here)."""
+    lines = ["# entry<TAB>definition"]
+    lines += [f"{entry}\t{text}" for entry, texts in TOPICS.items() for text in texts]
+    lines += ["cat\ta small animal that says meow", "dog\ta word said to greet the world"]
+    path = folder / "definitions.tsv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_definitions_file_merges_repeats_and_drops_shared_definitions(tmp_path: Path) -> None:
+    definitions = read_definitions(write_definitions(tmp_path))
+    assert definitions.entries == ["cat", "king", "hello", "www"]  # dog's only one is shared
+    assert definitions.n_repeated == 1 and definitions.n_shared_dropped == 2
+    assert len(definitions.sentences) == 7
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("cat\ta pet\nno tab here\n", encoding="utf-8")
+    with pytest.raises(FormatError, match="entry<TAB>definition") as caught:
+        read_definitions(bad)
+    assert caught.value.where == f"{bad}:2"
+
+
+def test_whitening_gives_an_identity_covariance() -> None:
+    rng = np.random.default_rng(0)
+    entries = rng.normal(size=(500, 4)) @ rng.normal(size=(4, 4)) + 3.0
+    white = isotropic(entries, "whiten", eps=0.0)
+    np.testing.assert_allclose(white.mean(axis=0), 0, atol=1e-9)
+    np.testing.assert_allclose(np.cov(white.T), np.eye(4), atol=1e-6)
+    assert isotropic(entries, "none", eps=0.0) is entries
+
+
+def test_defsent_plus_trains_rounds_and_saves(tiny: Path, tmp_path: Path) -> None:
+    encoder = registry.encoders.get("lexiplug.defsent_plus.v1")(
+        model=str(tiny), output=str(tmp_path / "defsent"),
+        definitions=str(write_definitions(tmp_path)), rounds=2, epochs_per_round=3,
+        batch_size=4, learning_rate=1e-3, temperature=0.1, isotropy="center")
+    import json
+
+    record = json.loads((encoder.model_path / "specialization.json").read_text("utf-8"))
+    losses = record["loss_per_round"]
+    assert len(losses) == 2 and losses[1] < losses[0]
+    assert record["n_entries"] == 4
+    assert encoder.encode_texts(["a small animal"]).shape == (1, 32)
+
+
+def test_defsent_settings_name_the_argument(tiny: Path, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        DefSentSettings(model=str(tiny), output=str(tmp_path), definitions="x",
+                        isotropy="round")
+    assert caught.value.where == "isotropy"

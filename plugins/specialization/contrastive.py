@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +29,11 @@ from lexiplug.registry import Registries
 
 from .constraints import as_sources, merge_constraints
 from .finetune import (
+    TrainedModelEncoder,
     check_model_folder,
     encode_mean,
     load_for_training,
     save_model_folder,
-    saved_settings,
 )
 
 NAME = "lexiplug.contrastive_specialization.v1"
@@ -162,42 +162,13 @@ def specialize_encoder(settings: ContrastiveSettings) -> Path:
                              settings=settings, report=report)
 
 
-class ContrastiveSpecialization:
-    """An encoder (contracts.Encoder) over the specialised model: trains on first use (or
-    reuses a finished ``output`` with the same settings), then encodes like
-    ``lexiplug.transformer.v1`` over that folder."""
+class ContrastiveSpecialization(TrainedModelEncoder):
+    """The specialised encoder: trained on first use, then ``lexiplug.transformer.v1``."""
 
-    def __init__(self, settings: ContrastiveSettings) -> None:
-        self.settings = settings
-        self._encoder: Any = None
+    settings: ContrastiveSettings
 
-    @property
-    def model_path(self) -> Path:
-        """The specialised model folder (trained now if it is missing or stale)."""
-        wanted = asdict(self.settings)
-        if saved_settings(self.settings.output) != _jsonable(wanted):
-            specialize_encoder(self.settings)
-        return Path(self.settings.output)
-
-    @property
-    def encoder(self) -> Any:
-        if self._encoder is None:
-            from lexiplug.plugins.contextual.encoder import TransformerEncoder
-
-            self._encoder = TransformerEncoder(self.model_path)
-        return self._encoder
-
-    def encode_texts(self, texts: Any) -> np.ndarray:
-        return self.encoder.encode_texts(texts)
-
-    def encode_tokens(self, docs: Any) -> list[np.ndarray]:
-        return self.encoder.encode_tokens(docs)
-
-
-def _jsonable(settings: dict[str, Any]) -> dict[str, Any]:
-    import json
-
-    return dict(json.loads(json.dumps(settings, default=str)))
+    def train(self) -> Path:
+        return specialize_encoder(self.settings)
 
 
 contrastive_specialization_v1 = settings_factory(

@@ -87,3 +87,44 @@ def saved_settings(output: str | Path) -> dict[str, Any] | None:
         return dict(json.loads(path.read_text(encoding="utf-8")).get("settings", {}))
     except (json.JSONDecodeError, AttributeError, TypeError):
         return None
+
+
+def jsonable(settings: Any) -> dict[str, Any]:
+    """Settings as they read back from ``specialization.json`` (paths as strings)."""
+    return dict(json.loads(json.dumps(asdict(settings), default=str)))
+
+
+class TrainedModelEncoder:
+    """An encoder (contracts.Encoder) over a model folder this plugin trains: on first use
+    it trains (or reuses a finished ``settings.output`` trained with the same settings), then
+    encodes like ``lexiplug.transformer.v1`` over that folder."""
+
+    settings: Any
+
+    def __init__(self, settings: Any) -> None:
+        self.settings = settings
+        self._encoder: Any = None
+
+    def train(self) -> Path:
+        raise NotImplementedError
+
+    @property
+    def model_path(self) -> Path:
+        """The trained model folder (trained now if it is missing or stale)."""
+        if saved_settings(self.settings.output) != jsonable(self.settings):
+            self.train()
+        return Path(self.settings.output)
+
+    @property
+    def encoder(self) -> Any:
+        if self._encoder is None:
+            from lexiplug.plugins.contextual.encoder import TransformerEncoder
+
+            self._encoder = TransformerEncoder(self.model_path)
+        return self._encoder
+
+    def encode_texts(self, texts: Any) -> Any:
+        return self.encoder.encode_texts(texts)
+
+    def encode_tokens(self, docs: Any) -> list[Any]:
+        return list(self.encoder.encode_tokens(docs))

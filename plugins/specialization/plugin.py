@@ -9,6 +9,7 @@ from lexiplug.registry import Registries
 MODULES = (
     "lexiplug.plugins.specialization.attract_repel",
     "lexiplug.plugins.specialization.contrastive",
+    "lexiplug.plugins.specialization.defsent_plus",
 )
 
 
