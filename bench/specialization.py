@@ -178,7 +178,7 @@ def qrels_as_jsonl(path: Path) -> Path:
 def retrieval_row(name: str, encoder: Any, data: Any) -> dict[str, Any]:
     from lexiplug.plugins.evaluators.retrieval import RetrievalEvaluator
 
-    result = RetrievalEvaluator(ks=(10,), n_resamples=0, bm25=False).evaluate(encoder, data)
+    result = RetrievalEvaluator(ks=(10,), n_resamples=50, bm25=False).evaluate(encoder, data)
     return {"name": name, "ndcg@10": _round(result.metrics.get("ndcg@10")),
             "recall@10": _round(result.metrics.get("recall@10"))}
 

@@ -8,13 +8,13 @@ xling-eval training dictionaries, e.g. ``xling_en_de_5k``. Every file's sha256 i
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 
 from lexiplug.data.spec import DatasetSpec
 from lexiplug.registry import Registries
 
 from .readers_lexical import read_constraints, read_dictionary
+from .word_benchmarks import _returns
 
 COUNTER_FITTING_CITATION = (
     "Mrkšić, Ó Séaghdha, Thomson, Gašić, Rojas-Barahona, Su, Vandyke, Wen, Young (2016). "
@@ -132,14 +132,6 @@ BLI_SPECS = [
                 description=f"xling-eval training dictionary {file.split('/')[1]}")
     for file, sha in _XLING_SHA256.items()
 ]
-
-
-def _returns(spec: DatasetSpec) -> Callable[[], DatasetSpec]:
-    def dataset() -> DatasetSpec:
-        return spec
-
-    dataset.__doc__ = f"{spec.description}. {spec.citation}"
-    return dataset
 
 
 def register(registry: Registries) -> None:

@@ -34,6 +34,7 @@ from lexiplug.plugins.datasets.readers_lexical import LexicalConstraints
 from lexiplug.registry import Registries
 from lexiplug.vectors.vectors import Vectors, unit_rows
 
+from .checks import positive_ints, positive_numbers
 from .constraints import PREFIX_MODES, as_sources, merge_constraints, place_constraints
 
 NAME = "lexiplug.attract_repel.v1"
@@ -69,13 +70,8 @@ class AttractRepelSettings:
             if not float(getattr(self, name)) >= 0:
                 raise ConfigError(f"expected a number >= 0; found {getattr(self, name)!r}",
                                   where=name)
-        if not self.learning_rate > 0:
-            raise ConfigError(f"expected a positive learning rate; found "
-                              f"{self.learning_rate!r}", where="learning_rate")
-        for name in ("batch_size", "epochs"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ConfigError(f"expected a positive integer; found {value!r}", where=name)
+        positive_numbers(self, "learning_rate")
+        positive_ints(self, "batch_size", "epochs")
         if self.batch_size < 2:
             raise ConfigError("expected batch_size >= 2: in-batch negatives need another pair",
                               where="batch_size")

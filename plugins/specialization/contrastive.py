@@ -27,6 +27,7 @@ from lexiplug.errors import ConfigError, TrainingError
 from lexiplug.plugin_tools import settings_factory
 from lexiplug.registry import Registries
 
+from .checks import positive_ints, positive_numbers
 from .constraints import as_sources, merge_constraints
 from .finetune import (
     TrainedModelEncoder,
@@ -65,20 +66,14 @@ class ContrastiveSettings:
         self.synonyms = as_sources(self.synonyms, where="synonyms")  # type: ignore[assignment]
         if not self.synonyms:
             raise ConfigError("expected at least one synonym list", where="synonyms")
-        for name in ("batch_size", "epochs", "max_length"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ConfigError(f"expected a positive integer; found {value!r}", where=name)
+        positive_ints(self, "batch_size", "epochs", "max_length")
         if self.batch_size < 2:
             raise ConfigError("expected batch_size >= 2: InfoNCE needs in-batch negatives",
                               where="batch_size")
         if self.max_pairs is not None and self.max_pairs < 2:
             raise ConfigError(f"expected max_pairs >= 2 or null; found {self.max_pairs!r}",
                               where="max_pairs")
-        for name in ("learning_rate", "temperature"):
-            if not getattr(self, name) > 0:
-                raise ConfigError(f"expected a positive number; found {getattr(self, name)!r}",
-                                  where=name)
+        positive_numbers(self, "learning_rate", "temperature")
         if self.language_prefix not in ("keep", "strip"):
             raise ConfigError(f"expected 'keep' or 'strip'; found {self.language_prefix!r}",
                               where="language_prefix")

@@ -30,6 +30,7 @@ from lexiplug.errors import ConfigError, FormatError, TrainingError
 from lexiplug.plugin_tools import settings_factory
 from lexiplug.registry import Registries
 
+from .checks import positive_ints, positive_numbers
 from .finetune import (
     TrainedModelEncoder,
     check_model_folder,
@@ -131,14 +132,8 @@ class DefSentSettings:
         if self.isotropy not in ISOTROPY:
             raise ConfigError(f"expected one of {ISOTROPY}; found {self.isotropy!r}",
                               where="isotropy")
-        for name in ("rounds", "epochs_per_round", "batch_size", "max_length"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ConfigError(f"expected a positive integer; found {value!r}", where=name)
-        for name in ("learning_rate", "temperature"):
-            if not getattr(self, name) > 0:
-                raise ConfigError(f"expected a positive number; found {getattr(self, name)!r}",
-                                  where=name)
+        positive_ints(self, "rounds", "epochs_per_round", "batch_size", "max_length")
+        positive_numbers(self, "learning_rate", "temperature")
 
 
 def entry_matrix(tokenizer: Any, encoder: Any, definitions: Definitions, settings: DefSentSettings
