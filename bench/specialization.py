@@ -156,7 +156,22 @@ def xquad(args: argparse.Namespace) -> Any:
     data = read_beir(resolve_data_path(XQUAD + "corpus.en.jsonl", what="xquad"), queries,
                      qrels_as_jsonl(Path(qrels)))
     data.name = "xquad_en" if args.eval_queries is None else Path(queries).stem
-    return data
+    return first_documents(data, 60) if args.quick else data
+
+
+def first_documents(data: Any, n_docs: int) -> Any:
+    """The first ``n_docs`` paragraphs and the queries whose answers are among them."""
+    from lexiplug.plugins.datasets.readers_retrieval import RetrievalSet
+
+    keep = set(data.doc_ids[:n_docs])
+    queries = [(q, t) for q, t in zip(data.query_ids, data.query_texts, strict=True)
+               if set(data.qrels.get(q, {})) & keep]
+    subset = RetrievalSet(data.doc_ids[:n_docs], data.doc_texts[:n_docs],
+                          [q for q, _ in queries], [t for _, t in queries],
+                          {q: {d: v for d, v in data.qrels[q].items() if d in keep}
+                           for q, _ in queries})
+    subset.name = f"{data.name}[:{n_docs} paragraphs]"  # type: ignore[attr-defined]
+    return subset
 
 
 def qrels_as_jsonl(path: Path) -> Path:

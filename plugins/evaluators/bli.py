@@ -195,7 +195,8 @@ class BLIEvaluator:
         if self.retrieval == "csls":
             r_source = mean_top_k(goal.unit, mapped, self.csls_k)  # r_S(y) for every target
             r_target = mean_top_k(queries, goal.unit, self.csls_k)
-        ranks, predicted = [], []
+        ranks: list[np.ndarray] = []
+        predicted: list[np.ndarray] = []
         for start in range(0, len(queries), _CHUNK):
             scores = queries[start:start + _CHUNK] @ goal.unit.T
             if self.retrieval == "csls":

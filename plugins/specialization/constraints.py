@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeAlias
 
 from lexiplug.errors import ConfigError
 from lexiplug.plugins.datasets.readers_lexical import (
@@ -25,7 +26,7 @@ from lexiplug.words import match_words, preview
 logger = logging.getLogger(__name__)
 PREFIX_MODES = ("auto", "keep", "strip")
 
-ConstraintSource = str | Path | LexicalConstraints
+ConstraintSource: TypeAlias = str | Path | LexicalConstraints
 
 
 def load_constraints(source: ConstraintSource, *, where: str) -> LexicalConstraints:

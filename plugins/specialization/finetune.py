@@ -9,7 +9,7 @@ like any other local model. Saving is atomic (core/atomic.py): a crash leaves th
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +68,7 @@ def save_model_folder(tokenizer: Any, encoder: Any, output: str | Path, *, metho
     from lexiplug.atomic import atomic_dir
 
     encoder.eval()
-    record = {"method": method, "settings": asdict(settings) if is_dataclass(settings)
-              else dict(settings), **report}
+    record = {"method": method, "settings": jsonable(settings), **report}
     with atomic_dir(output) as folder:
         encoder.save_pretrained(folder, safe_serialization=True)
         tokenizer.save_pretrained(folder)
