@@ -5,6 +5,8 @@ planted pairs together, and the saved folder must load as a normal encoder."""
 from __future__ import annotations
 
 import math
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -100,6 +102,9 @@ def test_a_finished_folder_is_reused(tiny: Path, tmp_path: Path) -> None:
                                    epochs=1)
     first = ContrastiveSpecialization(settings).model_path
     stamp = (first / "model.safetensors").stat().st_mtime_ns
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE((first / "model.safetensors").stat().st_mode) == 0o666 & ~umask
     again = ContrastiveSpecialization(settings).model_path
     assert (again / "model.safetensors").stat().st_mtime_ns == stamp
 

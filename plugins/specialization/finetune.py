@@ -74,7 +74,20 @@ def save_model_folder(tokenizer: Any, encoder: Any, output: str | Path, *, metho
         tokenizer.save_pretrained(folder)
         (folder / RECORD).write_text(json.dumps(record, indent=2, default=str) + "\n",
                                      encoding="utf-8")
+        _normal_permissions(folder)
     return Path(output)
+
+
+def _normal_permissions(folder: Path) -> None:
+    """safetensors writes its file owner-only (0600); a model folder is shared like any other
+    output, so every file gets the mode a plain ``open`` would give (0666 less the umask)."""
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    for file in folder.rglob("*"):
+        if file.is_file():
+            file.chmod(0o666 & ~umask)
 
 
 def saved_settings(output: str | Path) -> dict[str, Any] | None:
