@@ -55,6 +55,8 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--definitions", type=Path, default=None,
                         help="entry<TAB>definition file for DefSent+")
     parser.add_argument("--sections", default="static,bli,encoder,defsent")
+    parser.add_argument("--pairs", type=int, default=None,
+                        help="synonym pairs for the MiniLM run (default 1,000 quick, 20,000)")
     return parser.parse_args()
 
 
@@ -216,8 +218,8 @@ def encoder_section(args: argparse.Namespace) -> list[dict[str, Any]]:
 
     base = minilm_path()
     specialised = registry.encoders.get("lexiplug.contrastive_specialization.v1")(
-        model=base, output=str(OUT / ("minilm_specialized" + ("_quick" if args.quick else ""))),
-        max_pairs=1_000 if args.quick else 20_000, batch_size=64, epochs=1)
+        model=base, output=str(OUT / "minilm_specialized"), batch_size=64, epochs=1,
+        max_pairs=args.pairs or (1_000 if args.quick else 20_000))
     start = time.perf_counter()
     folder = specialised.model_path
     train_seconds = round(time.perf_counter() - start, 1)
