@@ -213,3 +213,16 @@ def test_shared_constraint_and_dictionary_datasets() -> None:
     require_data("bli/xling-eval/en-de/yacle.train.freq.5k.en-de.tsv")
     dictionary = registry.datasets.get("xling_en_de_5k")()
     assert dictionary.kind == "bli" and len(dictionary.load()) == 5000
+
+
+def test_cross_lingual_constraints_on_one_multilingual_space() -> None:
+    """Prefixed keys (``en_dog``, ``de_hund``): ``auto`` keeps the prefixes and pulls
+    translations together across the two languages."""
+    rng = np.random.default_rng(5)
+    words = [f"{lang}_w{i}" for lang in ("en", "de") for i in range(20)]
+    vectors = Vectors(words, rng.normal(size=(40, 12)).astype(np.float32))
+    pairs = [(f"en_w{i}", f"de_w{i}") for i in range(20)]
+    out = attract_repel(vectors, synonyms=[LexicalConstraints.from_pairs(pairs)], epochs=10,
+                        batch_size=5)
+    assert out.metadata["attract_repel"]["synonyms"]["n_used"] == 20
+    assert pair_cosines(out, pairs).mean() > pair_cosines(vectors, pairs).mean() + 0.4
