@@ -10,6 +10,7 @@ MODULES = (
     "lexiplug.plugins.datasets.word_benchmarks",
     "lexiplug.plugins.datasets.task_data",
     "lexiplug.plugins.datasets.seer_graph",
+    "lexiplug.plugins.datasets.lexical_resources",
 )
 
 

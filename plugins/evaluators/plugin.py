@@ -11,6 +11,7 @@ MODULES = (
     "lexiplug.plugins.evaluators.analogy",
     "lexiplug.plugins.evaluators.probing",
     "lexiplug.plugins.evaluators.retrieval",
+    "lexiplug.plugins.evaluators.bli",
 )
 
 
