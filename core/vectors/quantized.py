@@ -102,7 +102,8 @@ class QuantizedVectors:
     def vector(self, word: str) -> np.ndarray:
         """The word's float row when float rows are at hand, else its decoded codes (int8).
 
-        A binary code keeps only signs, so without float rows there is no vector to give.
+        A binary code keeps only signs, so without float rows there is no vector to give
+        (single-word queries still work: they compare the word's own code).
         """
         row = np.array([self.index(word)], dtype=np.int64)
         if self.float_rows is not None:
@@ -148,6 +149,8 @@ class QuantizedVectors:
         pos, neg = _as_list(positive), _as_list(negative)
         if not pos and not neg:
             raise LexiplugError("most_similar needs at least one positive or negative query")
+        if self._signs_only() and len(pos) == 1 and not neg and isinstance(pos[0], str):
+            return self.most_similar_batch([pos[0]], topn, restrict_vocab, threads=threads)[0]
         with bounded_threads(threads):
             rows = [self._unit_query(q) for q in pos] + [-self._unit_query(q) for q in neg]
             query = unit_rows(np.asarray(np.mean(rows, axis=0, dtype=np.float32))[None, :])[0]
@@ -173,8 +176,14 @@ class QuantizedVectors:
         with bounded_threads(threads):
             for start in range(0, len(queries), chunk):
                 words = list(queries[start : start + chunk])
-                block = np.stack([self._unit_query(w) for w in words])
-                scores = self.approximate_scores(block.T, limit)
+                if self._signs_only():  # a word's own code is its query code
+                    block = np.zeros((len(words), self.dim), dtype=np.float32)  # unused
+                    query_codes = self.codes[[self.index(w) for w in words]]
+                    scores = hamming_cosines(
+                        hamming_distances(self.codes[:limit], query_codes), self.dim)
+                else:
+                    block = np.stack([self._unit_query(w) for w in words])
+                    scores = self.approximate_scores(block.T, limit)
                 for column, word in enumerate(words):
                     own = [self.key_to_index[word]] if word in self.key_to_index else []
                     results.append(
@@ -200,6 +209,9 @@ class QuantizedVectors:
         exact = (rows @ query) / norms  # as Vectors divides raw products by stored norms
         order = np.argsort(-exact, kind="stable")[:topn]
         return [(self.keys[int(candidates[i])], float(exact[i])) for i in order]
+
+    def _signs_only(self) -> bool:
+        return self.kind == "binary" and self.float_rows is None
 
     def _rescore_count(self, topn: int, rescore: int | None) -> int:
         if rescore is None:
@@ -239,6 +251,7 @@ def quantize_vectors(vectors: Vectors, kind: str) -> QuantizedVectors:
     """Codes for ``vectors`` (in memory); its float matrix serves as the rescoring rows."""
     require_one_of(kind, QUANT_KINDS, "kind")
     matrix = vectors.matrix
+    norms = row_norms(matrix)  # first: it refuses a row holding NaN or inf
     params: dict[str, np.ndarray]
     if kind == "int8":
         scale, offset = int8_codebook(matrix)
@@ -250,7 +263,7 @@ def quantize_vectors(vectors: Vectors, kind: str) -> QuantizedVectors:
         assert codes.shape[1] == binary_width(vectors.dim)
     metadata = {k: v for k, v in vectors.metadata.items() if not k.startswith("_")}
     table = QuantizedVectors(
-        vectors.keys, kind, codes, params, row_norms(matrix), dim=vectors.dim,
+        vectors.keys, kind, codes, params, norms, dim=vectors.dim,
         float_rows=lambda rows: np.asarray(vectors.matrix[rows], dtype=np.float32),
         counts=vectors.counts, metadata={**metadata, "table_checksum": vectors.checksum()},
     )
