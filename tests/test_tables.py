@@ -204,7 +204,7 @@ def test_altered_codes_are_found_by_verify(tmp_path: Path, table: Vectors) -> No
     data[-5] ^= 0xFF
     (folder / "binary_codes.npy").write_bytes(bytes(data))
     load_quantized(folder)  # opening does not read the codes whole
-    with pytest.raises(FormatError, match="binary_codes.npy"):
+    with pytest.raises(FormatError, match=r"binary_codes\.npy"):
         load_quantized(folder, verify=True)
 
 
