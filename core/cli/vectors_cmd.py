@@ -119,12 +119,42 @@ def convert(
                    f"spacy.load({str(written)!r})")
 
 
+@vectors_app.command("export")
+@user_errors
+def export(
+    source: Path = typer.Argument(..., help="Input vectors file or folder."),
+    target: Path = typer.Argument(..., help="Output folder."),
+    to: str = typer.Option(..., "--to",
+                           help="sentence-transformers, model2vec, spacy or gensim."),
+    source_format: str = typer.Option("auto", "--from", help="Input format (default: detect)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+) -> None:
+    """Write a folder another library loads by itself (atomically): a sentence-transformers
+    StaticEmbedding model, a model2vec model, a spaCy pipeline or gensim KeyedVectors."""
+    from ..errors import require_one_of
+    from ..vectors.exports import EXPORTS, export_vectors
+    from ..vectors.io import load_vectors
+
+    require_one_of(to, EXPORTS, "--to")
+    with reading(source, quiet):
+        vectors = load_vectors(source, format=source_format)
+    with progress_silenced(quiet), spinner(f"exporting {len(vectors)} words ({to})", quiet):
+        written = export_vectors(vectors, target, to)
+    loaders = {
+        "sentence-transformers": f"SentenceTransformer({str(written)!r})",
+        "model2vec": f"StaticModel.from_pretrained({str(written)!r})",
+        "spacy": f"spacy.load({str(written)!r})",
+        "gensim": f"KeyedVectors.load({str(written / 'vectors.kv')!r})",
+    }
+    typer.echo(f"wrote {len(vectors)} x {vectors.dim} vectors to {written}: {loaders[to]}")
+
+
 @vectors_app.command("index")
 @user_errors
 def index(
     path: Path = typer.Argument(..., help="Native vectors folder (the index is saved in it)."),
-    m: int = typer.Option(32, "--M", help="HNSW links per node."),
-    ef_construction: int = typer.Option(200, "--ef-construction",
+    m: int = typer.Option(16, "--M", help="HNSW links per node."),
+    ef_construction: int = typer.Option(128, "--ef-construction",
                                         help="Candidates kept while building."),
     ef_search: int = typer.Option(128, "--ef-search", help="Candidates kept while searching."),
     threads: int | None = typer.Option(None, "--threads", help="Build threads (default: all)."),

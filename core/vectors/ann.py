@@ -53,8 +53,8 @@ _SAMPLE_BLOCKS, _SAMPLE_BYTES = 16, 1 << 16
 class HnswParams:
     """HNSW settings; the defaults reach recall@10 >= 0.95 on bench/ann.py's tables."""
 
-    M: int = 32
-    ef_construction: int = 200
+    M: int = 16
+    ef_construction: int = 128
     ef_search: int = 128
 
     def __post_init__(self) -> None:
@@ -101,7 +101,7 @@ class AnnIndex:
 
 
 def build_index(
-    vectors: Vectors, kind: str = "hnsw", *, M: int = 32, ef_construction: int = 200,
+    vectors: Vectors, kind: str = "hnsw", *, M: int = 16, ef_construction: int = 128,
     ef_search: int = 128, threads: int | None = None,
 ) -> AnnIndex:
     """An HNSW index over ``vectors``' unit rows (the rows are normalised in blocks)."""

@@ -69,8 +69,21 @@ def decode_int8(codes: np.ndarray, scale: np.ndarray, offset: np.ndarray) -> np.
 def int8_dots(
     codes: np.ndarray, scale: np.ndarray, offset: np.ndarray, queries: np.ndarray
 ) -> np.ndarray:
-    """``decode_int8(codes) @ queries`` (``queries``: ``dim x k``) without decoding every row:
-    one block of codes becomes float32 at a time."""
+    """``decode_int8(codes) @ queries`` (``queries``: ``dim x k``), by the compiled kernel
+    (quantize_kernels.py) that reads the codes as they are, in parallel over rows."""
+    from .quantize_kernels import int8_dots_kernel
+
+    weighted_t = np.ascontiguousarray((scale[:, None] * queries).T, dtype=np.float32)
+    shift = (offset @ queries).astype(np.float32)
+    out = np.empty((codes.shape[0], queries.shape[1]), dtype=np.float32)
+    int8_dots_kernel(codes, weighted_t, shift, out)
+    return out
+
+
+def int8_dots_reference(
+    codes: np.ndarray, scale: np.ndarray, offset: np.ndarray, queries: np.ndarray
+) -> np.ndarray:
+    """:func:`int8_dots` in plain numpy, one block of codes made float32 at a time."""
     weighted = (scale[:, None] * queries).astype(np.float32)
     shift = (offset @ queries).astype(np.float32)
     out = np.empty((codes.shape[0], queries.shape[1]), dtype=np.float32)
