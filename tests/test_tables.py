@@ -21,6 +21,8 @@ from lexiplug.vectors.quantize import (
     encode_int8,
     hamming_distances,
     int8_codebook,
+    int8_dots,
+    int8_dots_reference,
 )
 from lexiplug.vectors.threads import bounded_threads
 from typer.testing import CliRunner
@@ -70,6 +72,18 @@ def test_int8_constant_dimension_decodes_exactly() -> None:
     decoded = decode_int8(encode_int8(matrix, scale, offset), scale, offset)
     np.testing.assert_array_equal(decoded[:, [0, 2]], matrix[:, [0, 2]])
     assert scale[0] == scale[2] == 1.0
+
+
+@pytest.mark.parametrize("columns", [1, 5])
+def test_compiled_int8_scan_matches_the_numpy_reference(table: Vectors, columns: int) -> None:
+    scale, offset = int8_codebook(table.matrix)
+    codes = encode_int8(table.matrix, scale, offset)
+    queries = np.random.default_rng(2).standard_normal((table.dim, columns)).astype(np.float32)
+    fast = int8_dots(codes, scale, offset, queries)
+    np.testing.assert_allclose(fast, int8_dots_reference(codes, scale, offset, queries),
+                               rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(fast, decode_int8(codes, scale, offset) @ queries,
+                               rtol=1e-4, atol=1e-4)
 
 
 def test_hamming_distances_match_a_plain_bit_count() -> None:

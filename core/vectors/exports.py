@@ -61,7 +61,11 @@ def export_vectors(vectors: Vectors, path: str | Path, to: str) -> Path:
 def word_tokenizer(keys: list[str]) -> tuple[Any, int]:
     """A ``tokenizers`` word-level tokenizer over ``keys`` (ids = row numbers) splitting on
     whitespace, and the id of its unknown-word token (one past the last key)."""
-    from tokenizers import Tokenizer, models, pre_tokenizers
+    try:
+        from tokenizers import Tokenizer, models, pre_tokenizers
+    except ImportError:
+        raise ConfigError("this export writes a tokenizer.json, which needs the tokenizers "
+                          "package: pip install 'lexiplug[contextual]'", where="to") from None
 
     unk = "[UNK]"
     while unk in keys:  # a table may hold the literal "[UNK]"
