@@ -49,6 +49,7 @@ import dataclasses, json, time
 import numpy as np
 from lexiplug.vectors.io import load_vectors
 from lexiplug.vectors.io_quantized import load_quantized
+from lexiplug.vectors.quantize_kernels import int8_dots_kernel  # numba: a library import
 from gensim.models import KeyedVectors
 queries = json.load(open({queries!r}))
 """
