@@ -288,7 +288,7 @@ def _file_fingerprint(path: Path, *, full: bool) -> dict[str, Any]:
             sample.update(handle.read(_SAMPLE_BYTES))
     fingerprint: dict[str, Any] = {"bytes": size, "sample_sha256": sample.hexdigest()}
     if full:
-        from .io_quantized import file_sha256
+        from ..data.spec import file_sha256
 
         fingerprint["sha256"] = file_sha256(path)
     return fingerprint

@@ -19,7 +19,6 @@ towards the process's resident memory.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..atomic import recover
+from ..data.spec import file_sha256
 from ..errors import ConfigError, FormatError
 from .formats import require_exists
 from .io_native import _read_meta, _read_vocab, check_npy_header, load_npy, write_native
@@ -184,14 +184,6 @@ class NpyRowReader:
         if len(out) != len(indices) * self.row_bytes:
             raise FormatError("vectors.npy is shorter than its header says", path=self.path)
         return np.frombuffer(bytes(out), dtype="<f4").reshape(len(indices), self.dim)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _require_hash(path: Path, hashes: dict[str, str]) -> None:

@@ -34,7 +34,15 @@ from .quantize import (
     int8_dots,
 )
 from .threads import bounded_threads
-from .vectors import Query, Vectors, _as_list, top_indices, unit_rows
+from .vectors import (
+    Query,
+    Vectors,
+    _as_list,
+    searched_rows,
+    top_indices,
+    unit_query_vector,
+    unit_rows,
+)
 
 FloatRows = Callable[[np.ndarray], np.ndarray]  # sorted row indices -> float32 rows
 _SCORE_BYTES = 64 << 20  # at most this much approximate-score matrix per query chunk
@@ -224,18 +232,10 @@ class QuantizedVectors:
     def _unit_query(self, word_or_vector: Query) -> np.ndarray:
         if isinstance(word_or_vector, str):
             return unit_rows(self.vector(word_or_vector)[None, :])[0]
-        vec = np.asarray(word_or_vector, dtype=np.float32)
-        if vec.shape != (self.dim,):
-            raise LexiplugError(f"query vector has shape {vec.shape}, expected ({self.dim},)")
-        return unit_rows(vec[None, :])[0]
+        return unit_query_vector(word_or_vector, self.dim)
 
     def _limit(self, restrict_vocab: int | None) -> int:
-        if restrict_vocab is None:
-            return len(self)
-        if restrict_vocab <= 0:
-            raise ConfigError(f"restrict_vocab must be positive, got {restrict_vocab}",
-                              where="restrict_vocab")
-        return min(restrict_vocab, len(self))
+        return searched_rows(restrict_vocab, len(self))
 
     # -- IO ----------------------------------------------------------------------------------
 

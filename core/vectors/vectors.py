@@ -241,10 +241,7 @@ class Vectors:
             if index is not None:
                 return self._unit_row(index)
             return unit_rows(self.oov_vector(word_or_vector)[None, :])[0]
-        vec = np.asarray(word_or_vector, dtype=np.float32)
-        if vec.shape != (self.dim,):
-            raise LexiplugError(f"query vector has shape {vec.shape}, expected ({self.dim},)")
-        return unit_rows(vec[None, :])[0]
+        return unit_query_vector(word_or_vector, self.dim)
 
     def similarity(self, word1: Query, word2: Query) -> float:
         """Cosine similarity of two words (or vectors)."""
@@ -460,12 +457,7 @@ class Vectors:
         return None
 
     def _limit(self, restrict_vocab: int | None) -> int:
-        if restrict_vocab is None:
-            return len(self)
-        if restrict_vocab <= 0:
-            raise ConfigError(f"restrict_vocab must be positive, got {restrict_vocab}",
-                              where="restrict_vocab")
-        return min(restrict_vocab, len(self))
+        return searched_rows(restrict_vocab, len(self))
 
     # -- identity and IO ---------------------------------------------------------------------
 
@@ -526,6 +518,24 @@ def _as_list(query: Query | Sequence[Query]) -> list[Query]:
     if isinstance(query, str) or (isinstance(query, np.ndarray) and query.ndim == 1):
         return [query]
     return list(query)
+
+
+def searched_rows(restrict_vocab: int | None, rows: int) -> int:
+    """How many leading rows a query with ``restrict_vocab`` searches (gensim's meaning)."""
+    if restrict_vocab is None:
+        return rows
+    if restrict_vocab <= 0:
+        raise ConfigError(f"restrict_vocab must be positive, got {restrict_vocab}",
+                          where="restrict_vocab")
+    return min(restrict_vocab, rows)
+
+
+def unit_query_vector(vector: np.ndarray, dim: int) -> np.ndarray:
+    """A query vector scaled to unit length, after checking it has ``dim`` entries."""
+    vec = np.asarray(vector, dtype=np.float32)
+    if vec.shape != (dim,):
+        raise LexiplugError(f"query vector has shape {vec.shape}, expected ({dim},)")
+    return unit_rows(vec[None, :])[0]
 
 
 def unit_rows(matrix: np.ndarray) -> np.ndarray:
