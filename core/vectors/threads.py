@@ -4,7 +4,9 @@ answers similarity queries does not take every core of its machine."""
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator
+from typing import Any
 
 from ..errors import ConfigError
 
@@ -26,7 +28,20 @@ def bounded_threads(threads: int | None) -> Iterator[None]:
     if check_threads(threads) is None:
         yield
         return
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=threads):
+    with _controller().limit(limits=threads):
         yield
+
+
+_CONTROLLER: tuple[int, Any] | None = None
+
+
+def _controller() -> Any:
+    """A threadpoolctl controller, rebuilt only after new modules were imported (a new one
+    may have loaded a BLAS or OpenMP library): finding the pools costs ~3 ms, which a
+    per-query limit must not pay each time (0.5 ms with a kept controller)."""
+    global _CONTROLLER
+    from threadpoolctl import ThreadpoolController
+
+    if _CONTROLLER is None or _CONTROLLER[0] != len(sys.modules):
+        _CONTROLLER = (len(sys.modules), ThreadpoolController())
+    return _CONTROLLER[1]
