@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from lexiplug.cli.main import app
-from lexiplug.errors import ConfigError, FormatError, LexiplugError
+from lexiplug.errors import ConfigError, FormatError, LexiplugError, OOVError
 from lexiplug.vectors import Vectors
 from lexiplug.vectors.io import load_vectors
 from typer.testing import CliRunner
@@ -53,6 +53,8 @@ def test_restrict_vocab_and_analogy_queries(indexed: Path) -> None:
     assert len(found) == 5 and all(table.key_to_index[w] < 300 for w, _ in found)
     analogy = table.most_similar(["w1", "w2"], ["w3"], topn=5, exact=False)
     assert not {"w1", "w2", "w3"} & {w for w, _ in analogy}
+    with pytest.raises(OOVError, match="'nope'"):
+        table.most_similar("nope", exact=False)
 
 
 def test_index_parameters_are_recorded(indexed: Path) -> None:
