@@ -23,7 +23,8 @@ codebook, or the index file) / matrix bytes; ``build_s`` (quantizing, or buildin
 ``load_s`` (opening table + codes or index); ``peak_rss_mb``; ``disk_mb`` (every file the row
 reads but the vocabulary).
 
-    python bench/ann.py [--quick] [--json PATH] [--queries N]   (env LEXIPLUG_BENCH_ROWS=N)
+    python bench/ann.py [--quick] [--json PATH] [--queries N] [--only ROW,...]
+                                                   (env LEXIPLUG_BENCH_ROWS=N)
 """
 
 from __future__ import annotations
@@ -49,7 +50,11 @@ import dataclasses, json, time
 import numpy as np
 from lexiplug.vectors.io import load_vectors
 from lexiplug.vectors.io_quantized import load_quantized
-from lexiplug.vectors.quantize_kernels import int8_dots_kernel  # numba: a library import
+from lexiplug.vectors.quantize import int8_dots
+# numba's runtime and the compiled kernel load at the first call (~60 MB, whatever the table
+# size): a library load, done here as gensim's import is, so extra_mb is what the table costs
+int8_dots(np.zeros((1, 4), np.int8), np.ones(4, np.float32), np.ones(4, np.float32),
+          np.ones((4, 1), np.float32))
 from gensim.models import KeyedVectors
 queries = json.load(open({queries!r}))
 """
@@ -169,6 +174,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="200,000 x 300 instead of 1M")
     parser.add_argument("--json", type=Path, default=None, help="write the rows as JSON here")
     parser.add_argument("--queries", type=int, default=1000, help="queries per row")
+    parser.add_argument("--only", default="", help="comma-separated rows to run (the truth, "
+                        "gensim and vocab_only always run)")
     args = parser.parse_args()
     rows = int(os.environ.get("LEXIPLUG_BENCH_ROWS", 200_000 if args.quick else 1_000_000))
     matrix_mb = rows * DIM * 4 / 2**20
@@ -179,13 +186,19 @@ def main() -> None:
         paths = prepare(folder, rows, args.queries)
         print(f"prepared {rows:,} x {DIM} ({matrix_mb:.0f} MiB) in "
               f"{time.perf_counter() - start:.0f} s", flush=True)
+        wanted = set(ROWS) if not args.only else {
+            *args.only.split(","), "vocab_only", "exact_float32", "gensim"}
         build_s = {}
         for name, work in BUILD_WORK.items():
+            if name not in wanted and f"{name}_ef256" not in wanted:
+                continue
             setup = SETUP.format(**paths) + BUILD.get(name, BUILD["int8_rescore"]).format(**paths)
             built = measure_in_subprocess(f"build_{name}", setup=setup, work=work)
             build_s[name] = built["seconds"]
             print(f"built {name} in {built['seconds']:.1f} s", flush=True)
         for name, (load, search) in ROWS.items():
+            if name not in wanted:
+                continue
             row = measure_in_subprocess(
                 name, setup=SETUP.format(**paths),
                 work=WORK.format(load=load.format(**paths), search=search),
