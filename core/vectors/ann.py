@@ -132,7 +132,8 @@ def save_index(index: AnnIndex, folder: str | Path) -> Path:
     if table_checksum != index.table_checksum:
         raise LexiplugError(
             f"this index was built for the table with checksum {index.table_checksum}, but "
-            f"{folder} holds the table {table_checksum}; build the index from that table",
+            f"{folder} holds the table {table_checksum}; save these vectors to a folder of "
+            "their own first (or build_index(save=False) to keep the index in memory)",
             where=str(folder))
     target = folder / INDEX_DIR
     with atomic_dir(target) as tmp:
