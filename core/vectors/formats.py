@@ -123,7 +123,8 @@ def _is_decimal_text(data: bytes) -> bool:
 
 
 def _detect_dir_format(path: Path) -> str:
-    if (path / "vectors.npy").exists():
+    if (path / "vectors.npy").exists() or (path / "int8_codes.npy").exists() or (
+            path / "binary_codes.npy").exists():  # codes only: read_native says how to open it
         return "native"
     if (path / "vocab" / "vectors").exists() or (path / "vectors").exists():
         return "spacy"

@@ -9,6 +9,7 @@ any character but a newline.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,10 @@ def read_native(
     """``(keys, matrix, counts, metadata)`` from a native folder."""
     require_exists(path)
     missing = [name for name in _FILES if not (path / name).exists()]
+    if missing == ["vectors.npy"] and _read_meta(path / "meta.json").get("quantized"):
+        raise FormatError(
+            "this native folder keeps only quantized codes (no vectors.npy); open it with "
+            "lexiplug.vectors.io_quantized.load_quantized", path=path)
     if missing:
         raise FormatError(f"native vectors folder lacks {', '.join(missing)}", path=path)
     meta = _read_meta(path / "meta.json")
@@ -146,21 +151,32 @@ def _read_vocab(path: Path, errors: str) -> list[str]:
 
 
 def write_native(
-    path: Path, keys: list[str], matrix: np.ndarray, counts: np.ndarray | None,
-    metadata: dict[str, Any],
+    path: Path, keys: list[str], matrix: np.ndarray | None, counts: np.ndarray | None,
+    metadata: dict[str, Any], *, dim: int | None = None,
+    extra: Callable[[Path], dict[str, Any]] | None = None,
 ) -> None:
-    """Write the folder atomically (readers see the old folder or the new, never a mix)."""
+    """Write the folder atomically (readers see the old folder or the new, never a mix).
+
+    ``extra`` writes more files into the temporary folder and returns keys for meta.json
+    (quantized codes, see io_quantized.py); ``matrix`` None (then ``dim`` is given) leaves
+    out ``vectors.npy``, for a table kept only as codes.
+    """
     with atomic_dir(path) as tmp:
-        np.save(tmp / "vectors.npy", np.ascontiguousarray(matrix, dtype=np.float32),
-                allow_pickle=False)
+        if matrix is not None:
+            np.save(tmp / "vectors.npy", np.ascontiguousarray(matrix, dtype=np.float32),
+                    allow_pickle=False)
         vocab = "".join(f"{key}\n" for key in keys)
         (tmp / "vocab.txt").write_bytes(vocab.encode("utf-8"))
         if counts is not None:
             np.save(tmp / "counts.npy", np.asarray(counts, dtype=np.int64), allow_pickle=False)
         meta = {
-            "format": FORMAT_NAME, "version": FORMAT_VERSION, "rows": int(matrix.shape[0]),
-            "dim": int(matrix.shape[1]), "dtype": "float32", "has_counts": counts is not None,
+            "format": FORMAT_NAME, "version": FORMAT_VERSION, "rows": len(keys),
+            "dim": int(matrix.shape[1]) if matrix is not None else dim,
+            "dtype": "float32" if matrix is not None else None,
+            "has_counts": counts is not None,
             "metadata": {k: v for k, v in metadata.items() if not k.startswith("_")},
         }
+        if extra is not None:
+            meta.update(extra(tmp))
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2, default=str) + "\n",
                                        encoding="utf-8")

@@ -21,6 +21,9 @@ from ..errors import ConfigError, LexiplugError, OOVError, require_one_of
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors
 
+    from .ann import AnnIndex
+    from .quantized import QuantizedVectors
+
 logger = logging.getLogger(__name__)
 
 OOVPolicy = Literal["error", "zero", "random", "subword"]
@@ -77,6 +80,7 @@ class Vectors:
         self.set_oov_policy(oov, oov_provider)
         self._unit: np.ndarray | None = None
         self._norms: RowNorms | None = None
+        self._ann: AnnIndex | None = None  # set by build_index / load_index (exact=False)
 
     # -- basic container -------------------------------------------------------------------
 
@@ -237,10 +241,7 @@ class Vectors:
             if index is not None:
                 return self._unit_row(index)
             return unit_rows(self.oov_vector(word_or_vector)[None, :])[0]
-        vec = np.asarray(word_or_vector, dtype=np.float32)
-        if vec.shape != (self.dim,):
-            raise LexiplugError(f"query vector has shape {vec.shape}, expected ({self.dim},)")
-        return unit_rows(vec[None, :])[0]
+        return unit_query_vector(word_or_vector, self.dim)
 
     def similarity(self, word1: Query, word2: Query) -> float:
         """Cosine similarity of two words (or vectors)."""
@@ -271,16 +272,43 @@ class Vectors:
         negative: Query | Sequence[Query] = (),
         topn: int = 10,
         restrict_vocab: int | None = None,
+        *,
+        exact: bool = True,
+        threads: int | None = None,
     ) -> list[tuple[str, float]]:
-        """Words nearest to mean(positive) - mean(negative), input words excluded (3CosAdd)."""
+        """Words nearest to mean(positive) - mean(negative), input words excluded (3CosAdd).
+
+        ``exact=False`` asks the ANN index (:meth:`build_index`, or one saved beside the
+        table) for the candidates; their scores are still exact cosines. ``threads`` bounds
+        the BLAS / OpenMP threads of this call (see :mod:`lexiplug.vectors.threads`).
+        """
+        from .threads import bounded_threads
+
         pos, neg = _as_list(positive), _as_list(negative)
         if not pos and not neg:
             raise LexiplugError("most_similar needs at least one positive or negative query")
-        rows = [self._unit_query(q) for q in pos] + [-self._unit_query(q) for q in neg]
-        mean = np.asarray(np.mean(rows, axis=0, dtype=np.float32))
-        query = unit_rows(mean[None, :])[0]
-        exclude = {q for q in (*pos, *neg) if isinstance(q, str)}
-        return self._top_for_query(query, exclude, topn, restrict_vocab)
+        with bounded_threads(threads):
+            rows = [self._unit_query(q) for q in pos] + [-self._unit_query(q) for q in neg]
+            mean = np.asarray(np.mean(rows, axis=0, dtype=np.float32))
+            query = unit_rows(mean[None, :])[0]
+            exclude = {q for q in (*pos, *neg) if isinstance(q, str)}
+            if not exact:
+                return self._approximate(query[None, :], [exclude], topn, restrict_vocab)[0]
+            return self._top_for_query(query, exclude, topn, restrict_vocab)
+
+    def _approximate(
+        self, queries: np.ndarray, exclude: list[set[str]], topn: int,
+        restrict_vocab: int | None,
+    ) -> list[list[tuple[str, float]]]:
+        from .ann import approximate_neighbours
+
+        if self._ann is None:
+            self.load_index()
+        assert self._ann is not None
+        skip = [[self.key_to_index[w] for w in words if w in self.key_to_index]
+                for words in exclude]
+        return approximate_neighbours(self, self._ann, queries, skip, topn,
+                                      self._limit(restrict_vocab))
 
     def _top_for_query(
         self, query: np.ndarray, exclude: set[str], topn: int, restrict_vocab: int | None
@@ -300,11 +328,29 @@ class Vectors:
         queries: Sequence[str] | np.ndarray,
         topn: int = 10,
         restrict_vocab: int | None = None,
+        *,
+        exact: bool = True,
+        threads: int | None = None,
     ) -> list[list[tuple[str, float]]]:
         """``most_similar`` for many single-word (or vector) queries, chunked matrix products.
 
-        A query word is excluded from its own results, as in ``most_similar``.
+        A query word is excluded from its own results, as in ``most_similar``; ``exact`` and
+        ``threads`` as there.
         """
+        from .threads import bounded_threads
+
+        with bounded_threads(threads):
+            if not exact:
+                words = [] if isinstance(queries, np.ndarray) else list(queries)
+                matrix = (unit_rows(np.asarray(queries, dtype=np.float32)) if not words
+                          else np.stack([self._unit_query(q) for q in words]))
+                exclude = [{w} for w in words] or [set() for _ in range(len(matrix))]
+                return self._approximate(matrix, exclude, topn, restrict_vocab)
+            return self._batch(queries, topn, restrict_vocab)
+
+    def _batch(
+        self, queries: Sequence[str] | np.ndarray, topn: int, restrict_vocab: int | None,
+    ) -> list[list[tuple[str, float]]]:
         limit = self._limit(restrict_vocab)
         if isinstance(queries, np.ndarray):
             query_matrix = unit_rows(np.asarray(queries, dtype=np.float32))
@@ -365,13 +411,53 @@ class Vectors:
             return self.most_similar_cosmul([b, c], [a], topn=topn, restrict_vocab=restrict_vocab)
         raise ConfigError(f"analogy method must be 'add' or 'mul', got {method!r}", where="method")
 
+    # -- large tables: quantized codes and an ANN index -----------------------------------
+
+    def quantize(self, kind: str = "int8") -> QuantizedVectors:
+        """int8 or binary codes of this table, searchable with float rescoring; see
+        :mod:`lexiplug.vectors.quantized` (``.save(path)`` writes them in the native format)."""
+        from .quantized import quantize_vectors
+
+        return quantize_vectors(self, kind)
+
+    def build_index(
+        self, kind: str = "hnsw", *, save: bool | str | Path = True, **params: Any
+    ) -> AnnIndex:
+        """Build an ANN index for ``most_similar(exact=False)``; see :mod:`lexiplug.vectors.ann`
+        for ``params`` (``M``, ``ef_construction``, ``ef_search``, ``threads``).
+
+        ``save``: True saves it beside the native folder the table was loaded from (if it
+        was), a path saves it into that native table folder, False keeps it in memory only.
+        """
+        from .ann import build_index, save_index
+
+        index = build_index(self, kind, **params)
+        folder = self._native_folder() if save is True else (Path(save) if save else None)
+        if folder is not None:
+            save_index(index, folder)
+        self._ann = index
+        return index
+
+    def load_index(self, folder: str | Path | None = None, *, verify: bool = False) -> AnnIndex:
+        """Attach the ANN index saved in ``folder`` (default: the native folder this table
+        was loaded from), refusing one built for another table."""
+        from .ann import load_index
+
+        where = Path(folder) if folder is not None else self._native_folder()
+        if where is None:
+            raise ConfigError("no ANN index: this table was not loaded from a native folder; "
+                              "call build_index(...) first", where="exact")
+        self._ann = load_index(where, vectors=self, verify=verify)
+        return self._ann
+
+    def _native_folder(self) -> Path | None:
+        source = self.metadata.get("source")
+        if self.metadata.get("source_format") == "native" and source:
+            return Path(source)
+        return None
+
     def _limit(self, restrict_vocab: int | None) -> int:
-        if restrict_vocab is None:
-            return len(self)
-        if restrict_vocab <= 0:
-            raise ConfigError(f"restrict_vocab must be positive, got {restrict_vocab}",
-                              where="restrict_vocab")
-        return min(restrict_vocab, len(self))
+        return searched_rows(restrict_vocab, len(self))
 
     # -- identity and IO ---------------------------------------------------------------------
 
@@ -432,6 +518,24 @@ def _as_list(query: Query | Sequence[Query]) -> list[Query]:
     if isinstance(query, str) or (isinstance(query, np.ndarray) and query.ndim == 1):
         return [query]
     return list(query)
+
+
+def searched_rows(restrict_vocab: int | None, rows: int) -> int:
+    """How many leading rows a query with ``restrict_vocab`` searches (gensim's meaning)."""
+    if restrict_vocab is None:
+        return rows
+    if restrict_vocab <= 0:
+        raise ConfigError(f"restrict_vocab must be positive, got {restrict_vocab}",
+                          where="restrict_vocab")
+    return min(restrict_vocab, rows)
+
+
+def unit_query_vector(vector: np.ndarray, dim: int) -> np.ndarray:
+    """A query vector scaled to unit length, after checking it has ``dim`` entries."""
+    vec = np.asarray(vector, dtype=np.float32)
+    if vec.shape != (dim,):
+        raise LexiplugError(f"query vector has shape {vec.shape}, expected ({dim},)")
+    return unit_rows(vec[None, :])[0]
 
 
 def unit_rows(matrix: np.ndarray) -> np.ndarray:

@@ -1,0 +1,242 @@
+"""Large tables: exact, quantized (int8 / binary, rescored) and HNSW search next to gensim.
+
+A generated table with the structure of word vectors (``structured_table``: a power-law
+spectrum over a random basis, a common offset, clustered rows, Zipf-like norms; keys ``w0``
+...) of 1,000,000 x 300 (``--quick``: 200,000 x 300) is saved once as a native folder holding
+float32 rows, int8 and binary codes and an HNSW index, and in gensim's ``KeyedVectors.save``
+format. ``--queries`` table words (default 1,000) are asked for their 10 nearest neighbours,
+one ``most_similar`` call each, as a server answers requests. Each row runs in a fresh
+subprocess that only loads and queries:
+
+* ``exact_float32``: lexiplug ``Vectors`` (native, mmap), exact search — the ground truth;
+* ``gensim``: ``KeyedVectors.load(mmap="r").most_similar``;
+* ``int8_rescore`` / ``binary_rescore``: ``load_quantized`` (codes mmap'd), float rescoring of
+  the candidates read from ``vectors.npy``;
+* ``hnsw`` / ``hnsw_ef256``: ``most_similar(exact=False)`` with the faiss HNSW index (mmap),
+  at the default ``ef_search`` and at 256.
+
+Columns: ``recall_at_10`` against exact; ``queries_per_s``; ``speedup_vs_gensim``;
+``memory_ratio`` = (resident memory the row's load + queries added, minus what the vocabulary
+alone adds: row ``vocab_only``) / float32 matrix bytes; ``rss_ratio`` the same without taking
+the vocabulary off; ``structure_ratio`` = bytes of the search structure (codes + norms +
+codebook, or the index file) / matrix bytes; ``build_s`` (quantizing, or building the index);
+``load_s`` (opening table + codes or index); ``peak_rss_mb``; ``disk_mb`` (every file the row
+reads but the vocabulary).
+
+    python bench/ann.py [--quick] [--json PATH] [--queries N] [--only ROW,...]
+                                                   (env LEXIPLUG_BENCH_ROWS=N)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from _harness import machine_note, measure_in_subprocess, print_table, write_json
+
+DIM = 300
+TOPN = 10
+_BLOCK = 50_000
+
+SETUP = """
+import dataclasses, json, time
+import numpy as np
+from lexiplug.vectors.io import load_vectors
+from lexiplug.vectors.io_quantized import load_quantized
+from lexiplug.vectors.quantize import int8_dots
+# numba's runtime and the compiled kernel load at the first call (~60 MB, whatever the table
+# size): a library load, done here as gensim's import is, so extra_mb is what the table costs
+int8_dots(np.zeros((1, 4), np.int8), np.ones(4, np.float32), np.ones(4, np.float32),
+          np.ones((4, 1), np.float32))
+from gensim.models import KeyedVectors
+queries = json.load(open({queries!r}))
+"""
+
+WORK = """
+_t = time.perf_counter()
+{load}
+load_s = time.perf_counter() - _t
+_t = time.perf_counter()
+found = [[w for w, _ in {search}] for q in queries]
+query_s = time.perf_counter() - _t
+"""
+
+ROWS = {
+    "vocab_only": ("keys = open({native!r} + '/vocab.txt').read().split('\\n')\n"
+                   "table = {{k: i for i, k in enumerate(keys)}}", "[]"),
+    "exact_float32": ("table = load_vectors({native!r}, mmap=True)",
+                      "table.most_similar(q, topn=10)"),
+    "gensim": ("table = KeyedVectors.load({gensim!r}, mmap='r')",
+               "table.most_similar(q, topn=10)"),
+    "int8_rescore": ("table = load_quantized({native!r}, 'int8')",
+                     "table.most_similar(q, topn=10)"),
+    "binary_rescore": ("table = load_quantized({native!r}, 'binary')",
+                       "table.most_similar(q, topn=10)"),
+    "hnsw": ("table = load_vectors({native!r}, mmap=True)\ntable.load_index()",
+             "table.most_similar(q, topn=10, exact=False)"),
+    "hnsw_ef256": ("table = load_vectors({native!r}, mmap=True)\ntable.load_index()\n"
+                   "table._ann.params = dataclasses.replace(table._ann.params, ef_search=256)",
+                   "table.most_similar(q, topn=10, exact=False)"),
+}
+
+BUILD = {
+    "int8_rescore": "from lexiplug.vectors.quantized import quantize_vectors\n"
+                    "table = load_vectors({native!r}, mmap=True)",
+    "hnsw": "table = load_vectors({native!r}, mmap=True)",
+}
+BUILD_WORK = {
+    "int8_rescore": "quantize_vectors(table, 'int8')",
+    "binary_rescore": "quantize_vectors(table, 'binary')",
+    "hnsw": "table.build_index(save=True)",
+}
+
+
+def structured_table(rows: int, dim: int = DIM, seed: int = 0) -> np.ndarray:
+    """Rows with the traits of trained word vectors that matter to search: most variance in
+    a few directions (power-law spectrum), every row shifted by one common offset, rows in
+    loose clusters of varied size (topics), and norms that vary with a Zipf-like frequency."""
+    rng = np.random.default_rng(seed)
+    basis, _ = np.linalg.qr(rng.standard_normal((dim, dim)))
+    spectrum = np.arange(1, dim + 1, dtype=np.float64) ** -0.8
+    mixing = (np.sqrt(spectrum)[:, None] * basis.T).astype(np.float32)
+    clusters = max(rows // 200, 16)
+    centres = rng.standard_normal((clusters, dim)).astype(np.float32) @ mixing
+    weights = 1.0 / np.arange(1, clusters + 1) ** 0.5
+    offset = 1.5 * (rng.standard_normal(dim).astype(np.float32) @ mixing)
+    matrix = np.empty((rows, dim), dtype=np.float32)
+    for start in range(0, rows, _BLOCK):
+        n = min(rows, start + _BLOCK) - start
+        member = rng.choice(clusters, n, p=weights / weights.sum())
+        noise = rng.standard_normal((n, dim)).astype(np.float32) @ mixing
+        block = offset + centres[member] + 1.1 * noise
+        rank = np.arange(start + 1, start + n + 1, dtype=np.float32)
+        block *= (1.0 + 2.0 / np.log1p(rank))[:, None]  # frequent words: longer vectors
+        matrix[start : start + n] = block
+    return matrix
+
+
+def prepare(folder: Path, rows: int, n_queries: int) -> dict[str, str]:
+    """The native folder (float32 + int8 + binary codes) and gensim's file; the queries."""
+    from lexiplug.vectors import Vectors
+    from lexiplug.vectors.io_quantized import save_quantized
+
+    table = Vectors([f"w{i}" for i in range(rows)], structured_table(rows))
+    native = save_quantized(table, folder / "native", ["int8", "binary"])
+    kv = table.to_gensim()
+    kv.save(str(folder / "table.kv"))
+    del kv
+    rng = np.random.default_rng(1)
+    picks = np.sort(rng.choice(rows, n_queries, replace=False))
+    queries = [table.keys[i] for i in picks]
+    (folder / "queries.json").write_text(json.dumps(queries))
+    return {"native": str(native), "gensim": str(folder / "table.kv"),
+            "queries": str(folder / "queries.json")}
+
+
+def disk_mb(paths: dict[str, str], name: str) -> float:
+    native = Path(paths["native"])
+    files = {
+        "exact_float32": ["vectors.npy"],
+        "int8_rescore": ["vectors.npy", "int8_codes.npy", "int8_scale.npy", "int8_offset.npy",
+                         "row_norms.npy"],
+        "binary_rescore": ["vectors.npy", "binary_codes.npy", "binary_center.npy",
+                           "row_norms.npy"],
+        "hnsw": ["vectors.npy", "ann_index/index.faiss"],
+    }.get(name.replace("_ef256", ""), [])
+    if name == "gensim":
+        gensim = Path(paths["gensim"])
+        return sum(p.stat().st_size for p in gensim.parent.glob(gensim.name + "*")) / 2**20
+    return sum((native / f).stat().st_size for f in files) / 2**20
+
+
+def structure_mb(paths: dict[str, str], name: str) -> float | None:
+    native = Path(paths["native"])
+    parts = {
+        "int8_rescore": ["int8_codes.npy", "int8_scale.npy", "int8_offset.npy", "row_norms.npy"],
+        "binary_rescore": ["binary_codes.npy", "binary_center.npy", "row_norms.npy"],
+        "hnsw": ["ann_index/index.faiss"], "hnsw_ef256": ["ann_index/index.faiss"],
+    }.get(name)
+    if parts is None:
+        return None
+    # .npy headers are 128 bytes each: they do not change the ratio
+    return sum((native / f).stat().st_size for f in parts) / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="200,000 x 300 instead of 1M")
+    parser.add_argument("--json", type=Path, default=None, help="write the rows as JSON here")
+    parser.add_argument("--queries", type=int, default=1000, help="queries per row")
+    parser.add_argument("--only", default="", help="comma-separated rows to run (the truth, "
+                        "gensim and vocab_only always run)")
+    args = parser.parse_args()
+    rows = int(os.environ.get("LEXIPLUG_BENCH_ROWS", 200_000 if args.quick else 1_000_000))
+    matrix_mb = rows * DIM * 4 / 2**20
+    folder = Path(tempfile.mkdtemp(prefix="lexiplug_bench_ann_"))
+    results = []
+    try:
+        start = time.perf_counter()
+        paths = prepare(folder, rows, args.queries)
+        print(f"prepared {rows:,} x {DIM} ({matrix_mb:.0f} MiB) in "
+              f"{time.perf_counter() - start:.0f} s", flush=True)
+        wanted = set(ROWS) if not args.only else {
+            *args.only.split(","), "vocab_only", "exact_float32", "gensim"}
+        build_s = {}
+        for name, work in BUILD_WORK.items():
+            if name not in wanted and f"{name}_ef256" not in wanted:
+                continue
+            setup = SETUP.format(**paths) + BUILD.get(name, BUILD["int8_rescore"]).format(**paths)
+            built = measure_in_subprocess(f"build_{name}", setup=setup, work=work)
+            build_s[name] = built["seconds"]
+            print(f"built {name} in {built['seconds']:.1f} s", flush=True)
+        for name, (load, search) in ROWS.items():
+            if name not in wanted:
+                continue
+            row = measure_in_subprocess(
+                name, setup=SETUP.format(**paths),
+                work=WORK.format(load=load.format(**paths), search=search),
+                extra="{'load_s': load_s, 'query_s': query_s, 'found': found}",
+            )
+            results.append(row)
+            print(f"{name}: load {row['load_s']:.2f} s, {row['query_s']:.1f} s for "
+                  f"{args.queries} queries, +{row['extra_mb']:.0f} MB", flush=True)
+        by_name = {row["name"]: row for row in results}
+        vocab_mb = by_name.pop("vocab_only")["extra_mb"]
+        results = [r for r in results if r["name"] != "vocab_only"]
+        truth = by_name["exact_float32"]["found"]
+        gensim_qps = args.queries / by_name["gensim"]["query_s"]
+        for row in results:
+            found = row.pop("found")
+            row["recall_at_10"] = round(float(np.mean(
+                [len(set(f) & set(t)) / TOPN for f, t in zip(found, truth, strict=True)])), 4)
+            row["queries_per_s"] = round(args.queries / row["query_s"], 1)
+            row["speedup_vs_gensim"] = round(row["queries_per_s"] / gensim_qps, 2)
+            row["memory_ratio"] = round((row["extra_mb"] - vocab_mb) / matrix_mb, 3)
+            row["rss_ratio"] = round(row["extra_mb"] / matrix_mb, 3)
+            structure = structure_mb(paths, row["name"])
+            row["structure_ratio"] = None if structure is None else round(
+                structure / matrix_mb, 4)
+            row["build_s"] = build_s.get(row["name"].replace("_ef256", ""))
+            row["peak_rss_mb"] = row["peak_mb"]
+            row["disk_mb"] = round(disk_mb(paths, row["name"]), 1)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    print(f"\n{rows:,} x {DIM} float32 table ({matrix_mb:.0f} MiB), {args.queries} queries, "
+          f"topn={TOPN}, one most_similar call per query; vocabulary alone: +{vocab_mb:.0f} MB")
+    print(machine_note())
+    print_table(results, metrics=["recall_at_10", "queries_per_s", "speedup_vs_gensim",
+                                  "memory_ratio", "rss_ratio", "structure_ratio", "build_s",
+                                  "load_s", "peak_rss_mb", "disk_mb"])
+    print("speedup_vs_gensim = queries_per_s / gensim's (the tool a user would pick instead)")
+    write_json(results, args.json)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
