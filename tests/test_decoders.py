@@ -176,3 +176,11 @@ def test_token_vectors_align_with_spacy_tokens(models: dict[str, Path]) -> None:
     enc.settings.max_length = enc.max_length = 128
     (rows,) = enc.encode_tokens([long_doc])
     assert rows.shape == (120, 32) and np.isfinite(rows).all()
+
+
+def test_several_poolings_at_once_equal_one_at_a_time(models: dict[str, Path]) -> None:
+    enc = encoder(models["gpt2"], max_length=16, long_texts="window")
+    texts = [*TEXTS, "", "the cat sat on the mat " * 3]
+    together = enc.encode_texts_pooled(texts, ["last_token", "mean", "bidirectional_mean"])
+    for pooling, vectors in together.items():
+        np.testing.assert_allclose(vectors, enc.encode_texts(texts, pooling=pooling), atol=1e-5)

@@ -3,7 +3,7 @@ KaLM-Embedding, docs/decoder_embeddings.md).
 
 Two things make a Hugging Face decoder causal: the mask its forward builds from the 2-D
 padding mask, and, for SDPA/flash kernels, each attention module's ``is_causal`` flag (used
-when no mask is passed). :func:`bidirectional_forward` replaces both: it hands the model a
+when no mask is passed). :func:`hidden_states` replaces both: it hands the model a
 ready 4-D padding-only mask (transformers uses a 4-D mask as given) and clears ``is_causal``
 for the duration of the call. ``tests/test_decoders.py`` checks the result by changing a later
 token and watching an earlier position's state change.

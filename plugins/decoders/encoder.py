@@ -57,6 +57,7 @@ class DecoderEncoderSettings:
     max_length: int = 512
     long_texts: str = "truncate"
     token_pooling: str = "mean"
+    adapter: str = ""
     device: str = "auto"
     dtype: str = "auto"
 
@@ -99,6 +100,10 @@ class DecoderEncoder:
         if model is None or tokenizer is None:
             self.location = locate_model(settings.model_path)
             tokenizer, model = load_causal_lm(self.location)
+        if settings.adapter:  # weights trained by `lexiplug embed-train`, merged in
+            from .training import apply_trained
+
+            apply_trained(model.base_model, settings.adapter)
         # lexiplug_embed's copy_encoder copies this folder (safetensors checkpoints only)
         self.model_path = self.location.folder if self.location else Path(settings.model_path)
         self.tokenizer = tokenizer
@@ -132,25 +137,35 @@ class DecoderEncoder:
                      instruction: str | None = None) -> np.ndarray:
         """``(n_texts, dim)`` float32 vectors in input order; ``instruction`` is prepended to
         every text (default: ``document_instruction``)."""
-        texts = list(texts)
-        prefix = self.settings.document_instruction if instruction is None else instruction
         pooling = pooling or self.pooling
-        require_one_of(pooling, DECODER_POOLINGS, "pooling")
+        return self.encode_texts_pooled(texts, [pooling], batch_size=batch_size,
+                                        normalize=normalize, instruction=instruction)[pooling]
+
+    def encode_texts_pooled(self, texts: Iterable[str], poolings: Sequence[str], *,
+                            batch_size: int | None = None, normalize: bool | None = None,
+                            instruction: str | None = None) -> dict[str, np.ndarray]:
+        """Vectors for several poolings at once: ``last_token`` and ``mean`` share one causal
+        forward pass, ``bidirectional_mean`` needs its own."""
+        texts = list(texts)
+        for pooling in poolings:
+            require_one_of(pooling, DECODER_POOLINGS, "pooling")
+        prefix = self.settings.document_instruction if instruction is None else instruction
         normalize = self.settings.normalize if normalize is None else normalize
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        outputs = {p: np.zeros((len(texts), self.dim), dtype=np.float32) for p in poolings}
         if not texts:
-            return out
+            return outputs
         pieces, owner, weights = self._tokenise(texts, prefix)
-        vectors = self._encode_ids(pieces, batch_size or self.settings.batch_size, pooling)
-        totals = np.zeros(len(texts), dtype=np.float64)
-        for row, text_index in enumerate(owner):
-            out[text_index] += weights[row] * vectors[row]
-            totals[text_index] += weights[row]
-        out /= np.where(totals == 0, 1.0, totals)[:, None].astype(np.float32)
-        if normalize:
-            norms = np.linalg.norm(out, axis=1, keepdims=True)
-            out /= np.where(norms == 0, 1.0, norms)
-        return out
+        vectors = self._encode_ids(pieces, batch_size or self.settings.batch_size, poolings)
+        owner_array = np.asarray(owner, dtype=np.int64)
+        totals = np.bincount(owner_array, weights=weights, minlength=len(texts))
+        for pooling, out in outputs.items():
+            np.add.at(out, owner_array, np.asarray(weights, np.float32)[:, None]
+                      * vectors[pooling])
+            out /= np.where(totals == 0, 1.0, totals)[:, None].astype(np.float32)
+            if normalize:
+                norms = np.linalg.norm(out, axis=1, keepdims=True)
+                out /= np.where(norms == 0, 1.0, norms)
+        return outputs
 
     def encode_queries(self, texts: Iterable[str], **kwargs: Any) -> np.ndarray:
         """Vectors of queries: ``query_instruction`` prepended (the KaLM/E5 convention)."""
@@ -193,14 +208,17 @@ class DecoderEncoder:
         return pieces, owner, weights
 
     def _encode_ids(self, pieces: Sequence[Sequence[int]], batch_size: int,
-                    pooling: str) -> np.ndarray:
-        out = np.zeros((len(pieces), self.dim), dtype=np.float32)
+                    poolings: Sequence[str]) -> dict[str, np.ndarray]:
+        out = {p: np.zeros((len(pieces), self.dim), dtype=np.float32) for p in poolings}
+        modes = {p == "bidirectional_mean" for p in poolings}
         for rows, input_ids, mask in self._batches(pieces, batch_size):
-            with torch.inference_mode():
-                hidden = hidden_states(self.base_model, input_ids, mask,
-                                       bidirectional=pooling == "bidirectional_mean")
-                pooled = pool_hidden(hidden, mask, pooling)
-            out[rows] = pooled.float().cpu().numpy()
+            for bidirectional in modes:
+                with torch.inference_mode():
+                    hidden = hidden_states(self.base_model, input_ids, mask,
+                                           bidirectional=bidirectional)
+                    for pooling in poolings:
+                        if (pooling == "bidirectional_mean") == bidirectional:
+                            out[pooling][rows] = pool_hidden(hidden, mask, pooling).cpu().numpy()
         return out
 
     def _batches(self, ids: Sequence[Sequence[int]], batch_size: int
