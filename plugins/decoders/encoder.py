@@ -30,9 +30,8 @@ from ..contextual.alignment import (
     TOKEN_POOLINGS,
     TokenPooling,
     pool_pieces_to_tokens,
-    whitespace_spans,
 )
-from ..contextual.encoder import resolve_device, resolve_dtype
+from ..contextual.encoder import TransformerEncoder, resolve_device, resolve_dtype
 from .attention import hidden_states
 from .loading import ModelLocation, load_causal_lm, locate_model
 
@@ -245,24 +244,9 @@ class DecoderEncoder:
 
     # -- token vectors ---------------------------------------------------------------------
 
-    def encode_tokens(self, docs: Iterable[Any]) -> list[np.ndarray]:
-        """One ``(len(doc), dim)`` array per spaCy ``Doc``, aligned to its tokens."""
-        texts, starts, ends = [], [], []
-        for doc in docs:
-            texts.append(doc.text)
-            starts.append(np.fromiter((t.idx for t in doc), dtype=np.int64, count=len(doc)))
-            ends.append(starts[-1] + np.fromiter((len(t) for t in doc), np.int64, len(doc)))
-        return self.encode_spans(texts, starts, ends)
-
-    def encode_words(self, sentences: Iterable[Sequence[str]]) -> list[np.ndarray]:
-        """One ``(len(words), dim)`` array per pre-tokenised sentence (joined by spaces)."""
-        texts, starts, ends = [], [], []
-        for words in sentences:
-            text, word_starts, word_ends = whitespace_spans(list(words))
-            texts.append(text)
-            starts.append(word_starts)
-            ends.append(word_ends)
-        return self.encode_spans(texts, starts, ends)
+    # spaCy-token and word vectors go through encode_spans below, as in the encoder family
+    encode_tokens = TransformerEncoder.encode_tokens
+    encode_words = TransformerEncoder.encode_words
 
     def encode_spans(self, texts: Sequence[str], starts: Sequence[np.ndarray],
                      ends: Sequence[np.ndarray]) -> list[np.ndarray]:
