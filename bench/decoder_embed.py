@@ -367,5 +367,4 @@ def llm2vec_gen_rows(tasks: Tasks, args: argparse.Namespace, tmp: Path
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).parent))
     sys.exit(main())
