@@ -1,0 +1,67 @@
+"""lexiplug.llm2vec_gen.v1: special tokens on a frozen LM, trained on its own completions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("transformers")
+torch = pytest.importorskip("torch")
+
+from lexiplug.errors import ConfigError  # noqa: E402
+from lexiplug.plugins.decoders.testing import build_tiny_causal_lm  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_causal_lm(tmp_path_factory.mktemp("lm") / "qwen2", architecture="qwen2")
+
+
+def test_only_the_special_tokens_and_projection_train(model: Path, tmp_path: Path) -> None:
+    from lexiplug.plugins.decoders.llm2vec_gen import (
+        Llm2VecGenEncoder,
+        Llm2VecGenSettings,
+        train_llm2vec_gen,
+    )
+
+    texts = tmp_path / "texts.txt"
+    texts.write_text("the cat sat\na dog ran\nhello world\nrain again\n", encoding="utf-8")
+    encoder = Llm2VecGenEncoder(str(model), device="cpu")
+    frozen = {n: p.detach().clone() for n, p in encoder.decoder.causal_lm.named_parameters()}
+    before = encoder.encode_texts(["the cat sat", "a dog ran"])
+    out = train_llm2vec_gen(Llm2VecGenSettings(str(model), str(texts), str(tmp_path / "out"),
+                                               steps=5, batch_size=2, completion_tokens=4,
+                                               learning_rate=1e-2, device="cpu"),
+                            encoder=encoder)
+    for name, param in encoder.decoder.causal_lm.named_parameters():
+        assert torch.equal(param, frozen[name]), name
+    trained = Llm2VecGenEncoder(str(model), str(out), device="cpu")
+    after = trained.encode_texts(["the cat sat", "a dog ran", ""])
+    assert after.shape == (3, 32) and np.abs(after[2]).max() == 0
+    assert not np.allclose(after[:2], before, atol=1e-5)
+    np.testing.assert_allclose(after[:2], encoder.encode_texts(["the cat sat", "a dog ran"]),
+                               atol=1e-5)  # what was saved is what was trained
+
+
+def test_batched_left_padding_equals_one_text_at_a_time(model: Path) -> None:
+    from lexiplug.registry import registry
+
+    encoder = registry.encoders.get("lexiplug.llm2vec_gen.v1")(model_path=str(model),
+                                                               device="cpu")
+    texts = ["a", "the cat sat on the mat", "hello"]
+    batched = encoder.encode_texts(texts)
+    alone = np.stack([encoder.encode_texts([t])[0] for t in texts])
+    np.testing.assert_allclose(batched, alone, atol=1e-4)
+
+
+def test_bad_settings_name_the_key(model: Path, tmp_path: Path) -> None:
+    from lexiplug.plugins.decoders.llm2vec_gen import Llm2VecGenSettings, train_llm2vec_gen
+
+    with pytest.raises(ConfigError) as error:
+        Llm2VecGenSettings(str(model), "t.txt", "out", n_tokens=0)
+    assert error.value.where == "n_tokens"
+    with pytest.raises(ConfigError) as error:
+        train_llm2vec_gen(Llm2VecGenSettings(str(model), str(tmp_path / "none.txt"), "out"))
+    assert error.value.where == "texts"
