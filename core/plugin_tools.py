@@ -60,7 +60,13 @@ def class_factory(cls: type[T], *, name: str, doc: str | None = None) -> Callabl
     a hand-written shim that re-lists every argument.
     """
     hints = typing.get_type_hints(cls.__init__)
-    parameters = [p.replace(annotation=hints.get(p.name, Any))
+    # a dataclass field with default_factory shows a sentinel as its default: confection
+    # would fill the config with it, so the factory's signature carries a made value instead
+    made = ({f.name: f.default_factory() for f in dataclasses.fields(cls)
+             if f.default_factory is not dataclasses.MISSING}
+            if dataclasses.is_dataclass(cls) else {})
+    parameters = [p.replace(annotation=hints.get(p.name, Any),
+                            default=made.get(p.name, p.default))
                   for p in inspect.signature(cls).parameters.values()]
 
     def factory(*args: Any, **kwargs: Any) -> T:

@@ -62,9 +62,11 @@ def required_values(function: Any, files: dict[str, str]) -> dict[str, Any]:
         by_name["path"] = files["vectors"]
     if "table" in inspect.signature(function).parameters:  # visual features: one source
         by_name["table"] = files["vectors"]
+    # decoder-LM encoders refuse an encoder model (by design): give them a causal one
+    model = "causal_model" if "decoders" in getattr(function, "__module__", "") else "model"
     for name in ("model", "model_path"):
-        if "model" in files:
-            by_name[name] = files["model"]
+        if model in files:
+            by_name[name] = files[model]
     values = {}
     for parameter in inspect.signature(function).parameters.values():
         if parameter.default is inspect.Parameter.empty or parameter.name == "table":

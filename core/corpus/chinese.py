@@ -66,7 +66,7 @@ def read_user_dict(path: str | Path) -> list[UserDictEntry]:
     if not path.is_file():
         raise DataNotFoundError(
             "expected a jieba user dictionary file (one 'word [freq] [tag]' a line); "
-            "nothing exists there", where=str(path),
+            f"nothing exists at {str(path)!r}", where="user_dict",
         )
     entries: list[UserDictEntry] = []
     for number, line in iter_lines(path):

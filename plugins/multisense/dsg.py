@@ -87,8 +87,9 @@ class DSGSettings:
                  "a positive integer or null", self.max_vocab)
         _require(isinstance(self.negative, int) and self.negative >= 1, "negative",
                  "at least one negative sample", self.negative)
-        _require(0 < self.alpha < 1 and 0 <= self.min_alpha <= self.alpha, "alpha",
-                 "0 < min_alpha <= alpha < 1", (self.alpha, self.min_alpha))
+        _require(0 < self.alpha < 1, "alpha", "0 < alpha < 1", self.alpha)
+        _require(0 <= self.min_alpha <= self.alpha, "min_alpha", "0 <= min_alpha <= alpha",
+                 (self.min_alpha, self.alpha))
         _require(self.entropy_weight >= 0, "entropy_weight", "a weight >= 0",
                  self.entropy_weight)
         _require(self.disambiguation_lr > 0, "disambiguation_lr", "a factor > 0",
