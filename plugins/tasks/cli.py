@@ -27,6 +27,7 @@ PREPARERS: dict[str, str] = {
     "die_dat": "lexiplug.plugins.tasks.die_dat.prepare:prepare",
     "phenotype": "lexiplug.plugins.tasks.phenotype.prepare:prepare",
     "pii": "lexiplug.plugins.tasks.pii.prepare:prepare",
+    "sentiment": "lexiplug.plugins.tasks.sentiment.prepare:prepare",
 }
 
 task_app = typer.Typer(help="Task plugins: prepare training data, check die/dat, redact PII, "
