@@ -46,21 +46,22 @@ class TfidfBag:
 
     def transform(self, bags: Iterable[Sequence[str]]):  # type: ignore[no-untyped-def]
         import scipy.sparse as sp
+        from sklearn.preprocessing import normalize
 
-        indptr, indices, values = [0], [], []
+        # plain Python per document and one numpy pass per batch: per-document numpy calls
+        # cost more than the counting itself on short texts
+        indptr, indices, tfs = [0], [], []
+        index = self.index
         for bag in bags:
-            counts = Counter(self.index[t] for t in bag if t in self.index)
-            ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-            tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
-            weights = tf * self.idf[ids]
-            norm = float(np.linalg.norm(weights))
-            indices.append(ids)
-            values.append(weights / norm if norm > 0 else weights)
-            indptr.append(indptr[-1] + ids.size)
-        return sp.csr_matrix(
-            (np.concatenate(values) if values else np.zeros(0, np.float32),
-             np.concatenate(indices) if indices else np.zeros(0, np.int64), indptr),
-            shape=(len(indptr) - 1, len(self.vocabulary)), dtype=np.float32)
+            counts = Counter(index[t] for t in bag if t in index)
+            indices.extend(counts.keys())
+            tfs.extend(1.0 + math.log(c) for c in counts.values())
+            indptr.append(len(indices))
+        ids = np.asarray(indices, dtype=np.int64)
+        values = np.asarray(tfs, dtype=np.float32) * self.idf[ids]
+        matrix = sp.csr_matrix((values, ids, np.asarray(indptr, dtype=np.int64)),
+                               shape=(len(indptr) - 1, len(self.vocabulary)), dtype=np.float32)
+        return normalize(matrix, copy=False)
 
 
 def delta_idf_scores(matrix, positive: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
