@@ -22,8 +22,10 @@ Rows: ``lexiplug_sentiment`` (all features), ``no_lexicon``, ``no_morphology`` (
 sentence vectors through ``lexiplug.transformer.v1``, then LR). Columns: accuracy and macro
 F1 with 95% bootstrap CIs (1,000 resamples of the evaluation set), ``fit_s``, ``docs_per_s``
 (raw strings in, labels out: tokenisation included, ``nlp.pipe`` for the spaCy pipelines).
-``--quick``: at most 2,000 training and 800 evaluation texts per language, fewer epochs and
-a smaller C grid. ``--curve PNG``: accuracy vs training-set size for every row.
+``--quick``: at most 2,000 training and 800 evaluation texts per language, fewer epochs, a
+smaller C grid, a 100-d / 20-run lexicon, and no ``minilm_lr`` (encoding takes minutes on two
+shared cores; ask for it with ``--rows``). ``--curve PNG``: accuracy vs training-set size
+for every row.
 """
 
 from __future__ import annotations
@@ -332,7 +334,8 @@ def minilm_lr(quick: bool) -> Callable[[list[Any]], Fitted] | None:
     return fit
 
 
-def rows_for(name: str, quick: bool) -> dict[str, Callable[[list[Any]], Fitted]]:
+def rows_for(name: str, quick: bool, minilm: bool
+             ) -> dict[str, Callable[[list[Any]], Fitted]]:
     lang = LANGUAGE[name]
     turkish = lang == "tr"
     rows: dict[str, Callable[[list[Any]], Fitted] | None] = {
@@ -344,7 +347,7 @@ def rows_for(name: str, quick: bool) -> dict[str, Callable[[list[Any]], Fitted]]
         "spacy_bow": spacy_textcat(lang, "bow", quick),
         "spacy_ensemble": spacy_textcat(lang, "ensemble", quick),
         "tfidf_lr": tfidf_lr(quick),
-        "minilm_lr": None if turkish else minilm_lr(quick),
+        "minilm_lr": minilm_lr(quick) if minilm and not turkish else None,
     }
     return {k: v for k, v in rows.items() if v is not None}
 
@@ -432,8 +435,9 @@ def main() -> None:
     for name in names:
         train, evaluation, source = load_split(name, args.eval, args.quick)
         print(f"\n## {name}: train {len(train)}, evaluation {len(evaluation)} ({source})")
-        rows = {k: v for k, v in rows_for(name, args.quick).items()
-                if wanted is None or k in wanted}
+        rows = {k: v for k, v in rows_for(name, args.quick, minilm=not args.quick or (
+            wanted is not None and "minilm_lr" in wanted)).items()
+            if wanted is None or k in wanted}
         set_rows = []
         for row, fit in rows.items():
             result, fitted = run_row(row, fit, train, evaluation)

@@ -253,3 +253,21 @@ def test_lexicon_from_tsv_replaces_induction(tmp_path) -> None:  # type: ignore[
     assert nlp.get_pipe("sentiment").model.lexicon == pytest.approx(
         {"sunny": 0.9, "gloomy": -0.9})
     assert nlp("sunny sunny plot").cats["POSITIVE"] > nlp("gloomy gloomy plot").cats["POSITIVE"]
+
+
+def test_features_constant_in_training_do_not_explode_on_new_text() -> None:
+    """Regression: a dense column with (near) zero spread in training was divided by 1e-6,
+    so a held-out document with an unseen value got a huge feature and one class for
+    everything (spacy train scored 50% on this set)."""
+    def data(numbers: range) -> list[tuple[str, bool]]:
+        return [(f"a good, lovely film number {i}" if i % 2 else
+                 f"a bad and poor plot number {i}", bool(i % 2)) for i in numbers]
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("lexiplug_sentiment", config={"lexicon": {
+        **SMALL_LEXICON, "min_count": 1, "k": 4}})
+    train = examples(nlp, data(range(180)))
+    nlp.initialize(lambda: train)
+    held = data(range(180, 200))
+    docs = list(nlp.pipe(text for text, _ in held))
+    assert [d.cats["POSITIVE"] > 0.5 for d in docs] == [p for _, p in held]

@@ -23,6 +23,7 @@ DEFAULT_LEXICON: dict[str, Any] = {"@misc": "lexiplug.polarity_lexicon.v1", "see
         "min_df": 2,
         "C": 1.0,
         "dense_weight": 1.0,
+        "bag_scale": "none",
         "folds": 5,
         "seed": 0,
         "on_empty": "error",
@@ -34,7 +35,8 @@ DEFAULT_LEXICON: dict[str, Any] = {"@misc": "lexiplug.polarity_lexicon.v1", "see
 def make_lexiplug_sentiment(
     nlp: Language, name: str, language: str, features: list[str], morphology: bool,
     analyse_unseen: bool, ngrams: int, min_df: int, C: float, dense_weight: float,
-    folds: int, seed: int, on_empty: str, lexicon: Any, scorer: Callable | None,
+    bag_scale: str, folds: int, seed: int, on_empty: str, lexicon: Any,
+    scorer: Callable | None,
 ) -> Any:
     """POSITIVE/NEGATIVE ``doc.cats`` from lexicon, delta-IDF, PMI, vector and n-gram
     features (docs/sentiment.md); fitted by ``nlp.initialize`` (``spacy train``).
@@ -44,6 +46,7 @@ def make_lexiplug_sentiment(
 
     settings = ModelSettings(language=language, features=list(features), morphology=morphology,
                              analyse_unseen=analyse_unseen, ngrams=ngrams, min_df=min_df, C=C,
-                             dense_weight=dense_weight, folds=folds, seed=seed)
+                             dense_weight=dense_weight, bag_scale=bag_scale, folds=folds,
+                             seed=seed)
     return SentimentClassifier(nlp.vocab, name, settings=settings, lexicon=lexicon,
                                on_empty=on_empty, scorer=scorer)

@@ -38,6 +38,11 @@ from .terms import DocTerms, doc_terms
 
 FEATURES = ("bag", "delta_idf", "lexicon", "pmi", "doc_vector")
 FORMAT_VERSION = 1
+# "delta_idf": each bag column scaled by 1 + |its delta-IDF score| (Martineau & Finin's Delta
+# TF-IDF, as NBSVM scales by the log-count ratio): a per-term prior that lets the logistic
+# regression spend less of its L2 budget on class-discriminative terms
+BAG_SCALES = ("none", "delta_idf")
+CLIP = 10.0  # standardised dense features are clipped to +-CLIP standard deviations
 
 
 @dataclass
@@ -50,6 +55,7 @@ class ModelSettings:
     min_df: int = 2
     C: float = 1.0
     dense_weight: float = 1.0
+    bag_scale: str = "none"
     folds: int = 5
     seed: int = 0
 
@@ -72,6 +78,9 @@ class ModelSettings:
         if self.folds < 2:
             raise ConfigError(f"expected at least 2 folds, found {self.folds}",
                               where=f"{where}.folds")
+        if self.bag_scale not in BAG_SCALES:
+            raise ConfigError(f"expected one of {BAG_SCALES}, found {self.bag_scale!r}",
+                              where=f"{where}.bag_scale")
         if not self.C > 0 or not self.dense_weight > 0:
             raise ConfigError("expected C and dense_weight > 0", where=f"{where}.C")
 
@@ -93,6 +102,7 @@ class SentimentModel:
         self.vectors = np.zeros((0, 0), dtype=np.float32)
         self.dense_mean = np.zeros(0, dtype=np.float32)
         self.dense_std = np.ones(0, dtype=np.float32)
+        self.column_scale = np.zeros(0, dtype=np.float32)
         self.coef = np.zeros(0, dtype=np.float32)
         self.intercept = 0.0
         self.induced: Any = None  # the PolarityLexicon of the last fit (docs, TSV export)
@@ -133,9 +143,13 @@ class SentimentModel:
 
         blocks = []
         if self._uses("bag") and self.bag is not None:
-            blocks.append(self.bag.transform(d.bag for d in docs))
+            bag = self.bag.transform(d.bag for d in docs)
+            if self.column_scale.size:
+                bag.data *= self.column_scale[bag.indices]
+            blocks.append(bag)
         if dense.shape[1]:
-            scaled = (dense - self.dense_mean) / self.dense_std * self.settings.dense_weight
+            scaled = np.clip((dense - self.dense_mean) / self.dense_std, -CLIP, CLIP)
+            scaled *= self.settings.dense_weight
             blocks.append(sp.csr_matrix(scaled.astype(np.float32)))
         return sp.hstack(blocks, format="csr")
 
@@ -176,7 +190,10 @@ class SentimentModel:
         dense = self._cross_fitted_dense(docs, positive)
         if dense.shape[1]:
             self.dense_mean = dense.mean(axis=0)
-            self.dense_std = np.maximum(dense.std(axis=0), 1e-6)
+            std = dense.std(axis=0)
+            # a column (nearly) constant in training carries nothing; dividing by its tiny
+            # spread would turn any unseen value into a huge one, so it is zeroed instead
+            self.dense_std = np.where(std < 1e-4, np.inf, std).astype(np.float32)
         self._dense_train = dense
         self._docs_train = docs
         self._labels_train = positive
@@ -203,8 +220,10 @@ class SentimentModel:
     def _cross_fitted_dense(self, docs: Sequence[DocTerms], positive: np.ndarray) -> np.ndarray:
         assert self.bag is not None
         full = self.bag.transform(d.bag for d in docs)
-        self.delta = dict(zip(self.bag.vocabulary, delta_idf_scores(full, positive).tolist(),
-                              strict=True))
+        scores = delta_idf_scores(full, positive)
+        self.delta = dict(zip(self.bag.vocabulary, scores.tolist(), strict=True))
+        if self.settings.bag_scale == "delta_idf":
+            self.column_scale = (1.0 + np.abs(scores)).astype(np.float32)
         if not self._uses("delta_idf"):
             return self._dense(docs, {})
         folds = np.random.default_rng(self.settings.seed).permutation(len(docs)) \
@@ -255,7 +274,8 @@ class SentimentModel:
                  lexicon=np.asarray([self.lexicon[w] for w in lexicon_words], np.float32),
                  pmi=np.asarray([self.pmi[w] for w in pmi_words], np.float32),
                  vectors=self.vectors, dense_mean=self.dense_mean, dense_std=self.dense_std,
-                 coef=self.coef, intercept=np.asarray([self.intercept], np.float32))
+                 column_scale=self.column_scale, coef=self.coef,
+                 intercept=np.asarray([self.intercept], np.float32))
         state = {
             "format": FORMAT_VERSION,
             "settings": asdict(self.settings),
@@ -313,6 +333,7 @@ class SentimentModel:
         model.vectors = arrays["vectors"]
         model.vector_index = {w: i for i, w in enumerate(state["vector_words"])}
         model.dense_mean, model.dense_std = arrays["dense_mean"], arrays["dense_std"]
+        model.column_scale = arrays["column_scale"]
         model.coef, model.intercept = arrays["coef"], float(arrays["intercept"][0])
         if model.morphology is not None and state.get("morphology"):
             model.morphology.table = {w: (a[0], bool(a[1]))

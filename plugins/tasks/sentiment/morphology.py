@@ -22,6 +22,11 @@ from lexiplug.errors import ConfigError
 
 Analysis = tuple[str, bool]  # lemma, negated
 
+# zeyrek's analyses are deterministic, so one analyser (3 s to load) and one cache serve
+# every model in the process (the bench fits several)
+_ANALYSER: list[Any] = []
+_CACHE: dict[str, Analysis] = {}
+
 
 class TurkishMorphology:
     """Cached word -> (lemma, negated) over zeyrek."""
@@ -30,10 +35,9 @@ class TurkishMorphology:
                  analyse_unseen: bool = True) -> None:
         self.table: dict[str, Analysis] = dict(table or {})
         self.analyse_unseen = analyse_unseen
-        self._analyser: Any = None
 
     def _load(self) -> Any:
-        if self._analyser is None:
+        if not _ANALYSER:
             try:
                 import zeyrek
             except ImportError:
@@ -44,8 +48,8 @@ class TurkishMorphology:
             # zeyrek logs every analysis path at WARNING level
             logging.getLogger("zeyrek").setLevel(logging.ERROR)
             logging.getLogger("zeyrek.rulebasedanalyzer").setLevel(logging.ERROR)
-            self._analyser = zeyrek.MorphAnalyzer()
-        return self._analyser
+            _ANALYSER.append(zeyrek.MorphAnalyzer())
+        return _ANALYSER[0]
 
     def analyse(self, word: str) -> Analysis:
         found = self.table.get(word)
@@ -53,6 +57,10 @@ class TurkishMorphology:
             return found
         if not self.analyse_unseen or not any(c.isalpha() for c in word):
             return word, False
+        cached = _CACHE.get(word)
+        if cached is not None:
+            self.table[word] = cached
+            return cached
         parses = self._load()._parse(word)
         if parses:
             first = parses[0]
@@ -62,7 +70,7 @@ class TurkishMorphology:
             result: Analysis = (lemma, negated and lemma not in ("değil", "değmek"))
         else:
             result = (word, False)
-        self.table[word] = result
+        self.table[word] = _CACHE[word] = result
         return result
 
     def fill(self, words: Iterable[str]) -> None:
