@@ -4,9 +4,10 @@ text classifiers, TF-IDF + logistic regression and MiniLM sentence vectors + LR.
     python bench/sentiment.py [--quick] [--json PATH] [--lang tr|en|sst2|all]
                               [--eval FILE] [--curve PNG] [--lexicon-top N]
 
-Data (``../shared/data/sentiment``, SOURCES.md section 16): ``tr`` Turkish movie reviews and
-``en`` Pang & Lee sentences (the train parts of the thesis code's 80/20 split; the 20% test
-parts are kept aside), ``sst2`` SST-2 train with its official dev set as evaluation set.
+Data (``sentiment/`` of the shared data folder, docs/sentiment.md): ``tr`` Turkish movie
+reviews and ``en`` Pang & Lee sentences (the train parts of the thesis code's 80/20 split;
+the 20% test parts are kept aside), ``sst2`` SST-2 train with its official dev set as
+evaluation set.
 Without ``--eval`` a stratified, seeded (42) 20% evaluation part is carved from the train
 file (texts that also occur in the remaining train part are dropped from it); ``--eval FILE``
 scores a held-out CSV/TSV/SST-2 file instead (one language), after checking that it shares no

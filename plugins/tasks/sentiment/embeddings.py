@@ -1,4 +1,4 @@
-"""PPMI-SVD word vectors of a domain corpus (PAPERS.md section 13e, step 1 of the lexicon).
+"""PPMI-SVD word vectors of a domain corpus (docs/sentiment.md, step 1 of the lexicon).
 
 Counts within a symmetric window, positive PMI with context-distribution smoothing (context
 counts raised to ``cds``), then a truncated SVD, rows ``U * sqrt(S)`` unit-normalised. The

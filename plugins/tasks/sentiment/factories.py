@@ -22,7 +22,7 @@ DEFAULT_LEXICON: dict[str, Any] = {"@misc": "lexiplug.polarity_lexicon.v1", "see
         "ngrams": 2,
         "min_df": 2,
         "C": 1.0,
-        "dense_weight": 1.0,
+        "dense_weight": 0.5,
         "bag_scale": "none",
         "folds": 5,
         "seed": 0,

@@ -1,4 +1,4 @@
-"""The feature extractors of the sentiment model (PAPERS.md section 13e), fitted state as
+"""The feature extractors of the sentiment model (docs/sentiment.md), fitted state as
 plain arrays so the model saves as npz/JSON.
 
 - ``bag``: sublinear TF-IDF of word n-grams (and ``L=lemma`` terms with morphology), L2 rows.

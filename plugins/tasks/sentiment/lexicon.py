@@ -1,4 +1,4 @@
-"""Polarity lexicon induction, SentProp style (PAPERS.md section 13e; Hamilton et al. 2016).
+"""Polarity lexicon induction, SentProp style (docs/sentiment.md; Hamilton et al. 2016).
 
 Word vectors (PPMI-SVD of the domain corpus, or any lexiplug ``Vectors``) -> a kNN graph
 (k neighbours by cosine, edge weight ``arccos(-cos)``, made symmetric) -> a random walk with

@@ -20,7 +20,7 @@ class LexiconSettings:
     seeds: str = "en"
     path: str | None = None
     dim: int = 300
-    doc_vector_dim: int = 100
+    doc_vector_dim: int = 50
     window: int = 4
     cds: float = 0.75
     min_count: int = 3
@@ -67,7 +67,7 @@ def polarity_lexicon(
     seeds: str = "en",
     path: str | None = None,
     dim: int = 300,
-    doc_vector_dim: int = 100,
+    doc_vector_dim: int = 50,
     window: int = 4,
     cds: float = 0.75,
     min_count: int = 3,

@@ -54,7 +54,7 @@ class ModelSettings:
     ngrams: int = 2
     min_df: int = 2
     C: float = 1.0
-    dense_weight: float = 1.0
+    dense_weight: float = 0.5
     bag_scale: str = "none"
     folds: int = 5
     seed: int = 0

@@ -1,4 +1,4 @@
-"""Readers of the sentiment sets in ``../shared/data/sentiment/`` (see its SOURCES.md).
+"""Readers of the sentiment sets of the shared data folder (``sentiment/``; docs/sentiment.md).
 
 Three formats, told apart by content, not by name: CSV with a header row holding a text and
 a label column (``text,sentiment``: the Aydın & Güngör Turkish and English sets, RFC-4180
@@ -118,7 +118,7 @@ def read_labelled(path: str | Path) -> list[LabelledText]:
 
 
 def overlap_key(text: str) -> str:
-    """Lower-cased, alphanumerics only: how SOURCES.md measures the SST-2 / MR overlap."""
+    """Lower-cased, alphanumerics only: how the data notes measure the SST-2 / MR overlap."""
     return re.sub(r"[\W_]+", "", text.lower())
 
 
