@@ -62,6 +62,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--lexicon-top", type=int, default=0,
                         help="print the induced lexicon's top N words per pole")
     parser.add_argument("--rows", default="all", help="comma-separated row names")
+    parser.add_argument("--plot", type=Path, nargs="*", default=None,
+                        help="only draw --curve from these --json files of earlier runs")
     args = parser.parse_args()
     if args.eval is not None and args.lang == "all":
         parser.error("--eval needs one --lang")
@@ -388,16 +390,19 @@ def lexicon_table(nlp: Any, n: int) -> None:
 
 
 def learning_curve(name: str, rows: dict[str, Callable[[list[Any]], Fitted]],
-                   train: list[Any], evaluation: list[Any], quick: bool
-                   ) -> dict[str, list[tuple[int, float]]]:
-    fractions = (0.1, 0.25, 0.5, 1.0) if not quick else (0.25, 1.0)
+                   train: list[Any], evaluation: list[Any], quick: bool,
+                   full: dict[str, float]) -> dict[str, list[tuple[int, float]]]:
+    """Accuracy at smaller stratified training subsets; the full size reuses ``full``."""
+    fractions = (0.1, 0.25, 0.5) if not quick else (0.25,)
     curve: dict[str, list[tuple[int, float]]] = {}
     for row, fit in rows.items():
         for fraction in fractions:
             subset = stratified_subset(train, int(fraction * len(train)), 3)
             result, _ = run_row(row, fit, subset, evaluation)
             curve.setdefault(row, []).append((len(subset), result["accuracy"]))
-            print(f"  curve {name} {row} n={len(subset)} accuracy={result['accuracy']:.4f}")
+            print(f"  curve {name} {row} n={len(subset)} accuracy={result['accuracy']:.4f}",
+                  flush=True)
+        curve[row].append((len(train), full[row]))
     return curve
 
 
@@ -426,13 +431,23 @@ def plot_curves(curves: dict[str, dict[str, list[tuple[int, float]]]], path: Pat
 
 def main() -> None:
     args = parse_args()
+    if args.plot:
+        import json
+
+        saved = [r for path in args.plot for r in json.loads(path.read_text())]
+        curves: dict[str, dict[str, list[tuple[int, float]]]] = {}
+        for r in saved:
+            if r.get("curve"):
+                curves.setdefault(r["set"], {})[r["name"]] = [tuple(p) for p in r["curve"]]
+        plot_curves(curves, args.curve or Path("docs/sentiment_curve.png"))
+        return
     print(machine_note())
     names = list(SETS) if args.lang == "all" else [args.lang]
     if args.lang == "all" and args.quick:
         names = ["tr", "en"]
     wanted = None if args.rows == "all" else set(args.rows.split(","))
     results: list[dict[str, Any]] = []
-    curves: dict[str, dict[str, list[tuple[int, float]]]] = {}
+    curves = {}
     for name in names:
         train, evaluation, source = load_split(name, args.eval, args.quick)
         print(f"\n## {name}: train {len(train)}, evaluation {len(evaluation)} ({source})")
@@ -452,7 +467,11 @@ def main() -> None:
         print_rows(set_rows)
         results.extend(set_rows)
         if args.curve is not None:
-            curves[name] = learning_curve(name, rows, train, evaluation, args.quick)
+            curves[name] = learning_curve(name, rows, train, evaluation, args.quick,
+                                          {r["name"]: r["accuracy"] for r in set_rows})
+            for r in set_rows:
+                r["curve"] = curves[name][r["name"]]
+            write_json(results, args.json)
     if args.curve is not None:
         plot_curves(curves, args.curve)
     write_json(results, args.json)
