@@ -22,7 +22,9 @@ Rows: ``lexiplug_sentiment`` (all features), ``no_lexicon``, ``no_morphology`` (
 (scikit-learn, word 1-2 grams) and ``minilm_lr`` (English: all-MiniLM-L6-v2 mean-pooled
 sentence vectors through ``lexiplug.transformer.v1``, then LR). Columns: accuracy and macro
 F1 with 95% bootstrap CIs (1,000 resamples of the evaluation set), ``fit_s``, ``docs_per_s``
-(raw strings in, labels out: tokenisation included, ``nlp.pipe`` for the spaCy pipelines).
+(raw strings in, labels out: tokenisation included, ``nlp.pipe`` for the spaCy pipelines;
+wall clock) and ``docs_per_cpu_s`` (the same over the process's CPU time, which a loaded,
+shared machine distorts less).
 ``--quick``: at most 2,000 training and 800 evaluation texts per language, fewer epochs, a
 smaller C grid, a 100-d / 20-run lexicon, and no ``minilm_lr`` (encoding takes minutes on two
 shared cores; ask for it with ``--rows``). ``--curve PNG``: accuracy vs training-set size
@@ -359,11 +361,12 @@ def run_row(row: str, fit: Callable[[list[Any]], Fitted], train: list[Any],
             evaluation: list[Any]) -> tuple[dict[str, Any], Fitted]:
     fitted = fit(train)
     texts = [r.text for r in evaluation]
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     predicted = fitted.predict(texts)
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     result = {"name": row, **with_ci(labels_of(evaluation), predicted),
               "fit_s": round(fitted.fit_s, 2), "docs_per_s": round(len(texts) / seconds),
+              "docs_per_cpu_s": round(len(texts) / max(cpu_seconds, 1e-9)),
               **fitted.chosen}
     return result, fitted
 
