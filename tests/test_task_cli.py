@@ -20,7 +20,7 @@ def test_each_preparer_takes_sources_and_output(task: str) -> None:
 
 def test_unknown_task_lists_the_known_ones(tmp_path) -> None:
     with pytest.raises(ConfigError, match="die_dat"):
-        run_preparer("sentiment", [], tmp_path / "out.spacy")
+        run_preparer("no_such_task", [], tmp_path / "out.spacy")
 
 
 def test_options_parse_as_json_where_possible() -> None:

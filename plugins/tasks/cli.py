@@ -28,6 +28,7 @@ PREPARERS: dict[str, str] = {
     "phenotype": "lexiplug.plugins.tasks.phenotype.prepare:prepare",
     "pii": "lexiplug.plugins.tasks.pii.prepare:prepare",
     "newsgroups": "lexiplug.plugins.documents.prepare:prepare",
+    "sentiment": "lexiplug.plugins.tasks.sentiment.prepare:prepare",
 }
 
 task_app = typer.Typer(help="Task plugins: prepare training data, check die/dat, redact PII, "

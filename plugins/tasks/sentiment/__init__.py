@@ -1,0 +1,1 @@
+"""The sentiment task plugin: induced polarity lexicons + classic features, as a spaCy component."""

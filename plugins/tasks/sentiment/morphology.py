@@ -1,0 +1,91 @@
+"""Turkish morphology through ``zeyrek`` (a Python port of Zemberek's analyser, on PyPI).
+
+Each word type is analysed once and cached: its lemma and whether its first analysis holds
+the verbal negation morpheme ``Neg`` (-mA: "beğenmedim" = beğen + me + di + m, "I did not
+like"), which flips the word's lexicon polarity. zeyrek has no disambiguator, so the first
+analysis stands; words it cannot analyse (ASCII-fied spellings such as "guzel") keep their
+surface form. The table of the training vocabulary is saved with the model, so a loaded
+pipeline needs zeyrek only for words it never saw (and not at all with
+``analyse_unseen = false``).
+
+zeyrek's public ``analyze`` tokenises with NLTK's punkt model, a download; the one-word
+entry point ``_parse`` needs nothing beyond the package, so this works offline.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from lexiplug.errors import ConfigError
+
+Analysis = tuple[str, bool]  # lemma, negated
+
+# zeyrek's analyses are deterministic, so one analyser (3 s to load) and one cache serve
+# every model in the process (the bench fits several)
+_ANALYSER: list[Any] = []
+_CACHE: dict[str, Analysis] = {}
+
+
+class TurkishMorphology:
+    """Cached word -> (lemma, negated) over zeyrek."""
+
+    def __init__(self, table: dict[str, Analysis] | None = None, *,
+                 analyse_unseen: bool = True) -> None:
+        self.table: dict[str, Analysis] = dict(table or {})
+        self.analyse_unseen = analyse_unseen
+
+    def _load(self) -> Any:
+        if not _ANALYSER:
+            try:
+                import zeyrek
+            except ImportError:
+                raise ConfigError(
+                    "Turkish morphology needs the zeyrek analyser: pip install "
+                    "'lexiplug[sentiment]' (or set morphology = false)",
+                    where="components.sentiment.morphology") from None
+            # zeyrek logs every analysis path at WARNING level
+            logging.getLogger("zeyrek").setLevel(logging.ERROR)
+            logging.getLogger("zeyrek.rulebasedanalyzer").setLevel(logging.ERROR)
+            _ANALYSER.append(zeyrek.MorphAnalyzer())
+        return _ANALYSER[0]
+
+    def analyse(self, word: str) -> Analysis:
+        found = self.table.get(word)
+        if found is not None:
+            return found
+        if not self.analyse_unseen or not any(c.isalpha() for c in word):
+            return word, False
+        cached = _CACHE.get(word)
+        if cached is not None:
+            self.table[word] = cached
+            return cached
+        parses = self._load()._parse(word)
+        if parses:
+            first = parses[0]
+            lemma = str(first.dict_item.lemma).lower()
+            negated = any(m[0].id_ == "Neg" for m in first.morphemes)
+            # "değil" itself parses as a negated verb; it is a negator word, handled apart
+            result: Analysis = (lemma, negated and lemma not in ("değil", "değmek"))
+        else:
+            result = (word, False)
+        self.table[word] = _CACHE[word] = result
+        return result
+
+    def fill(self, words: Iterable[str]) -> None:
+        """Analyse every word type of ``words`` (training time: the saved table)."""
+        analyse_unseen, self.analyse_unseen = self.analyse_unseen, True
+        try:
+            for word in set(words):
+                self.analyse(word)
+        finally:
+            self.analyse_unseen = analyse_unseen
+
+
+def zeyrek_available() -> bool:
+    try:
+        import zeyrek  # noqa: F401
+    except ImportError:
+        return False
+    return True
