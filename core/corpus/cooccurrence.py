@@ -281,14 +281,18 @@ def sharded_cooccurrence_counts(
     """The corpus counted shard by shard on ``engine`` and summed: with integer weights
     (every window up to 20 on corpora below ~10^13 tokens) bit-identical to the local count.
 
-    Shards default to a quarter of the tokens per worker (so a slow shard does not hold up
-    the rest) but at least one memory-budget chunk (so a shard is worth its scheduling).
+    Shards default to one per worker (at least one memory-budget chunk each): a shard sums
+    its chunks inside the worker, and every shard's table crosses the object store once, so
+    fewer shards means fewer near-full tables shipped and added (measured in
+    bench/results/scale.md: four shards per worker left Ray at 0.48x local on 20M tokens).
+    A retried shard then redoes 1/workers of the work; pass ``tokens_per_shard`` for finer
+    retries.
     """
     if not spec.exact:
         logger.warning("window %d too wide for exact integer sums: sharded float sums may "
                        "differ from the local count in the last bits", spec.window)
     if tokens_per_shard is None:
-        tokens_per_shard = max(spec.chunk_tokens, -(-spec.n_tokens // (4 * engine.workers)))
+        tokens_per_shard = max(spec.chunk_tokens, -(-spec.n_tokens // engine.workers))
     shards = sentence_shards(np.asarray(offsets), tokens_per_shard)
     totals = engine.map_reduce(
         count_sentence_range, shards, add_counts,
