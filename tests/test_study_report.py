@@ -432,3 +432,8 @@ def test_result_to_dict_leaves_details_out_without_copying_them() -> None:
     assert [key for key in full if key not in ("details", "items")] == list(light)
     assert "details" not in light and light["metrics"] == {"spearman": None}
     assert light["ci"] == {"spearman": [0.1, 0.2]} and result.details is details
+
+
+def test_no_resamples_means_no_interval_not_a_crash() -> None:
+    """``n_resamples=0`` (intervals off) raised IndexError from an empty quantile."""
+    assert bootstrap_ci(lambda idx: float(np.mean(idx)), 10, n_resamples=0) is None

@@ -34,10 +34,11 @@ def bootstrap_ci(
 ) -> tuple[float, float] | None:
     """Percentile CI of ``statistic`` over item resamples; None if undefined.
 
-    None when there are fewer than two items, or when fewer than half of the resamples give
-    a finite value (a correlation of a constant resample is undefined).
+    None when there are fewer than two items, when no resample is asked for
+    (``n_resamples=0`` turns intervals off), or when fewer than half of the resamples give a
+    finite value (a correlation of a constant resample is undefined).
     """
-    if n_items < 2:
+    if n_items < 2 or n_resamples < 1:
         return None
     values = _resampled(statistic, n_items, n_resamples, seed, vectorized)
     values = values[np.isfinite(values)]
