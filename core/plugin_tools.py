@@ -9,6 +9,8 @@ import typing
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from .data.spec import DatasetSpec
+
 T = TypeVar("T")
 
 
@@ -21,6 +23,17 @@ def register_modules(registry: Any, modules: Iterable[str]) -> None:
     for name in modules:
         module = importlib.import_module(name)
         module.register(registry)
+
+
+def dataset_factory(spec: DatasetSpec) -> Callable[[], DatasetSpec]:
+    """A registrable factory returning the fixed ``DatasetSpec`` ``spec``, documented by the
+    spec's description and citation (what ``lexiplug plugins`` and the registry show)."""
+
+    def dataset() -> DatasetSpec:
+        return spec
+
+    dataset.__doc__ = f"{spec.description}. {spec.citation}"
+    return dataset
 
 
 def settings_factory(

@@ -16,9 +16,9 @@ from typing import Any
 
 from lexiplug.data.spec import DatasetSpec
 from lexiplug.errors import ConfigError, FormatError
+from lexiplug.plugin_tools import dataset_factory
 from lexiplug.plugins.datasets.readers_analogy import read_analogy_questions
 from lexiplug.plugins.datasets.readers_word_pairs import read_word_pairs
-from lexiplug.plugins.datasets.task_data import _returns
 from lexiplug.registry import Registries
 
 WORDSIM240_FILE = "chinese/cwe-wordsim/240.txt"
@@ -137,7 +137,7 @@ def read_evaluation_file(path: str | Path) -> Any:
 
 
 def register(registry: Registries) -> None:
-    registry.datasets.register(ZH_WORDSIM240.name, func=_returns(ZH_WORDSIM240))
+    registry.datasets.register(ZH_WORDSIM240.name, func=dataset_factory(ZH_WORDSIM240))
     for spec in CORPUS_SPECS:
-        registry.datasets.register(spec.name, func=_returns(spec))
+        registry.datasets.register(spec.name, func=dataset_factory(spec))
     registry.corpora.register("lexiplug.zh_corpus.v1", func=zh_corpus)

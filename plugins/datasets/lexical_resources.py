@@ -11,10 +11,10 @@ from __future__ import annotations
 from functools import partial
 
 from lexiplug.data.spec import DatasetSpec
+from lexiplug.plugin_tools import dataset_factory
 from lexiplug.registry import Registries
 
 from .readers_lexical import read_constraints, read_dictionary
-from .word_benchmarks import _returns
 
 COUNTER_FITTING_CITATION = (
     "Mrkšić, Ó Séaghdha, Thomson, Gašić, Rojas-Barahona, Su, Vandyke, Wen, Young (2016). "
@@ -136,4 +136,4 @@ BLI_SPECS = [
 
 def register(registry: Registries) -> None:
     for spec in [*CONSTRAINT_SPECS, *BLI_SPECS]:
-        registry.datasets.register(spec.name, func=_returns(spec))
+        registry.datasets.register(spec.name, func=dataset_factory(spec))

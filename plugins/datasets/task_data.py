@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import partial
 
 from lexiplug.data.spec import DatasetSpec
+from lexiplug.plugin_tools import dataset_factory
 from lexiplug.registry import Registries
 
 from .readers_analogy_folders import read_analogy_folders
@@ -286,14 +287,6 @@ TASK_DATASETS: tuple[DatasetSpec, ...] = (
 )
 
 
-def _returns(spec: DatasetSpec) -> Callable[[], DatasetSpec]:
-    def dataset() -> DatasetSpec:
-        return spec
-
-    dataset.__doc__ = f"{spec.description}. {spec.citation}"
-    return dataset
-
-
 def register(registry: Registries) -> None:
     for spec in TASK_DATASETS:
-        registry.datasets.register(spec.name, func=_returns(spec))
+        registry.datasets.register(spec.name, func=dataset_factory(spec))

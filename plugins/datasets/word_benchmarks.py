@@ -13,6 +13,7 @@ from functools import partial
 from typing import Any
 
 from lexiplug.data.spec import DatasetSpec
+from lexiplug.plugin_tools import dataset_factory
 from lexiplug.registry import Registries
 
 from .readers_analogy import read_analogy_questions
@@ -152,14 +153,6 @@ ANALOGY_DATASETS: tuple[str, ...] = tuple(
 )
 
 
-def _returns(spec: DatasetSpec) -> Callable[[], DatasetSpec]:
-    def dataset() -> DatasetSpec:
-        return spec
-
-    dataset.__doc__ = f"{spec.description}. {spec.citation}"
-    return dataset
-
-
 # The gensim-bundled copies stand in for the shared-data sets they copy.
 GENSIM_STAND_INS = {
     "ws353_gensim": "ws353",
@@ -176,4 +169,4 @@ def register(registry: Registries) -> None:
             metadata = {"stands_in_for": GENSIM_STAND_INS[spec.name]}
         else:
             metadata = {"default_evaluation": True}
-        registry.datasets.register(spec.name, func=_returns(spec), **metadata)
+        registry.datasets.register(spec.name, func=dataset_factory(spec), **metadata)

@@ -16,10 +16,10 @@ import re
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from lexiplug.data.spec import DatasetSpec
 from lexiplug.errors import FormatError
+from lexiplug.plugin_tools import dataset_factory
 from lexiplug.registry import Registries
 
 SCWS_FIELDS = 18
@@ -247,13 +247,6 @@ SEMEVAL_DEV = DatasetSpec(
 )
 
 
-def _returns(spec: DatasetSpec) -> Any:
-    def factory() -> DatasetSpec:
-        return spec
-
-    return factory
-
-
 def register(registry: Registries) -> None:
     for spec in (SCWS_DEV, SEMEVAL_DEV):
-        registry.datasets.register(spec.name, func=_returns(spec))
+        registry.datasets.register(spec.name, func=dataset_factory(spec))
