@@ -24,12 +24,14 @@ _MAX_EXP = 6.0
 
 
 @njit(cache=True, fastmath=True, nogil=True, inline="always")
-def _next(state: np.uint64) -> np.uint64:
+def lcg_next(state: np.uint64) -> np.uint64:
+    """word2vec.c's linear congruential generator (shared by every SGNS kernel)."""
     return state * _LCG_MULTIPLIER + _LCG_INCREMENT
 
 
 @njit(cache=True, fastmath=True, nogil=True, inline="always")
-def _sigmoid(x: float) -> float:
+def clipped_sigmoid(x: float) -> float:
+    """The logistic function with its input clipped to +-6, as word2vec.c's table does."""
     if x > _MAX_EXP:
         x = _MAX_EXP
     elif x < -_MAX_EXP:
@@ -49,7 +51,7 @@ def _train_pair(inp, target, U, C, neg_ids, cum_table, negative, alpha, learn_co
             word = target
             label = 1.0
         else:
-            state = _next(state)
+            state = lcg_next(state)
             draw = np.int64((state >> np.uint64(16)) % np.uint64(table_total))
             word = neg_ids[np.searchsorted(cum_table, draw, side="right")]
             if word == target:
@@ -59,7 +61,7 @@ def _train_pair(inp, target, U, C, neg_ids, cum_table, negative, alpha, learn_co
         f = 0.0
         for k in range(dim):
             f += inp[k] * row[k]
-        g = (label - _sigmoid(f)) * alpha
+        g = (label - clipped_sigmoid(f)) * alpha
         for k in range(dim):
             work[k] += g * row[k]
         if learn_context:
@@ -89,13 +91,13 @@ def train_chunk(ids, offsets, first_sentence, last_sentence, U, C, neg_ids, cum_
         for p in range(offsets[s], offsets[s + 1]):
             word = ids[p]
             seen += 1
-            state = _next(state)
+            state = lcg_next(state)
             if keep_prob[word] < ((state >> np.uint64(16)) & np.uint64(0xFFFF)) / 65536.0:
                 continue
             sentence[n] = word
             n += 1
         for i in range(n):
-            state = _next(state)
+            state = lcg_next(state)
             reduced = np.int64(state % np.uint64(window))
             lo = max(0, i - window + reduced)
             hi = min(n, i + window + 1 - reduced)

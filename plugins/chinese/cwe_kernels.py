@@ -26,7 +26,7 @@ lexiplug`` never loads numba.
 from __future__ import annotations
 
 import numpy as np
-from lexiplug.plugins.alignment.w2v_kernels import _next, _sigmoid
+from lexiplug.plugins.alignment.w2v_kernels import clipped_sigmoid, lcg_next
 from numba import njit
 
 
@@ -79,7 +79,7 @@ def _train_target(inp, target, Out, cum_table, negative, alpha, state, work):
             word = target
             label = 1.0
         else:
-            state = _next(state)
+            state = lcg_next(state)
             draw = np.int64((state >> np.uint64(16)) % table_total)
             word = np.searchsorted(cum_table, draw, side="right")
             if word == target:
@@ -88,7 +88,7 @@ def _train_target(inp, target, Out, cum_table, negative, alpha, state, work):
         f = 0.0
         for k in range(dim):
             f += inp[k] * Out[word, k]
-        g = np.float32((label - _sigmoid(f)) * alpha)
+        g = np.float32((label - clipped_sigmoid(f)) * alpha)
         for k in range(dim):
             work[k] += g * Out[word, k]
         for k in range(dim):
@@ -117,14 +117,14 @@ def train_epoch(ids, offsets, W, C, Out, char_start, char_rows, keep_prob, cum_t
         for t in range(offsets[s], offsets[s + 1]):
             word = ids[t]
             if keep_prob[word] < 1.0:
-                state = _next(state)
+                state = lcg_next(state)
                 if keep_prob[word] < ((state >> np.uint64(16)) & np.uint64(0xFFFF)) / 65536.0:
                     continue
             kept[n_kept] = word
             n_kept += 1
         words_done += offsets[s + 1] - offsets[s]
         for i in range(n_kept):
-            state = _next(state)
+            state = lcg_next(state)
             reduced = window - np.int64(state % np.uint64(window))
             start = max(0, i - reduced)
             stop = min(n_kept, i + reduced + 1)

@@ -25,22 +25,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from lexiplug.plugins.alignment.w2v_kernels import clipped_sigmoid, lcg_next
 from numba import njit
-
-_LCG_A = np.uint64(25214903917)
-_LCG_C = np.uint64(11)
-_MAX_EXP = 6.0
-
-
-@njit(cache=True, fastmath=True, nogil=True, inline="always")
-def _step(state: np.uint64) -> np.uint64:
-    return state * _LCG_A + _LCG_C
-
-
-@njit(cache=True, fastmath=True, nogil=True, inline="always")
-def _sigmoid(x: float) -> float:
-    x = min(max(x, -_MAX_EXP), _MAX_EXP)
-    return 1.0 / (1.0 + math.exp(-x))
 
 
 @njit(cache=True, fastmath=True, nogil=True)
@@ -54,7 +40,7 @@ def _predict(inp, target, U, cum_table, negative, lr, state, grad):
             word = target
             label = 1.0
         else:
-            state = _step(state)
+            state = lcg_next(state)
             draw = np.int64((state >> np.uint64(16)) % np.uint64(total))
             word = np.searchsorted(cum_table, draw, side="right")
             if word == target:
@@ -64,7 +50,7 @@ def _predict(inp, target, U, cum_table, negative, lr, state, grad):
         f = 0.0
         for k in range(dim):
             f += inp[k] * row[k]
-        g = (label - _sigmoid(f)) * lr
+        g = (label - clipped_sigmoid(f)) * lr
         for k in range(dim):
             grad[k] += g * row[k]
             row[k] += g * inp[k]
@@ -98,13 +84,13 @@ def train_range(ids, offsets, first, last, S, D, U, u_mean, sense_start, n_sense
         for q in range(offsets[s], offsets[s + 1]):
             word = ids[q]
             seen += 1
-            state = _step(state)
+            state = lcg_next(state)
             if keep_prob[word] < ((state >> np.uint64(16)) & np.uint64(0xFFFF)) / 65536.0:
                 continue
             sentence[n] = word
             n += 1
         for i in range(n):
-            state = _step(state)
+            state = lcg_next(state)
             reduced = np.int64(state % np.uint64(window))
             lo = max(0, i - window + reduced)
             hi = min(n, i + window + 1 - reduced)
