@@ -144,9 +144,17 @@ def print_table(
         lines.append("| " + " | ".join(cells) + " |")
     print("\n".join(lines))
     if base:
-        better = "higher" if higher_is_better else "lower"
-        print(f"ratio = speed-up vs {baseline!r} on {ratio_metric} ({better} {ratio_metric} "
-              "is better; ratio > 1 means faster)")
+        print(ratio_caption(baseline, ratio_metric, higher_is_better))
+
+
+def ratio_caption(baseline: str, metric: str, higher_is_better: bool) -> str:
+    """What the ``ratio`` column means, in the words of its metric: a speed-up only for a
+    time, a quality ratio for a score (an nDCG ratio read as "faster" misleads)."""
+    if higher_is_better:
+        return (f"ratio = row's {metric} / {baseline!r}'s {metric} "
+                f"(higher {metric} is better; ratio > 1: better than {baseline!r})")
+    return (f"ratio = {baseline!r}'s {metric} / row's {metric} "
+            f"(lower {metric} is better; ratio > 1: better than {baseline!r})")
 
 
 def ratio(row: Row, base: Row, metric: str, higher_is_better: bool = False) -> float | None:

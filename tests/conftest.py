@@ -34,9 +34,15 @@ def entry_points(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[FakeEntryPoin
     loader is reset, so the next lookup loads (and records) the real plugins again.
     """
     fakes: list[FakeEntryPoint] = []
+    real_entry_points = importlib.metadata.entry_points
 
-    def fake_entry_points(*, group: str | None = None, **_: Any) -> list[FakeEntryPoint]:
-        assert group == plugin_loader.ENTRY_POINT_GROUP
+    def fake_entry_points(*, group: str | None = None, **kwargs: Any) -> Any:
+        # Other groups get the real answer: a library first imported during the test (pydantic's
+        # plugin loader, via confection) binds this function by name and calls it for ever after.
+        if group != plugin_loader.ENTRY_POINT_GROUP:
+            if group is None:
+                return real_entry_points(**kwargs)
+            return real_entry_points(group=group, **kwargs)
         return list(fakes)
 
     # names the real plugins own are dropped: they re-register (and are recorded) on reload

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -156,12 +156,20 @@ def _help_command() -> list[str]:
 
 @pytest.mark.slow
 def test_cli_help_is_fast() -> None:
+    # CPU seconds of the child, not wall time: on a shared, loaded machine the wall clock
+    # measures the other jobs (it failed at load 20), while the import work stays the same.
     command = _help_command()
     timings = []
-    for _ in range(3):  # best of three: the test machine is shared
-        start = time.perf_counter()
-        result = subprocess.run(command, capture_output=True, text=True, timeout=60)
-        timings.append(time.perf_counter() - start)
+    for _ in range(3):  # best of three
+        before = _children_cpu_s()
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        timings.append(_children_cpu_s() - before)
         assert result.returncode == 0, result.stderr
         assert "plugins" in result.stdout
-    assert min(timings) < 1.5, f"`lexiplug --help` took {min(timings):.2f} s (best of 3)"
+    assert min(timings) < 1.5, (f"`lexiplug --help` used {min(timings):.2f} CPU s "
+                                "(best of 3)")
+
+
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
