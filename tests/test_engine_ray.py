@@ -247,3 +247,25 @@ def test_an_input_removed_mid_run_is_named_through_ray(local_ray, tmp_path) -> N
     with pytest.raises(DataNotFoundError, match="gone"):
         engine.map_with_state(dict, functools.partial(encode_shard, output=str(tmp_path),
                                                       text_field="text"), [shard])
+
+
+def test_workers_import_what_shards_need_when_the_engine_connects(local_ray) -> None:
+    engine = RayEngine(RaySettings())
+    engine._warm_up(ray)  # what connecting does (the module's cluster is already up)
+    pids = engine.wait_ready()
+    assert len(pids) == 2 and all(isinstance(pid, int) for pid in pids)
+    assert engine.wait_ready() == []  # waited once
+
+
+def test_a_warm_module_no_worker_has_is_named(local_ray) -> None:
+    engine = RayEngine(RaySettings(warm_modules=["lexiplug_no_such_module"]))
+    engine._warm_up(ray)
+    with pytest.raises(EngineError, match="lexiplug_no_such_module") as caught:
+        engine.wait_ready()
+    assert caught.value.where == "engine.warm_modules"
+
+
+def test_warm_modules_must_be_module_names() -> None:
+    with pytest.raises(ConfigError, match="module names") as caught:
+        RaySettings(warm_modules="numpy")  # type: ignore[arg-type]
+    assert caught.value.where == "warm_modules"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import socket
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lexiplug.errors import ConfigError, EngineError, LexiplugError
@@ -25,6 +25,9 @@ from lexiplug.registry import Registries
 logger = logging.getLogger(__name__)
 
 NAME = "lexiplug.ray.v1"
+# What a shard of ours imports: a fresh worker process spends about a second on these, which
+# was most of Ray's overhead on a single 20M-token count (bench/results/scale.md).
+WARM_MODULES = ("numpy", "scipy.sparse", "lexiplug.corpus.cooccurrence")
 
 
 @dataclass
@@ -36,7 +39,8 @@ class RaySettings:
     ``num_cpus`` / ``num_gpus`` / ``object_store_memory_mb`` size the embedded cluster only
     (a remote cluster has its own). ``max_in_flight`` bounds the shards submitted at once
     (default: twice the cluster's CPUs), which bounds the memory of results waiting to be
-    reduced.
+    reduced. ``warm_modules`` are imported in every worker as soon as the engine connects,
+    while the driver goes on (an empty list turns the warm-up off).
     """
 
     address: str = ""
@@ -46,6 +50,7 @@ class RaySettings:
     max_retries: int = 3
     connect_timeout_s: float = 30.0
     max_in_flight: int = 0
+    warm_modules: list[str] = field(default_factory=lambda: list(WARM_MODULES))
 
     def __post_init__(self) -> None:
         for key in ("num_cpus", "num_gpus", "object_store_memory_mb", "max_in_flight"):
@@ -60,6 +65,10 @@ class RaySettings:
         if not self.connect_timeout_s > 0:
             raise ConfigError(f"expected a positive number of seconds; found "
                               f"{self.connect_timeout_s!r}", where="connect_timeout_s")
+        if not isinstance(self.warm_modules, (list, tuple)) or not all(
+                isinstance(m, str) and m for m in self.warm_modules):
+            raise ConfigError(f"expected a list of module names; found {self.warm_modules!r}",
+                              where="warm_modules")
         if self.address and self.address != "auto":
             _split_address(self.address)
         if self.address and (self.num_cpus or self.num_gpus or self.object_store_memory_mb):
@@ -78,6 +87,7 @@ class RayEngine:
         self.settings = settings
         self._started_here = False
         self._workers: int | None = None
+        self._warming: list[Any] = []
 
     # -- cluster --------------------------------------------------------------------------
 
@@ -111,6 +121,26 @@ class RayEngine:
                               f"({s.address or 'embedded'}): {error}", where="engine.address"
                               ) from None
         self._started_here = True
+        self._warm_up(ray)
+
+    def _warm_up(self, ray: Any) -> None:
+        """One import task per CPU, not waited for: the workers load what shards need while
+        the driver reads its corpus, instead of inside the first shard."""
+        modules = tuple(self.settings.warm_modules)
+        if not modules:
+            return
+        task = ray.remote(max_retries=self.settings.max_retries)(import_modules)
+        cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self._warming = [task.remote(modules) for _ in range(cpus)]
+
+    def wait_ready(self) -> list[int]:
+        """Block until the workers have imported ``warm_modules``; the warmed workers' pids.
+
+        Benches use it to time start-up apart from work; ordinary calls need not: shards
+        queue behind the warm-up tasks.
+        """
+        warming, self._warming = self._warming, []
+        return list(_get(self._ray(), warming, "warming the Ray workers")) if warming else []
 
     @property
     def workers(self) -> int:
@@ -128,6 +158,7 @@ class RayEngine:
             ray.shutdown()
             self._started_here = False
             self._workers = None
+            self._warming = []
 
     # -- work -----------------------------------------------------------------------------
 
@@ -232,6 +263,21 @@ class _StatefulBatch:
             except LexiplugError as error:  # a clear error travels as data: Ray Data would
                 errors[position] = error     # wrap it and drop its type on the way back
         return {"index": batch["index"], "result": results, "error": errors}
+
+
+def import_modules(modules: Sequence[str]) -> int:
+    """Import ``modules`` in this worker; its pid (which worker was warmed)."""
+    import importlib
+    import os
+
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError as error:
+            raise EngineError(f"a Ray worker cannot import {module!r} ({error}); install it "
+                              "on every node or drop it from warm_modules",
+                              where="engine.warm_modules") from None
+    return os.getpid()
 
 
 def _get(ray: Any, ref: Any, desc: str) -> Any:
