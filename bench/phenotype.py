@@ -9,7 +9,11 @@ model, dataset and task: ``micro_f1``/``macro_f1`` (fold mean) with ``*_sd`` (fo
 ``reports_per_s`` (prediction). word2vec is trained once per dataset on all its report texts
 (no labels); ``mtcnn_kg`` retrofits those vectors to the ``seer_icdo3_graph`` word graph and
 ``mtcnn_word2vec`` gets the same vectors unit-normalised (retrofitting normalises), so the
-graph is the only difference. ``--eval FILE``: train on val.csv less every patient that
+graph is the only difference. ``mtcnn_kg_abbrev`` retrofits to that graph joined with the
+abbreviations the reports define (Schwartz & Hearst; the shared tables hold no morphology
+term list); ``mtcnn_word2vec_balanced`` is ``mtcnn_word2vec`` with the loss weighted by
+inverse class frequency (``class_weighting = "balanced"``). ``--models`` picks rows.
+``--eval FILE``: train on val.csv less every patient that
 appears in FILE, score FILE (same columns). MT-CNN training: Adam, early stopping on the
 loss of an inner dev split carved from the training folds (best epoch kept). ``--quick``:
 smaller network, at most 1,500 tokens per window, at most 15 epochs, 3 folds.
@@ -28,7 +32,11 @@ from _harness import machine_note, write_json
 
 TCGA = "pathology/pathrep-bench-tcga/val.csv"
 TCGA_TASKS = ("type_code", "stage_overall")
-MODELS = ("tfidf_lr", "mtcnn_random", "mtcnn_word2vec", "mtcnn_kg")
+MODELS = ("tfidf_lr", "mtcnn_random", "mtcnn_word2vec", "mtcnn_kg", "mtcnn_kg_abbrev",
+          "mtcnn_word2vec_balanced")
+# the row each extension is compared with (paired over folds)
+EFFECTS = {"mtcnn_kg": "mtcnn_word2vec", "mtcnn_kg_abbrev": "mtcnn_word2vec",
+           "mtcnn_word2vec_balanced": "mtcnn_word2vec"}
 
 
 def parse_args() -> argparse.Namespace:
@@ -40,7 +48,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--folds", type=int, default=None,
                         help="cross-validation folds (default 5; 3 with --quick)")
     parser.add_argument("--datasets", default="tcga,generated")
-    return parser.parse_args()
+    parser.add_argument("--models", default=",".join(MODELS),
+                        help=f"comma-separated rows to run (default all: {', '.join(MODELS)})")
+    args = parser.parse_args()
+    args.models = tuple(m.strip() for m in args.models.split(",") if m.strip())
+    unknown = sorted(set(args.models) - set(MODELS))
+    if unknown:
+        parser.error(f"--models: unknown rows {unknown}; expected some of {list(MODELS)}")
+    return args
 
 
 def settings(quick: bool) -> dict[str, Any]:
@@ -104,16 +119,47 @@ def embedding_files(docs: list[Any], cfg: dict[str, Any], folder: Path) -> dict[
         vector_size=cfg["embed_width"], min_count=2, epochs=cfg["w2v_epochs"], workers=1,
         seed=1, progress=False).fit(corpus)
     plain = w2v.normalized()
-    kg = registry.transforms.get("lexiplug.retrofit.v1")(graph="seer_icdo3_graph").apply(w2v)
-    info = kg.metadata["retrofit"]
+    retrofit = registry.transforms.get("lexiplug.retrofit.v1")
+    kg = retrofit(graph="seer_icdo3_graph").apply(w2v)
+    kg_abbrev = retrofit(graph=str(abbreviation_graph_file(docs, folder))).apply(w2v)
     tokens = [t.lower_ for doc in docs for t in doc]
-    moved = set(np.asarray(kg.keys)[np.any(kg.matrix != plain.matrix, axis=1)].tolist())
-    info = {"graph_words": info["n_graph_words"], "graph_words_in_vocab": info["n_updated"],
-            "vocab": len(kg.keys), "vocab_share_moved": len(moved) / len(kg.keys),
-            "token_share_moved": sum(t in moved for t in tokens) / max(len(tokens), 1),
-            "edges_used": info["n_edges_used"]}
+    coverage = {name: graph_coverage(table, plain, tokens)
+                for name, table in (("kg", kg), ("kg_abbrev", kg_abbrev))}
     return {"word2vec": str(save_vectors(plain, folder / "word2vec")),
-            "kg": str(save_vectors(kg, folder / "kg")), "coverage": info}
+            "kg": str(save_vectors(kg, folder / "kg")),
+            "kg_abbrev": str(save_vectors(kg_abbrev, folder / "kg_abbrev")),
+            "coverage": coverage}
+
+
+def abbreviation_graph_file(docs: list[Any], folder: Path) -> Path:
+    """The SEER / ICD-O-3 word graph joined with the abbreviations the reports define
+    (Schwartz & Hearst, each definition seen at least twice), as a TSV edge list."""
+    from lexiplug.plugins.tasks.phenotype.abbreviations import (
+        abbreviation_graph,
+        find_abbreviations,
+        joined,
+    )
+    from lexiplug.registry import registry
+
+    found = find_abbreviations((doc.text for doc in docs), min_count=2)
+    print(f"  {len(found)} abbreviations defined in the reports: "
+          + ", ".join(f"{k}={v}" for k, v in list(found.items())[:12]) + " ...", flush=True)
+    seer = registry.datasets.get("seer_icdo3_graph")().load()
+    graph = joined(seer, abbreviation_graph(found), "seer_icdo3_graph+report_abbreviations")
+    folder.mkdir(parents=True, exist_ok=True)
+    return graph.write_tsv(folder / "kg_abbrev.tsv")
+
+
+def graph_coverage(retrofitted: Any, plain: Any, tokens: list[str]) -> dict[str, Any]:
+    """How much of the vocabulary and of the running text the graph moved."""
+    info = retrofitted.metadata["retrofit"]
+    moved = set(np.asarray(retrofitted.keys)[
+        np.any(retrofitted.matrix != plain.matrix, axis=1)].tolist())
+    return {"graph_words": info["n_graph_words"], "graph_words_in_vocab": info["n_updated"],
+            "vocab": len(retrofitted.keys),
+            "vocab_share_moved": round(len(moved) / len(retrofitted.keys), 4),
+            "token_share_moved": round(sum(t in moved for t in tokens) / max(len(tokens), 1), 4),
+            "edges_used": info["n_edges_used"]}
 
 
 # -- models ----------------------------------------------------------------------------------
@@ -136,12 +182,14 @@ def dev_loss(nlp: Any, examples: list[Any]) -> float:
     logits = np.concatenate([pipe.predict([eg.predicted for eg in examples[i:i + 32]])
                              for i in range(0, len(examples), 32)])
     sizes = [len(v) for v in pipe.label_data.values()]
-    loss, _ = masked_cross_entropy(logits, pipe.gold_matrix(examples), sizes)
+    loss, _ = masked_cross_entropy(logits, pipe.gold_matrix(examples), sizes,
+                                   pipe.cfg.get("class_weights"))
     return loss
 
 
 def train_mtcnn(train_docs: list[Any], groups: list[str], cfg: dict[str, Any],
-                vectors: str | None, tasks: tuple[str, ...]) -> Any:
+                vectors: str | None, tasks: tuple[str, ...],
+                class_weighting: str = "none") -> Any:
     """Adam (docs/phenotype.md), length-bucketed batches, early stopping on the loss of an inner
     dev split (``dev_fraction`` of the training patients, never the test fold); the weights
     of the best dev epoch are kept."""
@@ -158,7 +206,8 @@ def train_mtcnn(train_docs: list[Any], groups: list[str], cfg: dict[str, Any],
         "pretrained": {"@misc": "lexiplug.vectors.v1", "name_or_path": vectors},
     }
     nlp.add_pipe("lexiplug_phenotype", name="phenotype",
-                 config={"model": model, "tasks": list(tasks), "min_count": cfg["min_count"]})
+                 config={"model": model, "tasks": list(tasks), "min_count": cfg["min_count"],
+                         "class_weighting": class_weighting})
     is_dev = split_groups(groups, cfg["dev_fraction"], seed=0)
     examples = [Example(nlp.make_doc(d.text), d) for d in train_docs]
     fit = [eg for eg, dev in zip(examples, is_dev, strict=True) if not dev]
@@ -238,14 +287,17 @@ def run_split(name: str, train_idx: np.ndarray, test_idx: np.ndarray, reports: l
         predictions, speed = tfidf_lr(train, test, tasks)
     else:
         source = {"mtcnn_random": None, "mtcnn_word2vec": vectors["word2vec"],
-                  "mtcnn_kg": vectors["kg"]}[name]
+                  "mtcnn_kg": vectors["kg"], "mtcnn_kg_abbrev": vectors["kg_abbrev"],
+                  "mtcnn_word2vec_balanced": vectors["word2vec"]}[name]
+        weighting = "balanced" if name.endswith("_balanced") else "none"
         nlp = train_mtcnn([docs[i] for i in train_idx], [reports[i]["group"] for i in train_idx],
-                          cfg, source, tasks)
+                          cfg, source, tasks, class_weighting=weighting)
         predictions, speed = predict_mtcnn(nlp, [docs[i] for i in test_idx], tasks)
     return scores(test, predictions, tasks), speed
 
 
-def cross_validate(dataset: str, cfg: dict[str, Any], k: int, folder: Path
+def cross_validate(dataset: str, cfg: dict[str, Any], k: int, folder: Path,
+                   models: tuple[str, ...] = MODELS
                    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     import spacy
 
@@ -255,10 +307,10 @@ def cross_validate(dataset: str, cfg: dict[str, Any], k: int, folder: Path
     print(f"{dataset}: {len(reports)} reports, tasks {tasks}; KG coverage {vectors['coverage']}",
           flush=True)
     splits = folds(reports, tasks[0], k)
-    per_fold: dict[str, list[dict[str, dict[str, float]]]] = {m: [] for m in MODELS}
-    speeds: dict[str, list[float]] = {m: [] for m in MODELS}
+    per_fold: dict[str, list[dict[str, dict[str, float]]]] = {m: [] for m in models}
+    speeds: dict[str, list[float]] = {m: [] for m in models}
     for f, (train_idx, test_idx) in enumerate(splits):
-        for model in MODELS:
+        for model in models:
             start = time.perf_counter()
             table, speed = run_split(model, train_idx, test_idx, reports, docs, tasks, cfg,
                                      vectors)
@@ -269,7 +321,7 @@ def cross_validate(dataset: str, cfg: dict[str, Any], k: int, folder: Path
             print(f"  fold {f} {model}: {summary} ({time.perf_counter() - start:.0f} s)",
                   flush=True)
     rows = []
-    for model in MODELS:
+    for model in models:
         for task in tasks:
             micro = [t[task]["micro_f"] for t in per_fold[model]]
             macro = [t[task]["macro_f"] for t in per_fold[model]]
@@ -283,27 +335,30 @@ def cross_validate(dataset: str, cfg: dict[str, Any], k: int, folder: Path
     return rows, vectors["coverage"]
 
 
-def kg_effect(rows: list[dict[str, Any]]) -> list[str]:
-    """mtcnn_kg − mtcnn_word2vec per dataset/task, paired over folds: mean, and whether it
-    exceeds two standard errors of the paired fold differences."""
+def effects(rows: list[dict[str, Any]]) -> list[str]:
+    """Each extension row (``EFFECTS``) minus its base row per dataset/task, paired over
+    folds: mean, and whether it exceeds two standard errors of the paired fold differences."""
     lines = []
-    for kg in (r for r in rows if r["name"] == "mtcnn_kg"):
-        base = next(r for r in rows if r["name"] == "mtcnn_word2vec"
-                    and r["dataset"] == kg["dataset"] and r["task"] == kg["task"])
+    for row in (r for r in rows if r["name"] in EFFECTS):
+        base = next((r for r in rows if r["name"] == EFFECTS[row["name"]]
+                     and r["dataset"] == row["dataset"] and r["task"] == row["task"]), None)
+        if base is None:
+            continue
+        label = f"{row['name']} - {base['name']} {row['dataset']}/{row['task']}"
         for metric in ("micro_f1", "macro_f1"):
-            diff = np.asarray(kg[f"{metric}_folds"]) - np.asarray(base[f"{metric}_folds"])
+            diff = np.asarray(row[f"{metric}_folds"]) - np.asarray(base[f"{metric}_folds"])
             if diff.size < 2:
-                lines.append(f"{kg['dataset']}/{kg['task']} {metric}: {diff.mean():+.4f} "
+                lines.append(f"{label} {metric}: {diff.mean():+.4f} "
                              "(one split: no noise estimate)")
                 continue
             se = diff.std(ddof=1) / np.sqrt(diff.size)
             verdict = "beyond fold noise" if abs(diff.mean()) > 2 * se else "within fold noise"
-            lines.append(f"{kg['dataset']}/{kg['task']} {metric}: {diff.mean():+.4f} "
-                         f"(paired se {se:.4f}; {verdict})")
+            lines.append(f"{label} {metric}: {diff.mean():+.4f} (paired se {se:.4f}; {verdict})")
     return lines
 
 
-def evaluate_file(path: Path, cfg: dict[str, Any], folder: Path) -> list[dict[str, Any]]:
+def evaluate_file(path: Path, cfg: dict[str, Any], folder: Path,
+                  models: tuple[str, ...] = MODELS) -> list[dict[str, Any]]:
     import spacy
 
     train, tasks = load_dataset("tcga", cfg)
@@ -318,7 +373,7 @@ def evaluate_file(path: Path, cfg: dict[str, Any], folder: Path) -> list[dict[st
     train_idx = np.arange(len(train))
     test_idx = np.arange(len(train), len(train) + len(test))
     rows = []
-    for model in MODELS:
+    for model in models:
         table, speed = run_split(model, train_idx, test_idx, train + test, docs, tasks, cfg,
                                  vectors)
         for task in tasks:
@@ -351,15 +406,15 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         if args.eval is not None:
-            rows = evaluate_file(args.eval, cfg, Path(tmp))
+            rows = evaluate_file(args.eval, cfg, Path(tmp), args.models)
         else:
             for dataset in [d.strip() for d in args.datasets.split(",") if d.strip()]:
                 dataset_rows, _ = cross_validate(dataset, cfg, args.folds or cfg["folds"],
-                                                 Path(tmp))
+                                                 Path(tmp), args.models)
                 rows.extend(dataset_rows)
     print_rows(rows)
-    print("\nKG effect (mtcnn_kg - mtcnn_word2vec):")
-    for line in kg_effect(rows):
+    print("\nEffects (paired over folds):")
+    for line in effects(rows):
         print("  " + line)
     write_json(rows, args.json)
 

@@ -89,6 +89,53 @@ def test_masked_loss_ignores_missing_labels():
     assert np.allclose(grad, t.grad.numpy(), atol=1e-6)
 
 
+def test_class_weighted_loss_and_gradient_match_torch():
+    from lexiplug.plugins.tasks.phenotype.component import balanced_class_weights
+
+    rng = np.random.default_rng(1)
+    logits = rng.standard_normal((6, 5)).astype(np.float32)
+    sizes = [3, 2]
+    gold = np.array([[0, 1], [0, 0], [0, -1], [2, 1], [-1, 1], [1, 1]])
+    weights = balanced_class_weights(gold, sizes)
+    # task 0: 5 labelled, classes 0/1/2 seen 3/1/1 times -> 5/(3*3), 5/3, 5/3
+    assert np.allclose(weights[0], [5 / 9, 5 / 3, 5 / 3])
+    assert np.allclose(weights[1], [5 / (2 * 1), 5 / (2 * 4)])
+    loss, grad = masked_cross_entropy(logits, gold, sizes, weights)
+    t = torch.tensor(logits, requires_grad=True)
+    rows0, rows1 = [0, 1, 2, 3, 5], [0, 1, 3, 4, 5]
+    expected = (
+        torch.nn.functional.cross_entropy(t[rows0, :3], torch.tensor(gold[rows0, 0]),
+                                          weight=torch.tensor(weights[0], dtype=torch.float32))
+        + torch.nn.functional.cross_entropy(t[rows1, 3:], torch.tensor(gold[rows1, 1]),
+                                            weight=torch.tensor(weights[1], dtype=torch.float32)))
+    expected.backward()
+    assert np.isclose(loss, expected.item(), atol=1e-5)
+    assert np.allclose(grad, t.grad.numpy(), atol=1e-6)
+    unweighted, _ = masked_cross_entropy(logits, gold, sizes)
+    assert not np.isclose(loss, unweighted)
+
+
+def test_balanced_class_weighting_is_read_at_initialize_and_saved(tmp_path):
+    nlp, pipe, _ = _pipeline(class_weighting="balanced")
+    weights = pipe.cfg["class_weights"]
+    # "lat" is labelled on 3 reports, one per class: every weight 1
+    assert weights[list(pipe.label_data).index("lat")] == [1.0, 1.0, 1.0]
+    site = weights[list(pipe.label_data).index("site")]  # C34 twice, C50 and C61 once
+    assert np.allclose(site, [4 / 6, 4 / 3, 4 / 3])
+    nlp.to_disk(tmp_path / "model")
+    loaded = spacy.load(tmp_path / "model").get_pipe("phenotype")
+    assert loaded.cfg["class_weights"] == weights
+    assert _pipeline()[1].cfg["class_weights"] is None
+
+
+def test_an_unknown_class_weighting_names_its_field():
+    from lexiplug.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="balanced") as caught:
+        _pipeline(class_weighting="inverse")
+    assert caught.value.where == "components.phenotype.class_weighting"
+
+
 def test_example_without_labels_adds_no_gradient():
     nlp, pipe, examples = _pipeline()
     bare = Example(nlp.make_doc("unlabelled report"), nlp.make_doc("unlabelled report"))

@@ -34,12 +34,18 @@ def ensure_extension() -> None:
         Doc.set_extension(DOC_EXTENSION, default=None)
 
 
-def masked_cross_entropy(logits: np.ndarray, gold: np.ndarray, sizes: Sequence[int]
+CLASS_WEIGHTINGS = ("none", "balanced")
+
+
+def masked_cross_entropy(logits: np.ndarray, gold: np.ndarray, sizes: Sequence[int],
+                         class_weights: Sequence[Sequence[float]] | None = None
                          ) -> tuple[float, np.ndarray]:
     """Sum over tasks of the mean cross-entropy over the docs labelled for that task.
 
     ``gold``: (n_docs, n_tasks) class index, -1 = missing (no loss, no gradient).
-    Returns (loss, d_logits) with the gradient laid out like ``logits``.
+    ``class_weights``: per task, one weight per class; the mean is then weighted by the gold
+    class's weight (as ``torch.nn.functional.cross_entropy(weight=...)`` does), so rare
+    classes count more. Returns (loss, d_logits) with the gradient laid out like ``logits``.
     """
     grad = np.zeros_like(logits, dtype=np.float32)
     loss = 0.0
@@ -53,11 +59,29 @@ def masked_cross_entropy(logits: np.ndarray, gold: np.ndarray, sizes: Sequence[i
             continue
         probs = softmax(logits[labelled, block].astype(np.float64))
         target = gold[labelled, t]
+        weight = (np.ones(n) if class_weights is None
+                  else np.asarray(class_weights[t], dtype=np.float64)[target])
         picked = probs[np.arange(n), target]
-        loss += float(-np.log(np.maximum(picked, 1e-12)).mean())
+        loss += float((-np.log(np.maximum(picked, 1e-12)) * weight).sum() / weight.sum())
         probs[np.arange(n), target] -= 1.0
-        grad[np.flatnonzero(labelled), block] = (probs / n).astype(np.float32)
+        grad[np.flatnonzero(labelled), block] = (
+            probs * (weight / weight.sum())[:, None]).astype(np.float32)
     return loss, grad
+
+
+def balanced_class_weights(gold: np.ndarray, sizes: Sequence[int]) -> list[list[float]]:
+    """Per task, ``n / (k * n_c)`` for each class seen ``n_c`` times among the ``n`` labelled
+    docs (scikit-learn's "balanced"; ``k`` = classes seen); a class unseen in training gets 1."""
+    weights = []
+    for t, size in enumerate(sizes):
+        labels = gold[:, t][gold[:, t] >= 0]
+        counts = np.bincount(labels, minlength=size).astype(np.float64)
+        seen = counts > 0
+        row = np.ones(size)
+        if seen.any():
+            row[seen] = len(labels) / (int(seen.sum()) * counts[seen])
+        weights.append([round(float(w), 6) for w in row])
+    return weights
 
 
 class Phenotyper(BuildsBeforeLoading, TrainablePipe):
@@ -67,7 +91,12 @@ class Phenotyper(BuildsBeforeLoading, TrainablePipe):
 
     def __init__(self, vocab: Any, model: Model, name: str = "phenotype", *,
                  tasks: Sequence[str] = (), min_count: int = 2,
-                 separator: str = SEPARATOR, scorer: Callable | None = None) -> None:
+                 separator: str = SEPARATOR, class_weighting: str = "none",
+                 scorer: Callable | None = None) -> None:
+        if class_weighting not in CLASS_WEIGHTINGS:
+            raise ConfigError(f"expected class_weighting one of {list(CLASS_WEIGHTINGS)}, "
+                              f"found {class_weighting!r}",
+                              where=f"components.{name}.class_weighting")
         if min_count < 1:
             raise ConfigError(f"expected min_count >= 1, found {min_count!r}",
                               where=f"components.{name}.min_count")
@@ -80,7 +109,8 @@ class Phenotyper(BuildsBeforeLoading, TrainablePipe):
         self.name = name
         self.scorer = scorer
         self.cfg: dict[str, Any] = {"tasks": list(tasks), "labels": {}, "min_count": min_count,
-                                    "separator": separator}
+                                    "separator": separator, "class_weighting": class_weighting,
+                                    "class_weights": None}
 
     # -- labels ----------------------------------------------------------------------------
 
@@ -159,17 +189,22 @@ class Phenotyper(BuildsBeforeLoading, TrainablePipe):
         ops = self.model.ops
         host = np.asarray(ops.to_numpy(scores), dtype=np.float32)
         sizes = [len(labels) for labels in self.cfg["labels"].values()]
-        loss, grad = masked_cross_entropy(host, self.gold_matrix(examples), sizes)
+        loss, grad = masked_cross_entropy(host, self.gold_matrix(examples), sizes,
+                                          self.cfg.get("class_weights"))
         return loss, ops.asarray2f(grad)
 
     def initialize(self, get_examples: Callable[[], Iterable[Example]], *,
                    nlp: Language | None = None,
                    labels: dict[str, list[str]] | None = None) -> None:
-        """Reads the label vocabulary of each task and the training words (``min_count``)
-        from the examples, then builds the network."""
+        """Reads the label vocabulary of each task, the class weights (``class_weighting``)
+        and the training words (``min_count``) from the examples, then builds the network."""
         validate_get_examples(get_examples, f"{self.name}.initialize")
         self.cfg["labels"] = labels if labels else self._labels_from(get_examples())
-        self.model.attrs["task_sizes"] = [len(v) for v in self.cfg["labels"].values()]
+        sizes = [len(v) for v in self.cfg["labels"].values()]
+        self.cfg["class_weights"] = (
+            balanced_class_weights(self.gold_matrix(get_examples()), sizes)
+            if self.cfg.get("class_weighting") == "balanced" else None)
+        self.model.attrs["task_sizes"] = sizes
         self.model.attrs["train_words"] = self._training_words(get_examples())
         self.model.initialize()
 
