@@ -181,9 +181,9 @@ class X2Static:
             else ("cpu" if self.device == "auto" else self.device)
         )
         student = torch.nn.Embedding(n_words, dim, sparse=True)
-        with torch.no_grad():
+        with torch.no_grad():  # uniform in ±1/dim, as the released code initialises
             generator = torch.Generator().manual_seed(self.seed)
-            student.weight.copy_((torch.rand(n_words, dim, generator=generator) - 0.5) / dim)
+            student.weight.copy_((2 * torch.rand(n_words, dim, generator=generator) - 1) / dim)
         student.to(device)
         optimizer = torch.optim.SparseAdam(student.parameters(), lr=self.lr)
         epoch, batch_index, step = self._resume(student, optimizer)
