@@ -48,6 +48,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--folds", type=int, default=None,
                         help="cross-validation folds (default 5; 3 with --quick)")
     parser.add_argument("--datasets", default="tcga,generated")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override one setting of the chosen size (repeatable), e.g. "
+                        "--set filters=128 --set embed_width=128")
     parser.add_argument("--models", default=",".join(MODELS),
                         help=f"comma-separated rows to run (default all: {', '.join(MODELS)})")
     args = parser.parse_args()
@@ -56,6 +59,17 @@ def parse_args() -> argparse.Namespace:
     if unknown:
         parser.error(f"--models: unknown rows {unknown}; expected some of {list(MODELS)}")
     return args
+
+
+def with_overrides(cfg: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """``cfg`` with each ``KEY=VALUE`` applied, the value parsed as the setting's own type."""
+    cfg = dict(cfg)
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or key not in cfg:
+            raise SystemExit(f"--set {item!r}: expected KEY=VALUE with KEY one of {sorted(cfg)}")
+        cfg[key] = type(cfg[key])(value)
+    return cfg
 
 
 def settings(quick: bool) -> dict[str, Any]:
@@ -396,7 +410,7 @@ def print_rows(rows: list[dict[str, Any]]) -> None:
 
 def main() -> None:
     args = parse_args()
-    cfg = settings(args.quick)
+    cfg = with_overrides(settings(args.quick), args.set)
     import torch
 
     torch.manual_seed(0)
