@@ -166,6 +166,32 @@ class SenseVectors(Vectors):
                        metadata={**self.metadata, "collapsed_from_senses": collapse
                                  or self.collapse})
 
+    def pruned(self, threshold: float) -> SenseVectors:
+        """The model without the senses whose prior is below ``threshold`` (a word keeps at
+        least its most frequent sense; the priors of the rest are renormalised).
+
+        DSG's pruning acts on the last epoch's sense shares, which the priors are, so this
+        gives the granularity of another ``prune_threshold`` without training again.
+        """
+        if not 0 <= threshold < 1:
+            raise ConfigError(f"expected a share in [0, 1); found {threshold!r}",
+                              where="threshold")
+        word_of_sense = np.repeat(np.arange(len(self.n_senses)), self.n_senses)
+        best = np.zeros(len(self.n_senses))
+        np.maximum.at(best, word_of_sense, self.priors)
+        # each word keeps its most frequent sense (the first, on a tie)
+        at_best = np.flatnonzero(self.priors >= best[word_of_sense])
+        _, first = np.unique(word_of_sense[at_best], return_index=True)
+        keep = self.priors >= threshold
+        keep[at_best[first]] = True
+        kept_per_word = np.bincount(word_of_sense[keep], minlength=len(self.n_senses))
+        return SenseVectors(
+            self.keys, self.senses[keep], kept_per_word,
+            normalise_priors(self.priors[keep], kept_per_word), self.disambiguation[keep],
+            self.context, context_mean=self.context_mean, scale=self.scale,
+            collapse=self.collapse, counts=self.counts,
+            metadata={**self.metadata, "pruned_at": threshold})
+
     # -- files ---------------------------------------------------------------------------
 
     def save(self, path: str | Path, format: str = "senses", **options: Any) -> Path:
