@@ -14,7 +14,7 @@ from lexiplug.plugins.multisense.dsg import DisambiguatedSkipgram, DSGSettings
 from lexiplug.plugins.multisense.sense_vectors import SenseVectors
 from lexiplug.vectors import Vectors
 
-from .multisense_planted import planted_corpus, topic_contexts
+from .multisense_planted import kill_after_epoch, planted_corpus, topic_contexts
 
 SMALL = {"dim": 24, "window": 4, "senses": 3, "min_count": 1, "min_sense_count": 500,
          "epochs": 4, "sample": 0.0}
@@ -106,17 +106,7 @@ def test_torch_trainer_is_seeded_and_resumes_exactly(
     whole = train(**common)
     assert np.array_equal(whole.senses, train(**common).senses)
     assert not np.array_equal(whole.senses, train(**{**common, "seed": 1}).senses)
-    original = DisambiguatedSkipgram._save_checkpoint
-
-    def save_then_die(self, folder, state, fingerprint):  # type: ignore[no-untyped-def]
-        original(self, folder, state, fingerprint)
-        if state.epochs_done == 1:
-            raise KeyboardInterrupt("killed after epoch 1")
-
-    monkeypatch.setattr(DisambiguatedSkipgram, "_save_checkpoint", save_then_die)
-    with pytest.raises(KeyboardInterrupt):
-        train(**common, checkpoint_dir=str(tmp_path))
-    monkeypatch.setattr(DisambiguatedSkipgram, "_save_checkpoint", original)
+    kill_after_epoch(monkeypatch, 1, lambda: train(**common, checkpoint_dir=str(tmp_path)))
     resumed = train(**common, checkpoint_dir=str(tmp_path), resume=True)
     assert np.array_equal(resumed.senses, whole.senses)
     assert np.array_equal(resumed.context, whole.context)
