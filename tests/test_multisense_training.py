@@ -133,3 +133,19 @@ def test_sense_plot_is_a_section_of_the_study_report(numba_run: SenseVectors,
     assert chosen is not None and "*a1*" not in chosen[0][1] and "*bank*" in chosen[0][1]
     assert report_sections({**summary, "plots": None}) is None
     assert report_sections({**summary, "rows": {"sg": plain}}) is None
+
+
+def test_the_plugin_answers_the_report_hook(tmp_path: Path) -> None:
+    from lexiplug.plugin_loader import plugin_manager
+
+    eye = np.eye(3, dtype=np.float32)
+    senses = SenseVectors(["bank", "river", "money"], np.stack([eye[0], eye[1], eye[0], eye[1]]),
+                          [2, 1, 1], [0.5, 0.5, 1.0, 1.0],
+                          np.stack([5 * eye[0], 5 * eye[1], eye[2], eye[2]]),
+                          np.stack([eye[2], eye[0], eye[1]]))
+    summary = {"study": "s", "output": str(tmp_path), "plots": tmp_path / "plots",
+               "report": {}, "rows": {"dsg": senses}, "results": []}
+    answers = plugin_manager().hook.lexiplug_report_sections(results=summary)
+    titles = [title for answer in answers if answer for title, _ in answer]
+    assert "Word senses" in titles
+    assert (tmp_path / "plots" / "senses_dsg_bank.png").exists()
