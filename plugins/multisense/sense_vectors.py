@@ -6,10 +6,10 @@ transform and the spaCy bridge take it unchanged; the senses sit beside that mat
 
 Choosing a sense in context follows Disambiguated Skip-gram (docs/multisense.md):
 p(k | w, C) = softmax_k(scale · d_{w,k} · c̄), where c̄ is the mean of the context words'
-``context`` rows less ``context_mean``, scaled to unit length. DSG learns ``d``
-(disambiguation vectors) against its output vectors; the
-context-clustering baseline stores its cluster centroids as ``d`` and unit global vectors as
-``context``, with a large ``scale`` (a soft nearest-centroid choice).
+``context`` rows less ``context_mean``, scaled to unit length. DSG learns ``d`` (sense
+disambiguation vectors) together with ``context`` (the context words' disambiguation
+vectors); the context-clustering baseline stores its cluster centroids as ``d`` and unit
+global vectors as ``context``, with a large ``scale`` (a soft nearest-centroid choice).
 
 Saved as one safetensors file (arrays) whose header metadata holds the keys and settings as
 JSON, written through :func:`lexiplug.atomic.atomic_open`: a reader sees the old file or the
