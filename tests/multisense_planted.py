@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 
@@ -27,3 +30,22 @@ def topic_contexts(topic: str, n: int = 40, *, seed: int = 1, length: int = 6,
     rng = np.random.default_rng(seed)
     words = [f"{topic}{i}" for i in range(topic_size)]
     return [list(rng.choice(words, size=length)) for _ in range(n)]
+
+
+def kill_after_epoch(monkeypatch: Any, epoch: int, fit: Callable[[], object]) -> None:
+    """Run ``fit`` with DSG dying (KeyboardInterrupt) right after the checkpoint of ``epoch``,
+    as a killed process would; the checkpoint stays behind for a resume."""
+    import pytest
+    from lexiplug.plugins.multisense.dsg import DisambiguatedSkipgram
+
+    original = DisambiguatedSkipgram._save_checkpoint
+
+    def save_then_die(self, folder, state, fingerprint):  # type: ignore[no-untyped-def]
+        original(self, folder, state, fingerprint)
+        if state.epochs_done == epoch:
+            raise KeyboardInterrupt(f"killed after epoch {epoch}")
+
+    monkeypatch.setattr(DisambiguatedSkipgram, "_save_checkpoint", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        fit()
+    monkeypatch.setattr(DisambiguatedSkipgram, "_save_checkpoint", original)

@@ -15,7 +15,7 @@ from lexiplug.plugins.multisense.dsg import DisambiguatedSkipgram, DSGSettings
 from lexiplug.plugins.multisense.sense_vectors import SenseVectors
 from lexiplug.vectors import Vectors
 
-from .multisense_planted import planted_corpus, topic_contexts
+from .multisense_planted import kill_after_epoch, planted_corpus, topic_contexts
 
 SMALL = {"dim": 24, "window": 4, "senses": 3, "min_count": 1, "min_sense_count": 500,
          "epochs": 5, "sample": 0.0}
@@ -76,17 +76,7 @@ def test_same_seed_same_vectors() -> None:
 def test_resume_after_a_kill_gives_the_uninterrupted_result(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     whole = train(epochs=3)
-    original = DisambiguatedSkipgram._save_checkpoint
-
-    def save_then_die(self, folder, state, fingerprint):  # type: ignore[no-untyped-def]
-        original(self, folder, state, fingerprint)
-        if state.epochs_done == 2:
-            raise KeyboardInterrupt("killed after epoch 2")
-
-    monkeypatch.setattr(DisambiguatedSkipgram, "_save_checkpoint", save_then_die)
-    with pytest.raises(KeyboardInterrupt):
-        train(epochs=3, checkpoint_dir=str(tmp_path))
-    monkeypatch.setattr(DisambiguatedSkipgram, "_save_checkpoint", original)
+    kill_after_epoch(monkeypatch, 2, lambda: train(epochs=3, checkpoint_dir=str(tmp_path)))
     resumed = train(epochs=3, checkpoint_dir=str(tmp_path), resume=True)
     assert resumed.metadata["history"][0]["epoch"] == 1  # epochs 1-2 came from the checkpoint
     assert np.array_equal(resumed.senses, whole.senses)

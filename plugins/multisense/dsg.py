@@ -1,12 +1,17 @@
 """``lexiplug.disambiguated_skipgram.v1``: several vectors per word, chosen from the context.
 
 Disambiguated Skip-gram (docs/multisense.md): each word has up to ``senses`` sense vectors
-and as many disambiguation vectors, one output vector per word; the sense probabilities
-p(k | w, C) = softmax_k(d_{w,k} · c̄) weigh the sense vectors into the one that predicts the
-context words with word2vec's negative-sampling loss, and an entropy term makes the choices
-crisp. Words seen fewer than ``min_sense_count`` times keep one sense; after each epoch from
-``prune_after`` on, a sense chosen less than ``prune_threshold`` of its word's occurrences in
-that epoch is switched off. The compiled epoch is in ``dsg_kernel.py``.
+and as many sense disambiguation vectors d_{w,k}, one output vector and one context
+disambiguation vector q_w; the sense probabilities p(k | w, C) = softmax_k(d_{w,k} · c̄), c̄
+the (centred, unit) mean of the context words' q, weigh the sense vectors into the one that
+predicts the context words with word2vec's negative-sampling loss, and an entropy term makes
+the choices crisp. Words seen fewer than ``min_sense_count`` times keep one sense. After the
+last epoch (or after every epoch from ``prune_after`` on) a sense chosen less than
+``prune_threshold`` of its word's occurrences in that epoch is switched off; pruning earlier
+would drop senses before they had the chance to find their contexts.
+``SenseVectors.pruned`` gives another threshold's model without training again. The epoch
+runs in numba (``dsg_kernel.py``, CPU) or torch (``dsg_torch.py``, ``trainer = "torch"``,
+CUDA when present).
 
 Training is seeded; with ``workers=1`` it is exactly reproducible, and a checkpoint written
 after each epoch (:class:`lexiplug.checkpoint.CheckpointStore`) resumes to the very same
@@ -38,6 +43,9 @@ if TYPE_CHECKING:
 NAME = "lexiplug.disambiguated_skipgram.v1"
 logger = logging.getLogger(__name__)
 _TABLE_DOMAIN = 2**31 - 1
+TRAINERS = ("numba", "torch")
+# bumped when the trained arrays change meaning, so an older checkpoint is not resumed
+_STATE_VERSION = b"dsg-state-2"
 
 
 def _require(condition: bool, where: str, expected: str, found: Any) -> None:
@@ -69,9 +77,12 @@ class DSGSettings:
     disambiguation_lr: float = 5.0
     init_scale: float = 10.0
     prune_threshold: float = 0.05
-    prune_after: int = 1
+    prune_after: int | None = None
     collapse: str = "prior_mean"
     workers: int = 1
+    trainer: str = "numba"
+    device: str = "auto"
+    batch: int = 256
     seed: int = 0
     lowercase: bool = False
     checkpoint_dir: str | None = None
@@ -96,15 +107,24 @@ class DSGSettings:
                  self.disambiguation_lr)
         _require(0 <= self.prune_threshold < 1, "prune_threshold", "a share in [0, 1)",
                  self.prune_threshold)
-        _require(isinstance(self.prune_after, int) and self.prune_after >= 0, "prune_after",
-                 "an epoch count >= 0", self.prune_after)
+        _require(self.prune_after is None
+                 or (_positive_int(self.prune_after) and self.prune_after <= self.epochs),
+                 "prune_after", "null (after the last epoch) or an epoch in 1..epochs",
+                 self.prune_after)
         _require(self.collapse in ("prior_mean", "most_frequent"), "collapse",
                  "'prior_mean' or 'most_frequent'", self.collapse)
         _require(self.sample >= 0, "sample", "a threshold >= 0", self.sample)
+        _require(self.trainer in TRAINERS, "trainer", f"one of {TRAINERS}", self.trainer)
+        _require(self.trainer == "torch" or self.device in ("auto", "cpu"), "device",
+                 "'auto' or 'cpu' for the numba trainer (trainer = 'torch' runs on CUDA)",
+                 self.device)
+        _require(_positive_int(self.batch), "batch", "a positive integer", self.batch)
 
     def fingerprint(self) -> dict[str, Any]:
         """What must match for a checkpoint to be resumed (not where it is, nor progress)."""
-        skip = {"checkpoint_dir", "resume", "progress", "collapse"}
+        # where an epoch ran does not change what it computes: a checkpoint written on the
+        # GPU resumes on the CPU
+        skip = {"checkpoint_dir", "resume", "progress", "collapse", "device"}
         return {k: v for k, v in asdict(self).items() if k not in skip}
 
 
@@ -115,6 +135,7 @@ class _State:
     S: np.ndarray
     D: np.ndarray
     U: np.ndarray
+    Q: np.ndarray
     active: np.ndarray
     marginal: np.ndarray
     epochs_done: int = 0
@@ -122,7 +143,7 @@ class _State:
     history: list[dict[str, Any]] = field(default_factory=list)
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {"S": self.S, "D": self.D, "U": self.U, "active": self.active,
+        return {"S": self.S, "D": self.D, "U": self.U, "Q": self.Q, "active": self.active,
                 "marginal": self.marginal}
 
 
@@ -158,7 +179,7 @@ class DisambiguatedSkipgram:
     # -- training ------------------------------------------------------------------------
 
     def _fingerprint(self, encoded: EncodedCorpus) -> str:
-        digest = hashlib.sha256()
+        digest = hashlib.sha256(_STATE_VERSION)
         digest.update(json.dumps(self.params.fingerprint(), sort_keys=True).encode())
         digest.update(np.ascontiguousarray(encoded.ids).tobytes())
         digest.update(np.ascontiguousarray(encoded.offsets).tobytes())
@@ -181,55 +202,81 @@ class DisambiguatedSkipgram:
         D = (rng.standard_normal((total, p.dim)).astype(np.float32)
              * np.float32(p.init_scale / np.sqrt(p.dim)))
         U = np.zeros((len(counts), p.dim), dtype=np.float32)
-        return _State(S, D, U, np.ones(total, dtype=np.uint8), np.zeros(total))
+        Q = (rng.standard_normal((len(counts), p.dim)).astype(np.float32)
+             * np.float32(1 / np.sqrt(p.dim)))
+        return _State(S, D, U, Q, np.ones(total, dtype=np.uint8), np.zeros(total))
 
     def _run_epochs(self, state: _State, encoded: EncodedCorpus, counts: np.ndarray,
                     n_senses: np.ndarray, sense_start: np.ndarray, fingerprint: str) -> None:
-        try:
-            from .dsg_kernel import train_range
-        except ImportError as error:
-            raise TrainingError(f"Disambiguated Skip-gram needs numba ({error}), a "
-                                "dependency of lexiplug; reinstall lexiplug") from None
         p = self.params
         ids = np.ascontiguousarray(encoded.ids, dtype=np.int32)
         offsets = np.ascontiguousarray(encoded.offsets, dtype=np.int64)
         cum_table = cumulative_table(counts, p.ns_exponent)
         keep = keep_probabilities(counts, p.sample)
-        chunks = chunk_bounds(offsets, p.workers)
-        total = float(p.epochs * len(ids))
+        run_epoch = self._numba_epoch if p.trainer == "numba" else self._torch_epoch
         word_of_sense = np.repeat(np.arange(len(counts)), n_senses)
         for epoch in range(state.epochs_done, p.epochs):
             began = time.perf_counter()
             state.marginal[:] = 0.0
-            u_mean = context_mean(state.U, counts)
-
-            def run(number: int, bounds: tuple[int, int], epoch: int = epoch,
-                    u_mean: np.ndarray = u_mean) -> int:
-                return int(train_range(
-                    ids, offsets, bounds[0], bounds[1], state.S, state.D, state.U, u_mean,
-                    sense_start, n_senses, state.active, state.marginal, cum_table, keep,
-                    p.window, p.negative, p.entropy_weight, p.disambiguation_lr, p.alpha,
-                    p.min_alpha, total, float(epoch * len(ids)), float(len(chunks)),
-                    np.uint64(p.seed * 1_000_003 + epoch * 7919 + number + 1)))
-
-            if len(chunks) == 1:
-                run(0, chunks[0])
-            else:
-                with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
-                    list(pool.map(lambda item: run(*item), enumerate(chunks)))
+            loss = np.zeros(2)
+            run_epoch(state, epoch, ids, offsets, sense_start, n_senses, cum_table, keep,
+                      context_mean(state.Q, counts), loss)
             pruned = 0
-            if epoch + 1 >= p.prune_after and p.prune_threshold > 0:
+            first_prune = p.epochs if p.prune_after is None else p.prune_after
+            if epoch + 1 >= first_prune and p.prune_threshold > 0:
                 pruned = prune(state.active, state.marginal, word_of_sense, len(counts),
                                p.prune_threshold)
             state.epochs_done = epoch + 1
             state.seconds += time.perf_counter() - began
             state.history.append({"epoch": epoch + 1, "pruned": pruned,
                                   "active_senses": int(state.active.sum()),
+                                  "loss": round(float(loss[0] / max(loss[1], 1.0)), 5),
                                   "seconds": round(time.perf_counter() - began, 3)})
-            logger.info("dsg epoch %d/%d: %d senses active, %d pruned", epoch + 1, p.epochs,
-                        int(state.active.sum()), pruned)
+            logger.info("dsg epoch %d/%d: loss %.4f, %d senses active, %d pruned", epoch + 1,
+                        p.epochs, state.history[-1]["loss"], int(state.active.sum()), pruned)
             if p.checkpoint_dir:
                 self._save_checkpoint(Path(p.checkpoint_dir), state, fingerprint)
+
+    def _numba_epoch(self, state: _State, epoch: int, ids: np.ndarray, offsets: np.ndarray,
+                     sense_start: np.ndarray, n_senses: np.ndarray, cum_table: np.ndarray,
+                     keep: np.ndarray, q_mean: np.ndarray, loss: np.ndarray) -> None:
+        try:
+            from .dsg_kernel import train_range
+        except ImportError as error:
+            raise TrainingError(f"Disambiguated Skip-gram needs numba ({error}), a "
+                                "dependency of lexiplug; reinstall lexiplug") from None
+        p = self.params
+        chunks = chunk_bounds(offsets, p.workers)
+        losses = np.zeros((len(chunks), 2))
+
+        def run(number: int, bounds: tuple[int, int]) -> int:
+            return int(train_range(
+                ids, offsets, bounds[0], bounds[1], state.S, state.D, state.U, state.Q, q_mean,
+                sense_start, n_senses, state.active, state.marginal, cum_table, keep,
+                p.window, p.negative, p.entropy_weight, p.disambiguation_lr, p.alpha,
+                p.min_alpha, float(p.epochs * len(ids)), float(epoch * len(ids)),
+                float(len(chunks)), np.uint64(p.seed * 1_000_003 + epoch * 7919 + number + 1),
+                losses[number]))
+
+        if len(chunks) == 1:
+            run(0, chunks[0])
+        else:
+            with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
+                list(pool.map(lambda item: run(*item), enumerate(chunks)))
+        loss += losses.sum(axis=0)
+
+    def _torch_epoch(self, state: _State, epoch: int, ids: np.ndarray, offsets: np.ndarray,
+                     sense_start: np.ndarray, n_senses: np.ndarray, cum_table: np.ndarray,
+                     keep: np.ndarray, q_mean: np.ndarray, loss: np.ndarray) -> None:
+        try:
+            from .dsg_torch import EpochInputs, resolve_device, train_epoch
+        except ImportError as error:
+            raise TrainingError(f"trainer = 'torch' needs torch ({error}); pip install "
+                                "torch, or use trainer = 'numba'", where="trainer") from None
+        inputs = EpochInputs(ids, offsets, sense_start, n_senses, cum_table, keep, q_mean)
+        arrays = state.arrays()
+        train_epoch(arrays, inputs, self.params, epoch, resolve_device(self.params.device),
+                    loss)
 
     def _save_checkpoint(self, folder: Path, state: _State, fingerprint: str) -> None:
         from lexiplug.checkpoint import CheckpointStore
@@ -252,7 +299,8 @@ class DisambiguatedSkipgram:
         a = checkpoint.arrays
         logger.info("resuming Disambiguated Skip-gram after epoch %d from %s",
                     checkpoint.state["epochs_done"], checkpoint.path)
-        return _State(a["S"].copy(), a["D"].copy(), a["U"].copy(), a["active"].copy(),
+        return _State(a["S"].copy(), a["D"].copy(), a["U"].copy(), a["Q"].copy(),
+                      a["active"].copy(),
                       a["marginal"].copy(), int(checkpoint.state["epochs_done"]),
                       float(checkpoint.state.get("seconds", 0.0)),
                       list(checkpoint.state.get("history", [])))
@@ -272,7 +320,7 @@ class DisambiguatedSkipgram:
             "fit_seconds": self.fit_seconds, "n_tokens": int(encoded.n_tokens),
         }
         return SenseVectors(list(encoded.vocab.words), state.S[keep], kept_per_word, priors,
-                            state.D[keep], state.U, context_mean=context_mean(state.U, counts),
+                            state.D[keep], state.Q, context_mean=context_mean(state.Q, counts),
                             collapse=self.params.collapse,  # type: ignore[arg-type]
                             counts=counts, metadata=metadata)
 

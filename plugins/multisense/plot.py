@@ -3,7 +3,7 @@ nearest neighbours of each sense, so a reader sees what each sense means.
 
 The projection is a PCA (numpy SVD) of the sense vectors and their neighbours together, so
 distances in the picture follow the cosines the neighbours were chosen by. matplotlib is
-imported inside :func:`plot_senses` (the Agg backend: no display needed).
+imported inside :func:`plot_senses` (a bare Figure: no display needed).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from lexiplug.atomic import atomic_path
 
 
 def sense_neighbours(senses: Any, word: str, topn: int = 6) -> list[list[tuple[str, float]]]:
@@ -25,11 +24,9 @@ def sense_neighbours(senses: Any, word: str, topn: int = 6) -> list[list[tuple[s
 
 
 def plot_senses(senses: Any, word: str, path: str | Path, *, topn: int = 6) -> Path:
-    """Write the figure for ``word`` to ``path`` (PNG, written atomically)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """Write the figure for ``word`` to ``path`` (PNG, written atomically), drawn like every
+    other plot of a study report (``lexiplug.study.plots``)."""
+    from lexiplug.study.plots import new_figure, save_png
 
     sense_rows = np.asarray(senses.sense_matrix(word), dtype=np.float64)
     priors = np.asarray(senses.sense_priors(word))
@@ -47,11 +44,11 @@ def plot_senses(senses: Any, word: str, path: str | Path, *, topn: int = 6) -> P
     centred = matrix - matrix.mean(axis=0)
     _, _, vt = np.linalg.svd(centred, full_matrices=False)
     xy = centred @ vt[:2].T
-    figure, axes = plt.subplots(figsize=(6, 5))
-    colours = plt.get_cmap("tab10")
+    figure = new_figure(6.0, 5.0)
+    axes = figure.add_subplot()
     for i, (x, y) in enumerate(xy):
         is_sense = i < len(sense_rows)
-        axes.scatter(x, y, color=colours(owner[i] % 10), marker="*" if is_sense else "o",
+        axes.scatter(x, y, color=f"C{owner[i] % 10}", marker="*" if is_sense else "o",
                      s=160 if is_sense else 25)
         axes.annotate(labels[i], (x, y), fontsize=9 if is_sense else 7,
                       fontweight="bold" if is_sense else "normal",
@@ -59,8 +56,4 @@ def plot_senses(senses: Any, word: str, path: str | Path, *, topn: int = 6) -> P
     axes.set_title(f"senses of '{word}' and their nearest neighbours (PCA)")
     axes.set_xticks([])
     axes.set_yticks([])
-    target = Path(path)
-    with atomic_path(target) as tmp:
-        figure.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
-    plt.close(figure)
-    return target
+    return save_png(figure, Path(path))

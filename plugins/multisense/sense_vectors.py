@@ -6,10 +6,10 @@ transform and the spaCy bridge take it unchanged; the senses sit beside that mat
 
 Choosing a sense in context follows Disambiguated Skip-gram (docs/multisense.md):
 p(k | w, C) = softmax_k(scale · d_{w,k} · c̄), where c̄ is the mean of the context words'
-``context`` rows less ``context_mean``, scaled to unit length. DSG learns ``d``
-(disambiguation vectors) against its output vectors; the
-context-clustering baseline stores its cluster centroids as ``d`` and unit global vectors as
-``context``, with a large ``scale`` (a soft nearest-centroid choice).
+``context`` rows less ``context_mean``, scaled to unit length. DSG learns ``d`` (sense
+disambiguation vectors) together with ``context`` (the context words' disambiguation
+vectors); the context-clustering baseline stores its cluster centroids as ``d`` and unit
+global vectors as ``context``, with a large ``scale`` (a soft nearest-centroid choice).
 
 Saved as one safetensors file (arrays) whose header metadata holds the keys and settings as
 JSON, written through :func:`lexiplug.atomic.atomic_open`: a reader sees the old file or the
@@ -165,6 +165,32 @@ class SenseVectors(Vectors):
         return Vectors(self.keys, matrix.copy(), counts=self.counts,
                        metadata={**self.metadata, "collapsed_from_senses": collapse
                                  or self.collapse})
+
+    def pruned(self, threshold: float) -> SenseVectors:
+        """The model without the senses whose prior is below ``threshold`` (a word keeps at
+        least its most frequent sense; the priors of the rest are renormalised).
+
+        DSG's pruning acts on the last epoch's sense shares, which the priors are, so this
+        gives the granularity of another ``prune_threshold`` without training again.
+        """
+        if not 0 <= threshold < 1:
+            raise ConfigError(f"expected a share in [0, 1); found {threshold!r}",
+                              where="threshold")
+        word_of_sense = np.repeat(np.arange(len(self.n_senses)), self.n_senses)
+        best = np.zeros(len(self.n_senses))
+        np.maximum.at(best, word_of_sense, self.priors)
+        # each word keeps its most frequent sense (the first, on a tie)
+        at_best = np.flatnonzero(self.priors >= best[word_of_sense])
+        _, first = np.unique(word_of_sense[at_best], return_index=True)
+        keep = self.priors >= threshold
+        keep[at_best[first]] = True
+        kept_per_word = np.bincount(word_of_sense[keep], minlength=len(self.n_senses))
+        return SenseVectors(
+            self.keys, self.senses[keep], kept_per_word,
+            normalise_priors(self.priors[keep], kept_per_word), self.disambiguation[keep],
+            self.context, context_mean=self.context_mean, scale=self.scale,
+            collapse=self.collapse, counts=self.counts,
+            metadata={**self.metadata, "pruned_at": threshold})
 
     # -- files ---------------------------------------------------------------------------
 
