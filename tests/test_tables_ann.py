@@ -60,7 +60,8 @@ def test_restrict_vocab_and_analogy_queries(indexed: Path) -> None:
 def test_index_parameters_are_recorded(indexed: Path) -> None:
     meta = json.loads((indexed / "meta.json").read_text())
     record = json.loads((indexed / "ann_index" / "index.json").read_text())
-    expected = {"M": 16, "ef_construction": 64, "ef_search": 64}
+    expected = {"M": 16, "ef_construction": 64, "ef_search": 64, "storage": "flat",
+                "oversample": 1}
     assert meta["index"]["params"] == record["params"] == expected
     assert meta["index"]["library"] == "faiss-cpu"
     assert meta["checksum"] == record["table_checksum"] == load_vectors(indexed).checksum()

@@ -157,6 +157,12 @@ def index(
     ef_construction: int = typer.Option(128, "--ef-construction",
                                         help="Candidates kept while building."),
     ef_search: int = typer.Option(128, "--ef-search", help="Candidates kept while searching."),
+    storage: str = typer.Option("flat", "--storage",
+                                help="Rows in the index: flat (float32) or sq8 (int8, a "
+                                     "quarter of the memory; candidates rescored exactly)."),
+    oversample: int | None = typer.Option(None, "--oversample",
+                                          help="Candidates per neighbour before rescoring "
+                                               "(default: 1 flat, 2 sq8)."),
     threads: int | None = typer.Option(None, "--threads", help="Build threads (default: all)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
@@ -168,7 +174,8 @@ def index(
         vectors = load_vectors(path, format="native", mmap=True)
     with spinner(f"building an HNSW index over {len(vectors)} x {vectors.dim}", quiet):
         built = vectors.build_index(M=m, ef_construction=ef_construction, ef_search=ef_search,
-                                    threads=threads, save=path)
+                                    storage=storage, oversample=oversample, threads=threads,
+                                    save=path)
     typer.echo(f"indexed {built.rows} x {built.dim} in {built.build_s:.1f} s: "
                f"{path / 'ann_index'}")
 

@@ -15,6 +15,15 @@ faiss ships wheels (hnswlib is a source distribution that needs a C++ compiler) 
 its saved index (0.009 s to open vs 0.15 s to read, which grows with the table: ~1.5 s for 1M
 rows against a 1 s goal). Both exceed the query-speed goal by far.
 
+Graph storage (``storage``). ``"flat"`` (faiss ``IndexHNSWFlat``) keeps a float32 copy of every
+unit row inside the index, so table + index cost 2.2x the matrix. ``"sq8"`` (``IndexHNSWSQ``)
+keeps one byte per dimension instead (per-dimension min/max scalar quantization, the range
+taken exactly from every row), a quarter of that copy; the walk then ranks by approximate
+cosines, so the index is asked for ``oversample`` x ``topn`` candidates and lexiplug rescores
+them with exact cosines from the table's float rows before keeping ``topn``. Measured on a
+100,000 x 300 sample of bench/ann.py's table (bench/results/ann.md): see the figures there for
+why the default is what it is.
+
 On disk the index is a folder ``ann_index/`` inside the native folder (written atomically, as
 one): ``index.faiss`` and ``index.json`` (kind, parameters, rows, dim, the table's checksum,
 the file's size and sha256). ``meta.json`` of the table records the same under ``"index"``. An
@@ -41,6 +50,8 @@ if TYPE_CHECKING:
     from .vectors import Vectors
 
 ANN_KINDS: tuple[str, ...] = ("hnsw",)
+STORAGES: tuple[str, ...] = ("flat", "sq8")
+DEFAULT_OVERSAMPLE = {"flat": 1, "sq8": 2}
 INDEX_DIR = "ann_index"
 INDEX_FILE = "index.faiss"
 INDEX_META = "index.json"
@@ -51,18 +62,26 @@ _SAMPLE_BLOCKS, _SAMPLE_BYTES = 16, 1 << 16
 
 @dataclass(frozen=True)
 class HnswParams:
-    """HNSW settings; the defaults reach recall@10 >= 0.95 on bench/ann.py's tables."""
+    """HNSW settings; the defaults reach recall@10 >= 0.95 on bench/ann.py's tables.
+
+    ``storage`` and ``oversample`` default to what an index saved before they existed was
+    (a float copy, ``topn`` candidates), so its ``index.json`` still loads as it was built.
+    """
 
     M: int = 16
     ef_construction: int = 128
     ef_search: int = 128
+    storage: str = "flat"
+    oversample: int = 1
 
     def __post_init__(self) -> None:
-        for name, low in (("M", 2), ("ef_construction", 1), ("ef_search", 1)):
+        for name, low in (("M", 2), ("ef_construction", 1), ("ef_search", 1),
+                          ("oversample", 1)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ConfigError(f"{name} must be an integer >= {low}, got {value!r}",
                                   where=name)
+        require_one_of(self.storage, STORAGES, "storage")
 
 
 class AnnIndex:
@@ -77,7 +96,7 @@ class AnnIndex:
 
     def __repr__(self) -> str:
         return (f"<AnnIndex hnsw {self.rows} x {self.dim} M={self.params.M} "
-                f"ef_search={self.params.ef_search}>")
+                f"ef_search={self.params.ef_search} storage={self.params.storage}>")
 
     def search(self, queries: np.ndarray, k: int, *, limit: int | None = None,
                ef_search: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -102,11 +121,22 @@ class AnnIndex:
 
 def build_index(
     vectors: Vectors, kind: str = "hnsw", *, M: int = 16, ef_construction: int = 128,
-    ef_search: int = 128, threads: int | None = None,
+    ef_search: int = 128, storage: str = "flat", oversample: int | None = None,
+    threads: int | None = None,
 ) -> AnnIndex:
-    """An HNSW index over ``vectors``' unit rows (the rows are normalised in blocks)."""
+    """An HNSW index over ``vectors``' unit rows (the rows are normalised in blocks).
+
+    ``storage``: ``"flat"`` (float32 rows in the index) or ``"sq8"`` (int8 rows, a quarter of
+    the memory; candidates rescored exactly). ``oversample``: candidates fetched per wanted
+    neighbour before the exact rescoring (default 1 for flat, 2 for sq8). ``threads``: the
+    OpenMP threads faiss builds with (default: all cores).
+    """
     require_one_of(kind, ANN_KINDS, "kind")
-    params = HnswParams(M=M, ef_construction=ef_construction, ef_search=ef_search)
+    require_one_of(storage, STORAGES, "storage")
+    params = HnswParams(M=M, ef_construction=ef_construction, ef_search=ef_search,
+                        storage=storage,
+                        oversample=DEFAULT_OVERSAMPLE[storage] if oversample is None
+                        else oversample)
     check_threads(threads)
     faiss = _faiss()
     from .vectors import unit_rows
@@ -114,12 +144,48 @@ def build_index(
     start = time.perf_counter()
     index = faiss.IndexHNSWFlat(vectors.dim, params.M, faiss.METRIC_INNER_PRODUCT)
     index.hnsw.efConstruction = params.ef_construction
-    index.hnsw.efSearch = params.ef_search
     with bounded_threads(threads):
         for first in range(0, len(vectors), _ADD_BLOCK_ROWS):
             index.add(unit_rows(np.asarray(vectors.matrix[first : first + _ADD_BLOCK_ROWS])))
+        if params.storage == "sq8":
+            index = _onto_int8_storage(index, vectors, params.M)
+    index.hnsw.efSearch = params.ef_search
     return AnnIndex(index, params, rows=len(vectors), dim=vectors.dim,
                     table_checksum=vectors.checksum(), build_s=time.perf_counter() - start)
+
+
+def _onto_int8_storage(flat: Any, vectors: Vectors, M: int) -> Any:
+    """The graph of ``flat`` over int8 rows (``IndexHNSWSQ``). The graph is built over the
+    float rows first and then moved: the graph does not depend on how rows are stored, and
+    faiss-cpu 1.15 built it 5x slower over int8 rows (10,000 x 300: 48 s vs 9.6 s, one
+    thread), while an int8 search is only ~2x slower than a float one."""
+    faiss = _faiss()
+    from .vectors import unit_rows
+
+    index = faiss.IndexHNSWSQ(vectors.dim, faiss.ScalarQuantizer.QT_8bit, M,
+                              faiss.METRIC_INNER_PRODUCT)
+    index.train(_unit_range(vectors))
+    for first in range(0, len(vectors), _ADD_BLOCK_ROWS):
+        rows = vectors.matrix[first : first + _ADD_BLOCK_ROWS]
+        index.storage.add(unit_rows(np.asarray(rows)))
+    index.hnsw = flat.hnsw  # a copy of the graph (levels, offsets, neighbours)
+    index.ntotal = flat.ntotal
+    return index
+
+
+def _unit_range(vectors: Vectors) -> np.ndarray:
+    """Two rows, the per-dimension minimum and maximum of every unit row: training faiss's
+    min/max scalar quantizer on them sets its range exactly, with one pass in blocks instead
+    of a sample that would clip the rows it missed."""
+    from .vectors import unit_rows
+
+    low = np.full(vectors.dim, np.inf, dtype=np.float32)
+    high = np.full(vectors.dim, -np.inf, dtype=np.float32)
+    for first in range(0, len(vectors), _ADD_BLOCK_ROWS):
+        block = unit_rows(np.asarray(vectors.matrix[first : first + _ADD_BLOCK_ROWS]))
+        np.minimum(low, block.min(axis=0), out=low)
+        np.maximum(high, block.max(axis=0), out=high)
+    return np.stack([low, high])
 
 
 def save_index(index: AnnIndex, folder: str | Path) -> Path:
@@ -197,6 +263,10 @@ def load_index(
         raise FormatError(f"the index holds {index.ntotal} x {index.d}, index.json says "
                           f"{record['rows']} x {record['dim']}", path=index_file)
     params = HnswParams(**record["params"])
+    if isinstance(index, faiss.IndexHNSWSQ) != (params.storage == "sq8"):
+        raise FormatError(f"the index file is a {type(index).__name__}, index.json says its "
+                          f"storage is {params.storage!r}; rebuild it with build_index",
+                          path=index_file)
     return AnnIndex(index, params, rows=record["rows"], dim=record["dim"],
                     table_checksum=record["table_checksum"])
 
@@ -205,19 +275,20 @@ def approximate_neighbours(
     vectors: Vectors, index: AnnIndex, queries: np.ndarray, excluded: list[list[int]],
     topn: int, limit: int,
 ) -> list[list[tuple[str, float]]]:
-    """The ``topn`` rows the index finds for each unit query row, minus its excluded ids,
-    scored by their exact cosine from ``vectors``' float rows (best first)."""
+    """The ``topn`` best of the rows the index finds for each unit query row (``oversample``
+    x ``topn`` of them), minus its excluded ids, by their exact cosine from ``vectors``' float
+    rows (best first)."""
     extra = max((len(e) for e in excluded), default=0)
-    _, ids = index.search(queries, topn + extra, limit=limit)
+    _, ids = index.search(queries, topn * index.params.oversample + extra, limit=limit)
     results = []
     for query, found, skip in zip(queries, ids, excluded, strict=True):
-        keep = np.sort(np.array(
-            [i for i in found.tolist() if i >= 0 and i not in skip][:topn], dtype=np.int64))
+        keep = np.sort(np.array(  # sorted: the rows are read from the file in order
+            [i for i in found.tolist() if i >= 0 and i not in skip], dtype=np.int64))
         rows = np.asarray(vectors.matrix[keep], dtype=np.float32)
         norms = np.linalg.norm(rows, axis=1)
         norms[norms == 0] = 1.0
         scores = (rows @ query) / norms
-        order = np.argsort(-scores, kind="stable")
+        order = np.argsort(-scores, kind="stable")[:topn]
         results.append([(vectors.keys[int(keep[i])], float(scores[i])) for i in order])
     return results
 

