@@ -539,9 +539,11 @@ def main() -> None:
     for name in names:
         train, evaluation, source = load_split(name, args.eval, args.quick)
         print(f"\n## {name}: train {len(train)}, evaluation {len(evaluation)} ({source})")
-        rows = {k: v for k, v in rows_for(name, args.quick, minilm=not args.quick or (
-            wanted is not None and "minilm_lr" in wanted)).items()
-            if wanted is None or k in wanted}
+        available = rows_for(name, args.quick, minilm=not args.quick or (
+            wanted is not None and "minilm_lr" in wanted))
+        # in the order asked for: a long run does the rows that matter most first
+        rows = available if wanted is None else {
+            k: available[k] for k in args.rows.split(",") if k in available}
         set_rows = []
         for row, fit in rows.items():
             result, fitted = run_row(row, fit, train, evaluation)
