@@ -3,7 +3,6 @@ text classifiers, TF-IDF + logistic regression and MiniLM sentence vectors + LR.
 
     python bench/sentiment.py [--quick] [--json PATH] [--lang tr|en|sst2|all]
                               [--eval FILE] [--curve PNG] [--lexicon-top N]
-    python bench/sentiment.py --lang tr|en|sst2 --speed [--quick] [--json PATH]
     python bench/sentiment.py --plot RUN.json ... --curve PNG
 
 Data (``sentiment/`` of the shared data folder, docs/sentiment.md): ``tr`` Turkish movie
@@ -31,8 +30,7 @@ shared machine distorts less).
 smaller C grid, a 100-d / 20-run lexicon, and no ``minilm_lr`` (encoding takes minutes on two
 shared cores; ask for it with ``--rows``). ``--curve PNG``: accuracy vs training-set size
 for every row (10%, 25%, 50% and all of the training part; ``--plot`` redraws it from the
-``--json`` files of several runs). ``--speed``: only the ``nlp.pipe`` speed of
-lexiplug_sentiment (saved and loaded back) beside TF-IDF + LR, on one pinned core.
+``--json`` files of several runs).
 """
 
 from __future__ import annotations
@@ -74,12 +72,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rows", default="all", help="comma-separated row names")
     parser.add_argument("--plot", type=Path, nargs="*", default=None,
                         help="only draw --curve from these --json files of earlier runs")
-    parser.add_argument("--speed", action="store_true",
-                        help="only time nlp.pipe of lexiplug_sentiment and TF-IDF + LR on one "
-                             "pinned core (needs one --lang)")
     args = parser.parse_args()
-    if (args.eval is not None or args.speed) and args.lang == "all":
-        parser.error("--eval and --speed need one --lang")
+    if args.eval is not None and args.lang == "all":
+        parser.error("--eval needs one --lang")
     return args
 
 
@@ -464,61 +459,8 @@ def plot_curves(curves: dict[str, dict[str, list[tuple[int, float]]]], path: Pat
     print(f"wrote {path}")
 
 
-def pipe_speed(name: str, quick: bool, repeats: int = 3) -> list[dict[str, Any]]:
-    """docs/s of ``nlp.pipe`` (raw strings in, ``doc.cats`` out) for lexiplug_sentiment
-    saved and loaded back (what a user runs), beside TF-IDF + LR's ``predict`` on the same
-    texts, in this process pinned to one core with one BLAS/torch thread. Best of
-    ``repeats`` passes over the evaluation texts; the load average is recorded because other
-    processes share the core."""
-    import os
-    import tempfile
-
-    import spacy
-    from threadpoolctl import threadpool_limits
-
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    train, evaluation, _ = load_split(name, None, quick)
-    texts = [r.text for r in evaluation]
-    fitted = {"lexiplug_sentiment": rows_for(name, quick, False)["lexiplug_sentiment"](train),
-              "tfidf_lr": tfidf_lr(quick)(train)}
-    with tempfile.TemporaryDirectory() as folder:
-        fitted["lexiplug_sentiment"].predict.nlp.to_disk(folder)  # type: ignore[attr-defined]
-        loaded = spacy.load(folder)
-    predictors: dict[str, Callable[[list[str]], Any]] = {
-        "lexiplug_sentiment": lambda batch: list(loaded.pipe(batch)),
-        "tfidf_lr": fitted["tfidf_lr"].predict}
-    results = []
-    with threadpool_limits(1):
-        for row, predict in predictors.items():
-            predict(texts[:100])  # warm-up: lazy imports, first allocations
-            best_wall = best_cpu = 0.0
-            loads = [os.getloadavg()[0]]
-            for _ in range(repeats):
-                start, cpu_start = time.perf_counter(), time.process_time()
-                predict(texts)
-                wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
-                best_wall = max(best_wall, len(texts) / wall)
-                best_cpu = max(best_cpu, len(texts) / max(cpu, 1e-9))
-                loads.append(os.getloadavg()[0])
-            words = sum(len(t.split()) for t in texts) / len(texts)
-            results.append({"set": name, "name": row, "docs": len(texts),
-                            "words_per_doc": round(words, 1), "docs_per_s": round(best_wall),
-                            "docs_per_cpu_s": round(best_cpu),
-                            "load_average": [round(min(loads), 1), round(max(loads), 1)],
-                            "cores": 1})
-            print(f"  {row}: {best_wall:.0f} docs/s wall, {best_cpu:.0f} docs/CPU-s (best of "
-                  f"{repeats}, {len(texts)} texts of {words:.1f} words, one core, load "
-                  f"{min(loads):.1f}-{max(loads):.1f})", flush=True)
-    return results
-
-
 def main() -> None:
     args = parse_args()
-    if args.speed:
-        print(machine_note())
-        write_json(pipe_speed(args.lang, args.quick), args.json)
-        return
     if args.plot:
         import json
 
