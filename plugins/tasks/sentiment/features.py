@@ -50,12 +50,17 @@ class TfidfBag:
 
         # plain Python per document and one numpy pass per batch: per-document numpy calls
         # cost more than the counting itself on short texts
+        # terms are counted as strings (Counter's C loop) and looked up once per type; the
+        # column order (first occurrence) is the same as counting known ids
         indptr, indices, tfs = [0], [], []
-        index = self.index
+        get = self.index.get
+        log = math.log
         for bag in bags:
-            counts = Counter(index[t] for t in bag if t in index)
-            indices.extend(counts.keys())
-            tfs.extend(1.0 + math.log(c) for c in counts.values())
+            for term, count in Counter(bag).items():
+                column = get(term)
+                if column is not None:
+                    indices.append(column)
+                    tfs.append(1.0 + log(count))
             indptr.append(len(indices))
         ids = np.asarray(indices, dtype=np.int64)
         values = np.asarray(tfs, dtype=np.float32) * self.idf[ids]

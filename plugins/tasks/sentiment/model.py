@@ -92,6 +92,7 @@ class SentimentModel:
         self.settings = settings
         self.lexicon_settings = lexicon_settings
         self.seeds: SeedSet = load_seeds(lexicon_settings.seeds)
+        self._negators = frozenset(self.seeds.negators)
         self.morphology = (TurkishMorphology(analyse_unseen=settings.analyse_unseen)
                            if settings.morphology else None)
         self.bag: TfidfBag | None = None
@@ -114,9 +115,8 @@ class SentimentModel:
         return self.coef.size > 0
 
     def terms(self, words: Sequence[str]) -> DocTerms:
-        return doc_terms(words, language=self.settings.language,
-                         negators=frozenset(self.seeds.negators), morphology=self.morphology,
-                         ngrams=self.settings.ngrams)
+        return doc_terms(words, language=self.settings.language, negators=self._negators,
+                         morphology=self.morphology, ngrams=self.settings.ngrams)
 
     def _uses(self, name: str) -> bool:
         return name in self.settings.features

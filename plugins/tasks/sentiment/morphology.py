@@ -21,6 +21,11 @@ from typing import Any
 from lexiplug.errors import ConfigError
 
 Analysis = tuple[str, bool]  # lemma, negated
+# what doc_terms needs of a word: lexicon key (lemma), sign (-1 negated), bag term
+Entry = tuple[str, int, str]
+# a stream of new text can bring unseen surface forms without end: past this many cached
+# entries the cache starts over (the analyses themselves stay in ``table``)
+MAX_ENTRIES = 500_000
 
 # zeyrek's analyses are deterministic, so one analyser (3 s to load) and one cache serve
 # every model in the process (the bench fits several)
@@ -33,8 +38,32 @@ class TurkishMorphology:
 
     def __init__(self, table: dict[str, Analysis] | None = None, *,
                  analyse_unseen: bool = True) -> None:
-        self.table: dict[str, Analysis] = dict(table or {})
+        self._entries: dict[str, Entry] = {}
+        self.table = dict(table or {})
         self.analyse_unseen = analyse_unseen
+
+    @property
+    def table(self) -> dict[str, Analysis]:
+        return self._table
+
+    @table.setter
+    def table(self, table: dict[str, Analysis]) -> None:
+        self._table = table
+        self._entries.clear()  # entries derive from the table
+
+    def entry(self, word: str) -> Entry:
+        """(lemma, sign, bag term) of ``word``, cached per surface form: a review repeats
+        its words and a corpus its vocabulary, and building the lemma term string per
+        occurrence was a large share of ``nlp.pipe`` on Turkish."""
+        found = self._entries.get(word)
+        if found is not None:
+            return found
+        lemma, negated = self.analyse(word)
+        if len(self._entries) >= MAX_ENTRIES:
+            self._entries.clear()
+        made = self._entries[word] = (lemma, -1 if negated else 1,
+                                      f"L={lemma}~neg" if negated else f"L={lemma}")
+        return made
 
     def _load(self) -> Any:
         if not _ANALYSER:
@@ -81,6 +110,8 @@ class TurkishMorphology:
                 self.analyse(word)
         finally:
             self.analyse_unseen = analyse_unseen
+            # an entry cached for a word unseen before (surface form kept) is stale now
+            self._entries.clear()
 
 
 def zeyrek_available() -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from .morphology import TurkishMorphology
@@ -39,22 +40,21 @@ def words_of(doc: Any) -> list[str]:
 
 def doc_terms(words: Sequence[str], *, language: str, negators: frozenset[str],
               morphology: TurkishMorphology | None, ngrams: int = 2) -> DocTerms:
-    keys: list[str] = []
-    signs: list[int] = []
+    words = list(words)
     lemma_terms: list[str] = []
-    for word in words:
-        if morphology is not None:
-            lemma, negated = morphology.analyse(word)
-            keys.append(lemma)
-            signs.append(-1 if negated else 1)
-            lemma_terms.append(f"L={lemma}" + ("~neg" if negated else ""))
-        else:
-            keys.append(word)
-            signs.append(1)
+    if morphology is not None:
+        entries = [morphology.entry(w) for w in words]
+        keys = [e[0] for e in entries]
+        signs = [e[1] for e in entries]
+        lemma_terms = [e[2] for e in entries]
+    else:
+        keys = list(words)
+        signs = [1] * len(words)
     if language == "tr":
-        for i, word in enumerate(words):
-            if word in negators and i > 0:
-                signs[i - 1] = -signs[i - 1]
+        if not negators.isdisjoint(words):
+            for i, word in enumerate(words):
+                if word in negators and i > 0:
+                    signs[i - 1] = -signs[i - 1]
     else:
         scope = 0
         for i, word in enumerate(words):
@@ -66,7 +66,9 @@ def doc_terms(words: Sequence[str], *, language: str, negators: frozenset[str],
                 signs[i] = -signs[i]
                 scope -= 1
     bag = list(words)
-    for n in range(2, ngrams + 1):
+    if ngrams >= 2:
+        bag.extend([a + " " + b for a, b in pairwise(words)])
+    for n in range(3, ngrams + 1):
         bag.extend(" ".join(words[i:i + n]) for i in range(len(words) - n + 1))
     bag.extend(lemma_terms)
-    return DocTerms(list(words), keys, signs, bag)
+    return DocTerms(words, keys, signs, bag)
