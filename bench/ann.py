@@ -290,7 +290,8 @@ def main() -> None:
     rows = int(os.environ.get("LEXIPLUG_BENCH_ROWS", 200_000 if args.quick else 1_000_000))
     matrix_mb = rows * DIM * 4 / 2**20
     keep = args.workdir is not None
-    folder = args.workdir or Path(tempfile.mkdtemp(prefix="lexiplug_bench_ann_"))
+    # absolute: the stage files record paths, and a rerun may start from another folder
+    folder = (args.workdir or Path(tempfile.mkdtemp(prefix="lexiplug_bench_ann_"))).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     results = []
     try:
