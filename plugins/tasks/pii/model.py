@@ -23,6 +23,7 @@ from ..torch_weights import load_weights, model_to_bytes
 from .features import (
     N_CHARS,
     N_DEP_ROWS,
+    N_EDGE_DIRECTIONS,
     N_LEXICON_ROWS,
     N_PATTERN_ROWS,
     N_POS_ROWS,
@@ -50,6 +51,44 @@ class GCNLayer(nn.Module):
         return torch.relu(summed / degree.clamp(min=1.0).unsqueeze(1) + self.bias)
 
 
+class GatedGCNLayer(nn.Module):
+    """The syntactic GCN of Marcheggiani & Titov 2017 (the family PAPERS §6 builds on): every
+    edge carries its direction (from the head, from a dependent, self) and its dependency
+    label, and its message is scaled by a scalar gate that depends on both, so the layer can
+    learn to ignore arcs of an unreliable parse:
+
+        h_i' = ReLU((sum_j g_ij (W_dir(ij) h_j + b_lab(ij))) / d_i + b),
+        g_ij = sigmoid(v_dir(ij) . h_j + c_lab(ij)).
+
+    The row-degree normalisation is kept from :class:`GCNLayer` so the two compare like for
+    like."""
+
+    def __init__(self, n_in: int, n_out: int) -> None:
+        super().__init__()
+        self.n_out = n_out
+        self.linear = nn.Linear(n_in, N_EDGE_DIRECTIONS * n_out, bias=False)
+        self.label_bias = nn.Embedding(N_DEP_ROWS, n_out)
+        self.gate = nn.Linear(n_in, N_EDGE_DIRECTIONS, bias=False)
+        self.label_gate = nn.Embedding(N_DEP_ROWS, 1)
+        self.bias = nn.Parameter(torch.zeros(n_out))
+        for table in (self.label_bias, self.label_gate):
+            nn.init.zeros_(table.weight)
+
+    def forward(self, hidden: torch.Tensor, edges: torch.Tensor, direction: torch.Tensor,
+                label: torch.Tensor) -> torch.Tensor:
+        source, target = edges[0], edges[1]
+        projected = self.linear(hidden).view(hidden.shape[0], N_EDGE_DIRECTIONS, self.n_out)
+        messages = projected[target, direction] + self.label_bias(label)
+        gates = torch.sigmoid(self.gate(hidden)[target, direction]
+                              + self.label_gate(label).squeeze(1))
+        summed = torch.zeros(hidden.shape[0], self.n_out, dtype=messages.dtype,
+                             device=hidden.device)
+        summed.index_add_(0, source, messages * gates.unsqueeze(1))
+        degree = torch.zeros(hidden.shape[0], dtype=messages.dtype, device=hidden.device)
+        degree.index_add_(0, source, torch.ones_like(source, dtype=messages.dtype))
+        return torch.relu(summed / degree.clamp(min=1.0).unsqueeze(1) + self.bias)
+
+
 class CharCNN(nn.Module):
     """Byte embeddings of a token's first/last characters -> Conv1d -> max-pool."""
 
@@ -66,8 +105,10 @@ class CharCNN(nn.Module):
 class PIITaggerNet(nn.Module):
     def __init__(self, *, n_tags: int, hash_rows: Sequence[int], hash_width: int,
                  char_width: int, char_filters: int, tag_width: int, lstm_width: int,
-                 gcn_width: int, gcn_layers: int, dropout: float, extra_width: int) -> None:
+                 gcn_width: int, gcn_layers: int, dropout: float, extra_width: int,
+                 gcn_gates: bool = False) -> None:
         super().__init__()
+        self.gcn_gates = gcn_gates
         self.hash_rows = tuple(int(r) for r in hash_rows)
         self.hash_tables = nn.ModuleList(nn.Embedding(r, hash_width) for r in self.hash_rows)
         self.chars = CharCNN(char_width, char_filters)
@@ -80,14 +121,16 @@ class PIITaggerNet(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.lstm = nn.LSTM(n_features, lstm_width, batch_first=True, bidirectional=True)
         widths = [2 * lstm_width] + [gcn_width] * gcn_layers
-        self.gcn = nn.ModuleList(GCNLayer(a, b) for a, b in itertools.pairwise(widths))
+        layer = GatedGCNLayer if gcn_gates else GCNLayer
+        self.gcn = nn.ModuleList(layer(a, b) for a, b in itertools.pairwise(widths))
         out_width = 2 * lstm_width + (gcn_width if gcn_layers else 0)
         self.output = nn.Linear(out_width, n_tags)
 
     def forward(self, hash_ids: torch.Tensor, chars: torch.Tensor, pos: torch.Tensor,
                 dep: torch.Tensor, pattern: torch.Tensor, lexicon: torch.Tensor,
                 edges: torch.Tensor, lengths: torch.Tensor,
-                vectors: torch.Tensor | None = None) -> torch.Tensor:
+                vectors: torch.Tensor | None = None, edge_direction: torch.Tensor | None = None,
+                edge_label: torch.Tensor | None = None) -> torch.Tensor:
         parts = [table(hash_ids[:, i]) for i, table in enumerate(self.hash_tables)]
         parts += [self.chars(chars), self.pos(pos), self.dep(dep), self.pattern(pattern),
                   self.lexicon(lexicon)]
@@ -99,7 +142,8 @@ class PIITaggerNet(nn.Module):
         if len(self.gcn):
             graph = hidden
             for layer in self.gcn:
-                graph = self.dropout(layer(graph, edges))
+                graph = self.dropout(layer(graph, edges, edge_direction, edge_label)
+                                     if self.gcn_gates else layer(graph, edges))
             features.append(graph)
         return self.output(self.dropout(torch.cat(features, dim=1)))
 
@@ -130,6 +174,8 @@ def _convert_inputs(model: Model, docs: list[Doc], is_train: bool) -> tuple[Args
         "chars": feats.chars, "pos": feats.pos, "dep": feats.dep, "pattern": feats.pattern,
         "lexicon": feats.lexicon, "edges": feats.edges, "lengths": feats.lengths,
     }
+    if settings.get("gcn_gates"):
+        as_long.update(edge_direction=feats.edge_direction, edge_label=feats.edge_label)
     kwargs: dict[str, Any] = {k: torch.from_numpy(np.ascontiguousarray(v)).to(device)
                               for k, v in as_long.items()}
     kwargs["vectors"] = (None if feats.vectors is None
@@ -173,7 +219,7 @@ def _init(model: TaggerModel, X: list[Doc] | None = None, Y: Any = None) -> None
         char_filters=settings["char_filters"], tag_width=settings["tag_width"],
         lstm_width=settings["lstm_width"], gcn_width=settings["gcn_width"],
         gcn_layers=settings["gcn_layers"], dropout=settings["dropout"],
-        extra_width=extra_width,
+        extra_width=extra_width, gcn_gates=bool(settings.get("gcn_gates", False)),
     )
     wrapped = PyTorchWrapper_v3(net, convert_inputs=_convert_inputs,
                                 convert_outputs=_convert_outputs,
@@ -186,8 +232,12 @@ def build_pii_tagger(*, nO: int | None = None, hash_rows: Sequence[int] = (20000
                      5000), hash_width: int = 64, char_width: int = 30, char_filters: int = 50,
                      tag_width: int = 16, lstm_width: int = 128, gcn_width: int = 256,
                      gcn_layers: int = 2, dropout: float = 0.3, extra_features: str = "none",
-                     first_names: str | None = None, seed: int = 0) -> TaggerModel:
+                     first_names: str | None = None, seed: int = 0,
+                     gcn_gates: bool = False) -> TaggerModel:
     """``lexiplug.PIITagger.v1``: per-doc (n_tokens, n_tags) BIO scores.
+
+    ``gcn_gates``: :class:`GatedGCNLayer` (direction-specific weights, dependency-label
+    biases and edge gates) instead of the plain :class:`GCNLayer`.
 
     ``first_names``: a data-relative folder of first-name lists for the gazetteer feature,
     read by the component's ``initialize`` and saved with the weights (``name_hashes``).
@@ -197,6 +247,11 @@ def build_pii_tagger(*, nO: int | None = None, hash_rows: Sequence[int] = (20000
 
         raise ConfigError(f"extra_features must be 'none', 'static' or 'tensor', found "
                           f"{extra_features!r}", where="model.extra_features")
+    if not isinstance(gcn_gates, bool):
+        from lexiplug.errors import ConfigError
+
+        raise ConfigError(f"gcn_gates must be true or false, found {gcn_gates!r}",
+                          where="model.gcn_gates")
     if len(hash_rows) != 4 or min(hash_rows) < 1:
         from lexiplug.errors import ConfigError
 
@@ -207,10 +262,10 @@ def build_pii_tagger(*, nO: int | None = None, hash_rows: Sequence[int] = (20000
         attrs={"hash_rows": [int(r) for r in hash_rows], "hash_width": hash_width,
                "char_width": char_width, "char_filters": char_filters,
                "tag_width": tag_width, "lstm_width": lstm_width, "gcn_width": gcn_width,
-               "gcn_layers": gcn_layers, "dropout": dropout,
+               "gcn_layers": gcn_layers, "gcn_gates": gcn_gates, "dropout": dropout,
                "extra_features": extra_features, "first_names": first_names,
                "name_hashes": [], "seed": seed},
     )
 
 
-__all__ = ["N_CHARS", "GCNLayer", "PIITaggerNet", "build_pii_tagger"]
+__all__ = ["N_CHARS", "GCNLayer", "GatedGCNLayer", "PIITaggerNet", "build_pii_tagger"]
