@@ -112,3 +112,28 @@ def test_a_killed_run_resumes_to_the_head_of_a_straight_run(model: Path, tmp_pat
         torch.testing.assert_close(resumed[name], value, atol=1e-5, rtol=1e-5)
     with pytest.raises(TrainingError, match="other settings"):
         run("b", resume=True, learning_rate=0.5)
+
+
+def test_embed_train_resume_reaches_an_llm2vec_gen_block(model: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import typer
+    from lexiplug.plugins.decoders import llm2vec_gen
+    from lexiplug.plugins.decoders.cli import embed_train
+    from typer.testing import CliRunner
+
+    app = typer.Typer()
+    app.command()(embed_train)
+    texts = tmp_path / "texts.txt"
+    texts.write_text("the cat sat\na dog ran\n", encoding="utf-8")
+    config = tmp_path / "gen.cfg"
+    config.write_text(f'[llm2vec_gen]\nmodel_path = "{model}"\ntexts = "{texts}"\n'
+                      f'output = "{tmp_path / "out"}"\nsteps = 2\nbatch_size = 2\n'
+                      'completion_tokens = 3\ncheckpoint_every = 1\ndevice = "cpu"\n',
+                      encoding="utf-8")
+    assert CliRunner().invoke(app, [str(config)]).exit_code == 0
+    # with --resume the finished run's checkpoint is used: nothing is generated again
+    monkeypatch.setattr(llm2vec_gen, "greedy_completions", lambda *a, **k: pytest.fail(
+        "completions regenerated on resume"))
+    result = CliRunner().invoke(app, [str(config), "--resume"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / llm2vec_gen.WEIGHTS).is_file()
