@@ -102,6 +102,7 @@ def test_a_killed_run_resumes_to_the_head_of_a_straight_run(model: Path, tmp_pat
     with pytest.raises(Killed):
         run("b")
     monkeypatch.setattr(llm2vec_gen, "_save_checkpoint", save)
+    generate = llm2vec_gen.greedy_completions
     # the resumed run must not regenerate the completions: they come from the checkpoint
     monkeypatch.setattr(llm2vec_gen, "greedy_completions", lambda *a, **k: pytest.fail(
         "completions regenerated on resume"))
@@ -112,6 +113,12 @@ def test_a_killed_run_resumes_to_the_head_of_a_straight_run(model: Path, tmp_pat
         torch.testing.assert_close(resumed[name], value, atol=1e-5, rtol=1e-5)
     with pytest.raises(TrainingError, match="other settings"):
         run("b", resume=True, learning_rate=0.5)
+    # steps may change on resume: 4 steps, then extended to 6, ends where 6 straight ones do
+    monkeypatch.setattr(llm2vec_gen, "greedy_completions", generate)
+    run("c", steps=4)
+    _, extended = read_head(run("c", resume=True))
+    for name, value in straight.items():
+        torch.testing.assert_close(extended[name], value, atol=1e-5, rtol=1e-5)
 
 
 def test_embed_train_resume_reaches_an_llm2vec_gen_block(model: Path, tmp_path: Path,

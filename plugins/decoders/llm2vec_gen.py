@@ -72,9 +72,11 @@ class Llm2VecGenSettings:
             raise ConfigError("reconstruction_weight must be >= 0", where="reconstruction_weight")
 
     def fingerprint(self) -> str:
-        """What must match to resume: everything but where outputs go and how often."""
+        """What must match to resume: everything but where outputs go, how often, and
+        ``steps`` (the learning rate is constant and each step draws its own batch, so a run
+        may be extended, or cut short at its newest checkpoint, on resume)."""
         kept = {k: v for k, v in asdict(self).items()
-                if k not in ("output", "checkpoint_every", "device")}
+                if k not in ("output", "checkpoint_every", "device", "steps")}
         return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()[:16]
 
 
