@@ -292,10 +292,18 @@ def doc_tokens(tasks: Tasks, name: str) -> int:
     return LIMIT_DOC_TOKENS if name.startswith("limit") else tasks.max_doc_tokens
 
 
-def add_intervals(rows: list[dict[str, Any]], untrained: Sequence[str] = (
-        "smollm_mean", "smollm_bidirectional_mean")) -> None:
-    """Bootstrap 95 % CIs for every figure and, for each trained row, the paired one-sided
-    p-value that it is *not* better than each untrained pooling (same resampled items)."""
+# (A, B): the one-sided paired bootstrap p-value that A is *not* better than B, per figure
+COMPARISONS = (("smollm_mean", "smollm_last_token"),
+               ("smollm_bidirectional_mean", "smollm_mean"),
+               ("smollm_contrastive", "smollm_mean"),
+               ("smollm_contrastive", "smollm_bidirectional_mean"),
+               ("smollm_llm2vec_gen", "smollm_mean"),
+               ("smollm_llm2vec_gen", "smollm_bidirectional_mean"))
+
+
+def add_intervals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Bootstrap 95 % CIs for every figure (into the rows), and the paired tests of
+    :data:`COMPARISONS` between rows present (returned), all resampling the same items."""
     from lexiplug.evaluation.stats import bootstrap_ci, paired_bootstrap, resampled_mean
 
     by_name = {row["name"]: row for row in rows}
@@ -304,24 +312,39 @@ def add_intervals(rows: list[dict[str, Any]], untrained: Sequence[str] = (
             for metric, values in per.items():
                 row[f"{task}.{metric}_ci"] = bootstrap_ci(resampled_mean(values), len(values),
                                                           vectorized=True)
-                if row["name"] in untrained or not row["name"].startswith("smollm_") or \
-                        row["name"] in ("smollm_last_token",):
-                    continue
-                for other in untrained:
-                    if other in by_name:
-                        base = by_name[other]["_items"][task][metric]
-                        row[f"{task}.{metric}_p_vs_{other}"] = paired_bootstrap(
-                            resampled_mean(values), resampled_mean(base), len(values),
-                            vectorized=True)
+    tests = []
+    for a, b in COMPARISONS:
+        if a not in by_name or b not in by_name:
+            continue
+        test: dict[str, Any] = {"a": a, "b": b}
+        for task in TASKS:
+            for metric in TASK_METRICS[task]:
+                x, y = by_name[a]["_items"][task][metric], by_name[b]["_items"][task][metric]
+                test[f"{task}.{metric}"] = {
+                    "diff": float(x.mean() - y.mean()),
+                    "p": paired_bootstrap(resampled_mean(x), resampled_mean(y), len(x),
+                                          vectorized=True)}
+        tests.append(test)
+    return tests
+
+
+def print_tests(tests: list[dict[str, Any]]) -> None:
+    print("\nPaired bootstrap (1,000 resamples of the items), A - B and one-sided p that A is "
+          "not better than B")
+    columns = [f"{task}.{metric}" for task in TASKS for metric in TASK_METRICS[task]]
+    print("| A vs B | " + " | ".join(columns) + " |")
+    print("|" + "---|" * (len(columns) + 1))
+    for test in tests:
+        cells = [f"{test[c]['diff']:+.3f} (p {test[c]['p']:.3f})" for c in columns]
+        print(f"| {test['a']} vs {test['b']} | " + " | ".join(cells) + " |")
 
 
 def print_tasks(rows: list[dict[str, Any]]) -> None:
-    """One table per task: figure [95 % CI], and p (trained vs untrained) where computed."""
+    """One table per task: figure [95 % CI], its ratio to MiniLM, and the encoding rate."""
     for task in TASKS:
         print(f"\n{TASK_TITLES[task]}")
         metrics = TASK_METRICS[task]
-        header = ["name", *metrics, "ratio to minilm", "sentences_per_s",
-                  "p vs mean / bidirectional_mean"]
+        header = ["name", *metrics, "ratio to minilm", "sentences_per_s"]
         base = next((r[f"{task}.{metrics[0]}"] for r in rows if r["name"] == "minilm"), None)
         print("| " + " | ".join(header) + " |")
         print("|" + "---|" * len(header))
@@ -334,9 +357,6 @@ def print_tasks(rows: list[dict[str, Any]]) -> None:
             value = row[f"{task}.{metrics[0]}"]
             cells.append(f"{value / base:.2f}" if base else "-")
             cells.append(f"{row['sentences_per_s']:.3g}")
-            p = [row.get(f"{task}.{metrics[0]}_p_vs_{o}") for o in
-                 ("smollm_mean", "smollm_bidirectional_mean")]
-            cells.append(" / ".join("-" if v is None else f"{v:.3f}" for v in p))
             print("| " + " | ".join(cells) + " |")
 
 
@@ -636,9 +656,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows += trained_rows(tasks, args)
     elif args.eval:
         rows += evaluated_rows(tasks, args.eval)
-    add_intervals(rows)
+    tests = add_intervals(rows)
     print(f"\n{machine_note()}")
     print_tasks(rows)
+    print_tests(tests)
+    if args.json:
+        args.json.with_suffix(".tests.json").write_text(json.dumps(tests, indent=1) + "\n",
+                                                        encoding="utf-8")
     write_json([{**{k: v for k, v in row.items() if k != "_items"}, "tasks": tasks.describe(),
                  "items": {task: {m: [float(x) for x in values] for m, values in per.items()}
                            for task, per in row["_items"].items()}} for row in rows], args.json)
