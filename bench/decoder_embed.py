@@ -573,26 +573,28 @@ device = "cpu"
 # -- trained rows ---------------------------------------------------------------------------
 
 def trained_rows(tasks: Tasks, args: argparse.Namespace) -> list[dict[str, Any]]:
-    """``smollm_contrastive`` and ``smollm_llm2vec_gen``: from ``--contrastive`` /
-    ``--gen`` folders trained beforehand, else trained here with the ``--prepare`` data."""
+    """``smollm_contrastive`` and ``smollm_llm2vec_gen``: from the ``--contrastive`` /
+    ``--gen`` folders trained beforehand (either or both), else both trained here with the
+    ``--prepare`` data and the ``--contrastive-steps`` / ``--gen-steps`` settings."""
     import tempfile
 
     from lexiplug.plugins.decoders.cli import run_config
 
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        contrastive_cfg = gen_cfg = None
-        if not (args.contrastive and args.gen):
-            contrastive_cfg, gen_cfg = prepare(Path(tmp), args)
-        for name, given, config in (("smollm_contrastive", args.contrastive, contrastive_cfg),
-                                    ("smollm_llm2vec_gen", args.gen, gen_cfg)):
-            folder = given
-            if folder is None:
-                assert config is not None
+    given = [(name, folder) for name, folder in (("smollm_contrastive", args.contrastive),
+                                                 ("smollm_llm2vec_gen", args.gen)) if folder]
+    if given:
+        for name, folder in given:
+            rows += evaluated_rows(tasks, folder, name)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            configs = prepare(Path(tmp), args)
+            for name, config in zip(("smollm_contrastive", "smollm_llm2vec_gen"), configs,
+                                    strict=True):
                 started = time.perf_counter()
                 folder = run_config(config)
                 print(f"{name}: trained in {time.perf_counter() - started:.0f} s")
-            rows += evaluated_rows(tasks, folder, name)
+                rows += evaluated_rows(tasks, folder, name)
     if args.eval:
         rows += evaluated_rows(tasks, args.eval)
     return rows
