@@ -65,3 +65,82 @@ def test_bad_settings_name_the_key(model: Path, tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as error:
         train_llm2vec_gen(Llm2VecGenSettings(str(model), str(tmp_path / "none.txt"), "out"))
     assert error.value.where == "texts"
+
+
+def test_a_killed_run_resumes_to_the_head_of_a_straight_run(model: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    from lexiplug.errors import TrainingError
+    from lexiplug.plugins.decoders import llm2vec_gen
+    from lexiplug.plugins.decoders.llm2vec_gen import Llm2VecGenSettings, read_head
+
+    texts = tmp_path / "texts.txt"
+    texts.write_text("the cat sat\na dog ran\nhello world\nrain again\n", encoding="utf-8")
+
+    def run(name: str, resume: bool = False, **overrides: object) -> Path:
+        values: dict[str, object] = {
+            "model_path": str(model), "texts": str(texts), "output": str(tmp_path / name),
+            "steps": 6, "batch_size": 2, "completion_tokens": 4, "learning_rate": 1e-2,
+            "checkpoint_every": 2, "device": "cpu"}
+        values.update(overrides)
+        return llm2vec_gen.train_llm2vec_gen(Llm2VecGenSettings(**values),  # type: ignore[arg-type]
+                                             resume=resume)
+
+    straight_manifest, straight = read_head(run("a"))
+
+    class Killed(Exception):
+        pass
+
+    save = llm2vec_gen._save_checkpoint
+
+    def save_then_die(store: object, settings: object, step: int, *args: object) -> None:
+        save(store, settings, step, *args)  # type: ignore[arg-type]
+        if step == 4:
+            raise Killed
+
+    monkeypatch.setattr(llm2vec_gen, "_save_checkpoint", save_then_die)
+    with pytest.raises(Killed):
+        run("b")
+    monkeypatch.setattr(llm2vec_gen, "_save_checkpoint", save)
+    generate = llm2vec_gen.greedy_completions
+    # the resumed run must not regenerate the completions: they come from the checkpoint
+    monkeypatch.setattr(llm2vec_gen, "greedy_completions", lambda *a, **k: pytest.fail(
+        "completions regenerated on resume"))
+    resumed_manifest, resumed = read_head(run("b", resume=True))
+    assert resumed_manifest["history"][:4] == straight_manifest["history"][:4]
+    assert len(resumed_manifest["history"]) == 6
+    for name, value in straight.items():
+        torch.testing.assert_close(resumed[name], value, atol=1e-5, rtol=1e-5)
+    with pytest.raises(TrainingError, match="other settings"):
+        run("b", resume=True, learning_rate=0.5)
+    # steps may change on resume: 4 steps, then extended to 6, ends where 6 straight ones do
+    monkeypatch.setattr(llm2vec_gen, "greedy_completions", generate)
+    run("c", steps=4)
+    _, extended = read_head(run("c", resume=True))
+    for name, value in straight.items():
+        torch.testing.assert_close(extended[name], value, atol=1e-5, rtol=1e-5)
+
+
+def test_embed_train_resume_reaches_an_llm2vec_gen_block(model: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import typer
+    from lexiplug.plugins.decoders import llm2vec_gen
+    from lexiplug.plugins.decoders.cli import embed_train
+    from typer.testing import CliRunner
+
+    app = typer.Typer()
+    app.command()(embed_train)
+    texts = tmp_path / "texts.txt"
+    texts.write_text("the cat sat\na dog ran\n", encoding="utf-8")
+    config = tmp_path / "gen.cfg"
+    config.write_text(f'[llm2vec_gen]\nmodel_path = "{model}"\ntexts = "{texts}"\n'
+                      f'output = "{tmp_path / "out"}"\nsteps = 2\nbatch_size = 2\n'
+                      'completion_tokens = 3\ncheckpoint_every = 1\ndevice = "cpu"\n',
+                      encoding="utf-8")
+    assert CliRunner().invoke(app, [str(config)]).exit_code == 0
+    # with --resume the finished run's checkpoint is used: nothing is generated again
+    monkeypatch.setattr(llm2vec_gen, "greedy_completions", lambda *a, **k: pytest.fail(
+        "completions regenerated on resume"))
+    result = CliRunner().invoke(app, [str(config), "--resume"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / llm2vec_gen.WEIGHTS).is_file()

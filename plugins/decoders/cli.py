@@ -32,7 +32,7 @@ def run_config(config: Path, *, resume: bool = False) -> Path:
 
     settings = read_settings(config)
     if isinstance(settings, Llm2VecGenSettings):
-        return train_llm2vec_gen(settings)
+        return train_llm2vec_gen(settings, resume=resume)
     assert isinstance(settings, EmbedTrainSettings)
     return ContrastiveTrainer(settings).train(resume=resume)
 

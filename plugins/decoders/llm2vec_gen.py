@@ -18,6 +18,7 @@ tokens); attention stays causal, so the special tokens, coming last, see the who
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import random
@@ -30,7 +31,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from lexiplug.atomic import atomic_dir
-from lexiplug.errors import ConfigError, DataNotFoundError
+from lexiplug.checkpoint import Bundle, CheckpointStore
+from lexiplug.errors import ConfigError, DataNotFoundError, TrainingError
 
 from .encoder import DecoderEncoder, DecoderEncoderSettings
 
@@ -55,11 +57,12 @@ class Llm2VecGenSettings:
     learning_rate: float = 1e-3
     reconstruction_weight: float = 1.0
     max_length: int = 128
+    checkpoint_every: int = 50
     seed: int = 0
     device: str = "auto"
 
     def __post_init__(self) -> None:
-        for key in ("n_tokens", "completion_tokens", "steps", "batch_size"):
+        for key in ("n_tokens", "completion_tokens", "steps", "batch_size", "checkpoint_every"):
             if getattr(self, key) < 1:
                 raise ConfigError(f"{key} must be >= 1, got {getattr(self, key)}", where=key)
         if not self.learning_rate > 0:
@@ -67,6 +70,14 @@ class Llm2VecGenSettings:
                               where="learning_rate")
         if self.reconstruction_weight < 0:
             raise ConfigError("reconstruction_weight must be >= 0", where="reconstruction_weight")
+
+    def fingerprint(self) -> str:
+        """What must match to resume: everything but where outputs go, how often, and
+        ``steps`` (the learning rate is constant and each step draws its own batch, so a run
+        may be extended, or cut short at its newest checkpoint, on resume)."""
+        kept = {k: v for k, v in asdict(self).items()
+                if k not in ("output", "checkpoint_every", "device", "steps")}
+        return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()[:16]
 
 
 class GenerativeHead(torch.nn.Module):
@@ -228,9 +239,15 @@ def teacher_vectors(settings: Llm2VecGenSettings, encoder: Llm2VecGenEncoder,
     return teacher.encode_texts(completions)
 
 
-def train_llm2vec_gen(settings: Llm2VecGenSettings, *, encoder: Llm2VecGenEncoder | None = None
-                      ) -> Path:
-    """Train the special tokens and projection; write them to ``settings.output``."""
+def train_llm2vec_gen(settings: Llm2VecGenSettings, *, encoder: Llm2VecGenEncoder | None = None,
+                      resume: bool = False) -> Path:
+    """Train the special tokens and projection; write them to ``settings.output``.
+
+    Checkpoints (head weights, Adam moments, and the completions and teacher targets, which
+    cost as much as many steps to recompute) go to ``OUTPUT.checkpoints/`` every
+    ``checkpoint_every`` steps; ``resume`` continues from the newest one and ends with the
+    same head as a straight run.
+    """
     path = Path(settings.texts)
     if not path.is_file():
         raise ConfigError(f"expected a text file, one training text a line, at {path}",
@@ -244,16 +261,29 @@ def train_llm2vec_gen(settings: Llm2VecGenSettings, *, encoder: Llm2VecGenEncode
     encoder = encoder or Llm2VecGenEncoder(settings.model_path, n_tokens=settings.n_tokens,
                                            max_length=settings.max_length,
                                            device=settings.device)
-    completions = greedy_completions(encoder, texts, settings.completion_tokens)
-    decoded = [encoder.decoder.tokenizer.decode(c, skip_special_tokens=True) for c in completions]
-    targets = torch.from_numpy(teacher_vectors(settings, encoder, decoded)).float()
+    store = CheckpointStore(Path(settings.output + ".checkpoints"))
+    bundle = _resumable(store, settings) if resume else None
+    if bundle is not None:
+        completions = _unpad(bundle.arrays["completions"])
+        targets = torch.from_numpy(bundle.arrays["targets"]).float()
+    else:
+        completions = greedy_completions(encoder, texts, settings.completion_tokens)
+        decoded = [encoder.decoder.tokenizer.decode(c, skip_special_tokens=True)
+                   for c in completions]
+        targets = torch.from_numpy(teacher_vectors(settings, encoder, decoded)).float()
     if targets.shape[1] != encoder.head.projection.out_features:
         encoder.head = GenerativeHead(encoder.head.tokens.detach(), targets.shape[1]).to(
             encoder.decoder.device)
     optimizer = torch.optim.AdamW(encoder.head.parameters(), lr=settings.learning_rate)
-    rng = random.Random(settings.seed)
-    history = []
-    for _ in range(settings.steps):
+    prepared = {"completions": _pad(completions), "targets": targets.numpy()}
+    step, history = 0, []
+    if bundle is not None:
+        step, history = _restore(bundle, encoder.head, optimizer)
+    else:  # step 0: a kill during training never has to regenerate the completions
+        _save_checkpoint(store, settings, 0, encoder.head, optimizer, prepared, history)
+    while step < settings.steps:
+        # a per-step generator: a resumed run draws the same batches as a straight one
+        rng = random.Random(settings.seed * 1_000_003 + step)
         rows = rng.sample(range(len(texts)), min(settings.batch_size, len(texts)))
         special, logits = encoder.special_states([texts[i] for i in rows],
                                                  [completions[i] for i in rows])
@@ -271,10 +301,68 @@ def train_llm2vec_gen(settings: Llm2VecGenSettings, *, encoder: Llm2VecGenEncode
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+        step += 1
         history.append([round(float(align.detach()), 5), round(float(loss.detach()), 5)])
+        logger.info("llm2vec-gen step %d/%d align %.4f loss %.4f", step, settings.steps,
+                    *history[-1])
+        if step % settings.checkpoint_every == 0 or step == settings.steps:
+            _save_checkpoint(store, settings, step, encoder.head, optimizer, prepared, history)
+    example = encoder.decoder.tokenizer.decode(completions[0], skip_special_tokens=True)
     return write_head(Path(settings.output), encoder.head,
-                      {**asdict(settings), "history": history,
-                       "example_completion": decoded[0]})
+                      {**asdict(settings), "history": history, "example_completion": example})
+
+
+def _pad(rows: Sequence[Sequence[int]]) -> np.ndarray:
+    out = np.full((len(rows), max(len(r) for r in rows)), -1, dtype=np.int64)
+    for i, row in enumerate(rows):
+        out[i, :len(row)] = row
+    return out
+
+
+def _unpad(array: np.ndarray) -> list[list[int]]:
+    return [[int(t) for t in row if t >= 0] for row in array]
+
+
+def _resumable(store: CheckpointStore, settings: Llm2VecGenSettings) -> Bundle | None:
+    bundle = store.latest()
+    if bundle is None:
+        logger.info("llm2vec-gen: no checkpoint in %s, starting afresh", store.folder)
+        return None
+    if bundle.fingerprint != settings.fingerprint():
+        raise TrainingError("the checkpoint was written with other settings (model, texts, "
+                            "teacher or schedule); remove it or restore the settings",
+                            where=str(bundle.path))
+    return bundle
+
+
+def _save_checkpoint(store: CheckpointStore, settings: Llm2VecGenSettings, step: int,
+                     head: GenerativeHead, optimizer: torch.optim.Optimizer,
+                     prepared: dict[str, np.ndarray], history: list[list[float]]) -> None:
+    arrays = dict(prepared)
+    for name, param in head.named_parameters():
+        arrays[f"param.{name}"] = param.detach().float().cpu().numpy()
+        state = optimizer.state.get(param, {})
+        for key in ("exp_avg", "exp_avg_sq"):
+            if key in state:
+                arrays[f"adam.{key}.{name}"] = state[key].float().cpu().numpy()
+    store.save(step, fingerprint=settings.fingerprint(), state={"history": history},
+               arrays=arrays)
+
+
+def _restore(bundle: Bundle, head: GenerativeHead, optimizer: torch.optim.Optimizer
+             ) -> tuple[int, list[list[float]]]:
+    step = int(bundle.state["step"])
+    with torch.no_grad():
+        for name, param in head.named_parameters():
+            param.copy_(torch.from_numpy(bundle.arrays[f"param.{name}"]))
+    for name, param in head.named_parameters():
+        if f"adam.exp_avg.{name}" in bundle.arrays:
+            optimizer.state[param] = {
+                "step": torch.tensor(float(step)),
+                "exp_avg": torch.from_numpy(bundle.arrays[f"adam.exp_avg.{name}"]).to(param),
+                "exp_avg_sq": torch.from_numpy(bundle.arrays[f"adam.exp_avg_sq.{name}"]).to(param)}
+    logger.info("llm2vec-gen: resumed at step %d from %s", step, bundle.path)
+    return step, [list(h) for h in bundle.state.get("history", [])]
 
 
 def write_head(folder: Path, head: GenerativeHead, manifest: dict[str, Any]) -> Path:
