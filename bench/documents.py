@@ -51,6 +51,16 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--models", default="spacy_bow,spacy_ensemble,rcnn",
                         help="classification: the spaCy rows to train (tfidf_lr always runs)")
     parser.add_argument("--rcnn-lr", type=float, default=0.002, help="RCNN Adam learn rate")
+    parser.add_argument("--rcnn-max-length", type=int, default=400,
+                        help="RCNN: tokens kept per document (the rest is cut)")
+    parser.add_argument("--rcnn-vectors", choices=("word2vec", "none"), default="word2vec",
+                        help="RCNN: rows initialised from skip-gram vectors trained on the "
+                             "training documents (Lai et al.'s setting), or random")
+    parser.add_argument("--groups", default=None,
+                        help="classification: comma-separated subsets (major4, all20)")
+    parser.add_argument("--checkpoint-dir", type=Path, default=None,
+                        help="classification: a checkpoint per model and epoch here; a rerun "
+                             "resumes after the last finished epoch")
     return parser.parse_args()
 
 
@@ -313,15 +323,25 @@ def macro_f1(gold: list[str], predicted: list[str]) -> tuple[float, float]:
 
 
 def spacy_row(name: str, train: list[Any], dev: list[Any], test: list[Any],
-              epochs: int, rcnn_lr: float) -> dict[str, Any]:
-    """Train ``epochs`` epochs; keep the epoch with the best dev macro-F1; score on test."""
+              epochs: int, options: dict[str, Any]) -> dict[str, Any]:
+    """Train ``epochs`` epochs; keep the epoch with the best dev macro-F1; score on test.
+
+    Batches hold documents of similar length (shuffled batch order, seeded per epoch), so a
+    recurrent model pads little; with a checkpoint folder each epoch is saved and a rerun
+    resumes after the last saved one (Adam's moments restart: the model, the best epoch so
+    far and the dev history are what is kept)."""
     import spacy
     from spacy.training import Example
-    from spacy.util import minibatch
 
     labels = sorted({str(d.label) for d in train})
+    model = dict(SPACY_MODELS[name])
+    if name == "rcnn":
+        model["max_length"] = options["rcnn_max_length"]
+        if options.get("vectors") is not None:
+            model["pretrained"] = {"@misc": "lexiplug.vectors.v1",
+                                   "name_or_path": str(options["vectors"])}
     nlp = spacy.blank("en")
-    nlp.add_pipe("textcat", config={"model": SPACY_MODELS[name]})
+    nlp.add_pipe("textcat", config={"model": model})
     nlp.max_length = 10**7
 
     def examples(documents: list[Any]) -> list[Any]:
@@ -331,27 +351,78 @@ def spacy_row(name: str, train: list[Any], dev: list[Any], test: list[Any],
 
     train_examples = examples(train)
     optimizer = nlp.initialize(lambda: train_examples)
-    optimizer.learn_rate = rcnn_lr if name == "rcnn" else 0.001
-    rng = np.random.default_rng(0)
-    best: tuple[float, int, bytes] = (-1.0, 0, b"")
+    optimizer.learn_rate = options["rcnn_lr"] if name == "rcnn" else 0.001
+    by_length = sorted(range(len(train_examples)), key=lambda i: len(train_examples[i].reference))
+    batches = [[train_examples[i] for i in by_length[start:start + 32]]
+               for start in range(0, len(by_length), 32)]
+    store, state = _classification_checkpoint(options.get("checkpoint"), nlp)
     start = time.perf_counter()
-    for epoch in range(epochs):
-        order = rng.permutation(len(train_examples))
-        for batch in minibatch([train_examples[i] for i in order], size=32):
-            nlp.update(batch, sgd=optimizer)
+    for epoch in range(state["epoch"], epochs):
+        for index in np.random.default_rng([0, epoch]).permutation(len(batches)):
+            nlp.update(batches[index], sgd=optimizer)
         score = macro_f1(*predict(nlp, dev))[0]
-        if score > best[0]:
-            best = (score, epoch + 1, nlp.to_bytes())
-        print(f"  {name} epoch {epoch + 1}: dev macro-F1 {score:.2f}", flush=True)
-    fit_s = time.perf_counter() - start
-    nlp.from_bytes(best[2])
+        state["dev"].append(round(score, 2))
+        if score > state["best_score"]:
+            state.update(best_score=score, best_epoch=epoch + 1)
+            state["best"] = nlp.to_bytes()
+        state["epoch"] = epoch + 1
+        state["fit_s"] += time.perf_counter() - start
+        start = time.perf_counter()
+        if store is not None:
+            store.save(epoch + 1, fingerprint=name, state=_json_state(state),
+                       arrays={"best": np.frombuffer(state["best"], dtype=np.uint8),
+                               "current": np.frombuffer(nlp.to_bytes(), dtype=np.uint8)})
+        print(f"  {name} epoch {epoch + 1}: dev macro-F1 {score:.2f} "
+              f"({state['fit_s']:.0f} s so far)", flush=True)
+    nlp.from_bytes(state["best"])
     start = time.perf_counter()
     gold, predicted = predict(nlp, test)
     seconds = time.perf_counter() - start
     f1, accuracy = macro_f1(gold, predicted)
     return {"name": name, "macro_f1": f1, "accuracy": accuracy,
-            "docs_per_s": len(test) / seconds, "fit_s": round(fit_s, 1),
-            "chosen": f"epochs={best[1]} (dev macro-F1 {best[0]:.2f})"}
+            "docs_per_s": len(test) / seconds, "fit_s": round(state["fit_s"], 1),
+            "chosen": f"epochs={state['best_epoch']} (dev macro-F1 {state['best_score']:.2f};"
+                      f" per epoch {state['dev']})"}
+
+
+def _json_state(state: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in state.items() if k != "best"}
+
+
+def _classification_checkpoint(folder: Path | None, nlp: Any) -> tuple[Any, dict[str, Any]]:
+    """(store or None, training state): a fresh state, or the saved one with ``nlp`` set to
+    the model after its last saved epoch."""
+    state: dict[str, Any] = {"epoch": 0, "best_score": -1.0, "best_epoch": 0, "dev": [],
+                             "fit_s": 0.0, "best": b""}
+    if folder is None:
+        return None, state
+    from lexiplug.checkpoint import CheckpointStore
+
+    store = CheckpointStore(folder)
+    bundle = store.latest()
+    if bundle is not None:
+        state.update(bundle.state)
+        state["best"] = bundle.arrays["best"].tobytes()
+        nlp.from_bytes(bundle.arrays["current"].tobytes())
+        print(f"  resumed {folder} after epoch {state['epoch']}", flush=True)
+    return store, state
+
+
+def word2vec_vectors(train: list[Any], path: Path, dim: int = 50) -> Path:
+    """Skip-gram vectors (gensim) trained on the training documents' text only, for the
+    RCNN's embedding rows (Lai et al. pretrained theirs with skip-gram too)."""
+    from gensim.models import Word2Vec
+    from lexiplug.plugins.documents.newsgroups import document_tokens
+
+    if not path.exists():
+        start = time.perf_counter()
+        model = Word2Vec([document_tokens(d.text) for d in train], vector_size=dim, window=5,
+                         min_count=2, sg=1, negative=5, epochs=5, workers=1, seed=0)
+        model.wv.save_word2vec_format(str(path) + ".tmp")
+        Path(str(path) + ".tmp").replace(path)
+        print(f"  word2vec {dim}-d on {len(train)} training documents: {len(model.wv)} words, "
+              f"{time.perf_counter() - start:.0f} s", flush=True)
+    return path
 
 
 def predict(nlp: Any, documents: list[Any]) -> tuple[list[str], list[str]]:
@@ -387,7 +458,7 @@ def tfidf_lr_row(train: list[Any], dev: list[Any], test: list[Any]) -> dict[str,
 
 
 def classification(cfg: dict[str, Any], eval_path: Path | None, models: list[str],
-                   rcnn_lr: float) -> list[dict[str, Any]]:
+                   options: dict[str, Any], out: Path) -> list[dict[str, Any]]:
     from lexiplug.plugins.documents.newsgroups import dev_mask
 
     rows = []
@@ -403,8 +474,20 @@ def classification(cfg: dict[str, Any], eval_path: Path | None, models: list[str
         print(f"classification {subset}: {len(train)} train, {len(dev)} dev, {len(test)} "
               f"{'test' if eval_path else 'held-out dev'}")
         subset_rows = [tfidf_lr_row(train, dev, test)]
+        print(f"  tfidf_lr: macro-F1 {subset_rows[0]['macro_f1']:.2f}", flush=True)
+        settings = dict(options)
+        if "rcnn" in models and options["rcnn_vectors"] == "word2vec":
+            # the train documents only: never the held-out ones' text, labelled or not
+            settings["vectors"] = word2vec_vectors(
+                train, out / f"w2v50_{subset}_{len(train)}_{'eval' if eval_path else 'dev'}.txt")
         for name in models:
-            subset_rows.append(spacy_row(name, train, dev, test, cfg["cls_epochs"], rcnn_lr))
+            folder = options.get("checkpoint_dir")
+            settings["checkpoint"] = (None if folder is None else
+                                      Path(folder) / f"{subset}_{name}_{len(train)}")
+            row = spacy_row(name, train, dev, test, cfg["cls_epochs"], settings)
+            print(f"  {name}: macro-F1 {row['macro_f1']:.2f}, {row['docs_per_s']:.0f} docs/s",
+                  flush=True)
+            subset_rows.append(row)
         for row in subset_rows:
             row["name"] = f"{row['name']}[{subset}]"
         rows.extend(subset_rows)
@@ -437,8 +520,12 @@ def main() -> None:
         print_table(part, ["docs", "tokens", "fit_s", "us_per_token"])
         rows += part
     if args.part in ("all", "classification"):
+        if args.groups is not None:
+            cfg["groups"] = tuple(g for g in args.groups.split(",") if g)
+        options = {"rcnn_lr": args.rcnn_lr, "rcnn_max_length": args.rcnn_max_length,
+                   "rcnn_vectors": args.rcnn_vectors, "checkpoint_dir": args.checkpoint_dir}
         part = classification(cfg, args.eval, [m for m in args.models.split(",") if m],
-                              args.rcnn_lr)
+                              options, out)
         print_table(part, ["macro_f1", "accuracy", "docs_per_s", "fit_s"],
                     baseline=part[0]["name"], ratio_metric="macro_f1", higher_is_better=True)
         for row in part:

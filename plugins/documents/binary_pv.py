@@ -36,6 +36,8 @@ MODES = ("dbow", "dm", "real_binary")
 logger = logging.getLogger(__name__)
 # settings that do not change what one epoch computes: a resumed run may differ in them
 _NOT_IN_FINGERPRINT = ("epochs", "checkpoint_every", "infer_epochs", "threads")
+# bumped when the network's parameters change, so an older checkpoint is refused by name
+_MODEL_FORMAT = b"binary_pv model 2: per-word output biases"
 
 
 @dataclass
@@ -53,7 +55,7 @@ class BinaryPVSettings:
     batch_size: int = 2048
     learning_rate: float = 0.003
     noise: float = 0.0
-    infer_epochs: int = 10
+    infer_epochs: int | None = None
     checkpoint_every: int = 1
     threads: int | None = 1
     seed: int = 0
@@ -63,7 +65,9 @@ class BinaryPVSettings:
             raise ConfigError(f"expected one of {MODES}, found {self.mode!r}", where="mode")
         check_bits(self.bits)
         positive_integers(self, ("dim", "min_count", "epochs", "negative", "window", "batch_size",
-                     "infer_epochs", "checkpoint_every"))
+                     "checkpoint_every"))
+        if self.infer_epochs is not None:
+            positive_integers(self, ("infer_epochs",))
         check_learning_rate(self.learning_rate, "learning_rate")
         if self.noise < 0:
             raise ConfigError(f"expected a noise std >= 0, found {self.noise!r}",
@@ -78,6 +82,8 @@ class BinaryPVEmbedder:
     losses: list[float] = field(default_factory=list)
     words: Vocabulary | None = field(default=None, repr=False)
     model: Any = field(default=None, repr=False)
+    # expected examples in one training epoch: inference draws as many updates per document
+    train_examples: float = field(default=0.0, repr=False)
 
     @property
     def vocabulary(self) -> dict[str, int]:
@@ -111,6 +117,7 @@ class BinaryPVEmbedder:
         fingerprint = self._fingerprint(keys)
         first_epoch = self._restore(model, optimizer, fingerprint)
         keep = keep_probabilities(self.words.counts, s.sample)
+        self.train_examples = bpv.examples_per_epoch(documents, keep, s.mode)
         noise = torch.from_numpy(bpv_noise(self.words.counts))
         for epoch in range(first_epoch, s.epochs):
             loss = bpv.run_epoch(model, model.docs, optimizer, documents, s, keep, noise,
@@ -151,13 +158,21 @@ class BinaryPVEmbedder:
         for parameter in frozen:
             parameter.requires_grad_(False)
         try:
+            # the training's learning rate, epochs and number of updates per epoch: an Adam
+            # step moves a vector by about the learning rate whatever the batch holds, so a
+            # new document gets the updates a training document got only if its text is
+            # split into as many batches as the training set was. A fixed batch size would
+            # make a query's vector depend on how many other queries came with it (and a
+            # larger rate overshoot the scale of the database's vectors and codes).
             optimizer = bpv.PairedAdam(torch.optim.SparseAdam([doc_vectors],
-                                                              lr=s.learning_rate * 10))
+                                                              lr=s.learning_rate))
             keep = keep_probabilities(self.words.counts, s.sample)
             noise = torch.from_numpy(bpv_noise(self.words.counts))
-            for epoch in range(s.infer_epochs):
+            examples = bpv.examples_per_epoch(documents, keep, s.mode)
+            batch_size = max(1, round(s.batch_size * examples / max(self.train_examples, 1.0)))
+            for epoch in range(s.infer_epochs or s.epochs):
                 bpv.run_epoch(model, doc_vectors, optimizer, documents, s, keep, noise,
-                              epoch, s.seed + 1)
+                              epoch, s.seed + 1, batch_size)
         finally:
             for parameter in frozen:
                 parameter.requires_grad_(True)
@@ -178,6 +193,7 @@ class BinaryPVEmbedder:
         settings = {k: v for k, v in asdict(self.settings).items()
                     if k not in _NOT_IN_FINGERPRINT}
         digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
+        digest.update(_MODEL_FORMAT)
         digest.update("\n".join(keys).encode())
         digest.update("\n".join(self.words.words).encode())
         return digest.hexdigest()
