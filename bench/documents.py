@@ -7,9 +7,9 @@ the queries; relevant = same newsgroup): rows ``doc2vec_dbow`` (gensim PV-DBOW, 
 Hamming filter of 100 candidates, then cosine on its 128-d real vector) and ``tfidf_cosine``,
 each with ``map``, ``ndcg10``, ``p100``, ``bits``, ``fit_s``, ``query_ms`` (ranking one query
 against the database, inference excluded) and ``infer_ms``; the Real-Binary row also has the
-MAP of its real vector alone and at re-rank depths of 5/25/50% of the database; then ``speed_hamming_128`` vs
-``speed_cosine_128d`` on equal random databases; then ``fit_s`` of ``binary_pv_dbow_128`` and
-``doc2vec_dbow`` on 25/50/100% of the corpus (``linear_*``).
+MAP of its real vector alone and at re-rank depths of 5/25/50% of the database; then
+``speed_hamming_128`` vs ``speed_cosine_128d`` on equal random databases; then ``fit_s`` of
+``binary_pv_dbow_128`` and ``doc2vec_dbow`` on 25/50/100% of the corpus (``linear_*``).
 
 Classification (Lai et al.'s 4 major groups and all 20): rows ``rcnn`` (lexiplug.RCNN.v1 in
 spaCy's textcat), ``spacy_bow`` and ``spacy_ensemble`` (spaCy's stock architectures) and
