@@ -6,21 +6,28 @@ the queries; relevant = same newsgroup): rows ``doc2vec_dbow`` (gensim PV-DBOW, 
 {32,128}``, ``binary_pv_dbow_{32,128}``, ``binary_pv_dm_128``, ``real_binary_pv_dbow`` (32-bit
 Hamming filter of 100 candidates, then cosine on its 128-d real vector) and ``tfidf_cosine``,
 each with ``map``, ``ndcg10``, ``p100``, ``bits``, ``fit_s``, ``query_ms`` (ranking one query
-against the database, inference excluded) and ``infer_ms``; then ``speed_hamming_128`` vs
-``speed_cosine_128d`` on equal random databases; then ``fit_s`` of ``binary_pv_dbow_128`` and
-``doc2vec_dbow`` on 25/50/100% of the corpus (``linear_*``).
+against the database, inference excluded) and ``infer_ms``; the Real-Binary row also has the
+MAP of its real vector alone and at re-rank depths of 5/25/50% of the database; then
+``speed_hamming_128`` vs ``speed_cosine_128d`` on equal random databases; then ``fit_s`` of
+``binary_pv_dbow_128`` and ``doc2vec_dbow`` on 25/50/100% of the corpus (``linear_*``).
 
 Classification (Lai et al.'s 4 major groups and all 20): rows ``rcnn`` (lexiplug.RCNN.v1 in
 spaCy's textcat), ``spacy_bow`` and ``spacy_ensemble`` (spaCy's stock architectures) and
 ``tfidf_lr`` (scikit-learn), with ``macro_f1``, ``accuracy`` and ``docs_per_s`` (prediction);
-the number of epochs (and C of the LR) is chosen on a dev split carved from train.
+the number of epochs (and C of the LR) is chosen on a dev split carved from train. The RCNN's
+rows start from 50-d skip-gram vectors trained on the training documents (gensim; Lai et al.
+used skip-gram vectors too) and read the first ``--rcnn-max-length`` tokens of a document;
+with ``--checkpoint-dir`` each epoch is saved and a rerun resumes, and every new best-on-dev
+epoch prints its row (``ROW {...}``), so a run stopped early still reports.
 
     python bench/documents.py [--quick] [--json PATH] [--eval TEST.tar.gz] [--part NAME]
+        [--rows NAMES] [--groups major4,all20] [--models rcnn,...] [--checkpoint-dir DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -34,6 +41,10 @@ QUICK = {"db_docs": 2000, "queries": 300, "d2v_epochs": 8, "bpv_epochs": 4, "ae_
 FULL = {"db_docs": None, "queries": None, "d2v_epochs": 20, "bpv_epochs": 10, "ae_epochs": 30,
         "cls_train": None, "cls_eval": None, "cls_epochs": 6, "groups": ("major4", "all20"),
         "speed_db": 100000, "linear_docs": None}
+
+
+# Real-Binary re-rank depths reported beside the 100-candidate row, in % of the database
+RERANK_PERCENTS = (5, 25, 50)
 
 
 def parse() -> argparse.Namespace:
@@ -51,6 +62,20 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--models", default="spacy_bow,spacy_ensemble,rcnn",
                         help="classification: the spaCy rows to train (tfidf_lr always runs)")
     parser.add_argument("--rcnn-lr", type=float, default=0.002, help="RCNN Adam learn rate")
+    parser.add_argument("--rcnn-max-length", type=int, default=400,
+                        help="RCNN: tokens kept per document (the rest is cut)")
+    parser.add_argument("--rcnn-vectors", choices=("word2vec", "none"), default="word2vec",
+                        help="RCNN: rows initialised from skip-gram vectors trained on the "
+                             "training documents (Lai et al.'s setting), or random")
+    parser.add_argument("--groups", default=None,
+                        help="classification: comma-separated subsets (major4, all20)")
+    parser.add_argument("--rows", default=None,
+                        help="retrieval: comma-separated row names to run (default: all)")
+    parser.add_argument("--no-tfidf", action="store_true",
+                        help="classification: leave out the tfidf_lr row")
+    parser.add_argument("--checkpoint-dir", type=Path, default=None,
+                        help="classification: a checkpoint per model and epoch here; a rerun "
+                             "resumes after the last finished epoch")
     return parser.parse_args()
 
 
@@ -86,7 +111,8 @@ def scored(name: str, database: Any, queries: Any, labels: list[str], fit_s: flo
     order, method = rank(database, queries, candidates)
     query_s = time.perf_counter() - start
     metrics = ranking_metrics(order, database.labels, labels)
-    print(f"  {name}: MAP {metrics['ap'].mean():.3f}, fit {fit_s:.1f} s", flush=True)
+    if name:
+        print(f"  {name}: MAP {metrics['ap'].mean():.3f}, fit {fit_s:.1f} s", flush=True)
     return {"name": name, "map": float(metrics["ap"].mean()),
             "ndcg10": float(metrics["ndcg10"].mean()), "p100": float(metrics["p100"].mean()),
             "bits": database.bits if database.codes is not None else 32 * database.dim,
@@ -118,7 +144,9 @@ def fitted(factory: Any, database_docs: list[Any], texts: list[str]) -> tuple[An
     return rows, queries, fit_s, time.perf_counter() - start
 
 
-def retrieval(cfg: dict[str, Any], eval_path: Path | None, out: Path) -> list[dict[str, Any]]:
+def retrieval(cfg: dict[str, Any], eval_path: Path | None, out: Path,
+              only: set[str] | None = None) -> list[dict[str, Any]]:
+    """Every retrieval row, or the rows named in ``only``."""
     from lexiplug.plugins.documents.baselines import (
         random_rotation,
         sign_codes,
@@ -140,18 +168,24 @@ def retrieval(cfg: dict[str, Any], eval_path: Path | None, out: Path) -> list[di
     print(f"retrieval: {len(database_docs)} database documents, {len(texts)} queries")
     rows: list[dict[str, Any]] = []
 
-    d2v = doc2vec_v1(dim=128, epochs=cfg["d2v_epochs"], min_count=2, workers=2, seed=0)
-    db, q, fit_s, infer_s = fitted(d2v, database_docs, texts)
-    rows.append(scored("doc2vec_dbow", db, q, labels, fit_s, infer_s))
-    mean = db.vectors.mean(axis=0)
-    rotation = random_rotation(128, 0)
+    def wanted(*names: str) -> bool:
+        return only is None or any(name in only for name in names)
+
+    if wanted("doc2vec_dbow", "pv_dbow_sign_32", "pv_dbow_sign_128"):
+        d2v = doc2vec_v1(dim=128, epochs=cfg["d2v_epochs"], min_count=2, workers=2, seed=0)
+        db, q, fit_s, infer_s = fitted(d2v, database_docs, texts)
+        rows.append(scored("doc2vec_dbow", db, q, labels, fit_s, infer_s))
+        mean = db.vectors.mean(axis=0)
+        rotation = random_rotation(128, 0)
+        for bits in (32, 128):
+            codes = DocumentVectors(db.keys, db.labels, bits=bits,
+                                    codes=sign_codes(db.vectors, mean, rotation, bits))
+            qcodes = DocumentVectors(q.keys, None, bits=bits,
+                                     codes=sign_codes(q.vectors, mean, rotation, bits))
+            rows.append(scored(f"pv_dbow_sign_{bits}", codes, qcodes, labels, fit_s, infer_s))
     for bits in (32, 128):
-        codes = DocumentVectors(db.keys, db.labels, codes=sign_codes(db.vectors, mean, rotation,
-                                                                     bits), bits=bits)
-        qcodes = DocumentVectors(q.keys, None, codes=sign_codes(q.vectors, mean, rotation,
-                                                                bits), bits=bits)
-        rows.append(scored(f"pv_dbow_sign_{bits}", codes, qcodes, labels, fit_s, infer_s))
-    for bits in (32, 128):
+        if not wanted(f"tfidf_autoencoder_{bits}"):
+            continue
         auto = tfidf_autoencoder_v1(bits=bits, epochs=cfg["ae_epochs"], seed=0)
         db, q, fit_s, infer_s = fitted(auto, database_docs, texts)
         rows.append(scored(f"tfidf_autoencoder_{bits}", db, q, labels, fit_s, infer_s))
@@ -160,6 +194,8 @@ def retrieval(cfg: dict[str, Any], eval_path: Path | None, out: Path) -> list[di
                            ("binary_pv_dm_128", {"mode": "dm", "bits": 128, "window": 2}),
                            ("real_binary_pv_dbow", {"mode": "real_binary", "bits": 32,
                                                     "dim": 128})):
+        if not wanted(name):
+            continue
         model = binary_pv_v1(epochs=cfg["bpv_epochs"], seed=0, **settings)
         db, q, fit_s, infer_s = fitted(model, database_docs, texts)
         row = scored(name, db, q, labels, fit_s, infer_s)
@@ -168,9 +204,16 @@ def retrieval(cfg: dict[str, Any], eval_path: Path | None, out: Path) -> list[di
                                DocumentVectors(q.keys, None, vectors=q.vectors), labels, 0, 0)
             row["map_real_vector"] = real_only["map"]
             row["bits"] = 32
+            for percent in RERANK_PERCENTS:  # MAP runs over the whole database: how deep?
+                deeper = scored("", db, q, labels, 0, 0,
+                                candidates=max(1, len(database_docs) * percent // 100))
+                row[f"map_rerank_{percent}pct"] = deeper["map"]
+                row[f"query_ms_rerank_{percent}pct"] = deeper["query_ms"]
         rows.append(row)
-    rows.append(tfidf_cosine(database_docs, queries_docs, labels, document_tokens))
-    add_bootstrap(rows)
+    if wanted("tfidf_cosine"):
+        rows.append(tfidf_cosine(database_docs, queries_docs, labels, document_tokens))
+    if any(r["name"] == "binary_pv_dbow_128" for r in rows):
+        add_bootstrap(rows)
     plot_pr_curves({r["name"]: r["_pr"] for r in rows}, out / "documents_pr.png")
     for row in rows:
         row.pop("_pr")
@@ -313,15 +356,25 @@ def macro_f1(gold: list[str], predicted: list[str]) -> tuple[float, float]:
 
 
 def spacy_row(name: str, train: list[Any], dev: list[Any], test: list[Any],
-              epochs: int, rcnn_lr: float) -> dict[str, Any]:
-    """Train ``epochs`` epochs; keep the epoch with the best dev macro-F1; score on test."""
+              epochs: int, options: dict[str, Any]) -> dict[str, Any]:
+    """Train ``epochs`` epochs; keep the epoch with the best dev macro-F1; score on test.
+
+    Batches hold documents of similar length (shuffled batch order, seeded per epoch), so a
+    recurrent model pads little; with a checkpoint folder each epoch is saved and a rerun
+    resumes after the last saved one (Adam's moments restart: the model, the best epoch so
+    far and the dev history are what is kept)."""
     import spacy
     from spacy.training import Example
-    from spacy.util import minibatch
 
     labels = sorted({str(d.label) for d in train})
+    model = dict(SPACY_MODELS[name])
+    if name == "rcnn":
+        model["max_length"] = options["rcnn_max_length"]
+        if options.get("vectors") is not None:
+            model["pretrained"] = {"@misc": "lexiplug.vectors.v1",
+                                   "name_or_path": str(options["vectors"])}
     nlp = spacy.blank("en")
-    nlp.add_pipe("textcat", config={"model": SPACY_MODELS[name]})
+    nlp.add_pipe("textcat", config={"model": model})
     nlp.max_length = 10**7
 
     def examples(documents: list[Any]) -> list[Any]:
@@ -331,27 +384,91 @@ def spacy_row(name: str, train: list[Any], dev: list[Any], test: list[Any],
 
     train_examples = examples(train)
     optimizer = nlp.initialize(lambda: train_examples)
-    optimizer.learn_rate = rcnn_lr if name == "rcnn" else 0.001
-    rng = np.random.default_rng(0)
-    best: tuple[float, int, bytes] = (-1.0, 0, b"")
+    optimizer.learn_rate = options["rcnn_lr"] if name == "rcnn" else 0.001
+    by_length = sorted(range(len(train_examples)), key=lambda i: len(train_examples[i].reference))
+    batches = [[train_examples[i] for i in by_length[start:start + 32]]
+               for start in range(0, len(by_length), 32)]
+    store, state = _classification_checkpoint(options.get("checkpoint"), nlp)
     start = time.perf_counter()
-    for epoch in range(epochs):
-        order = rng.permutation(len(train_examples))
-        for batch in minibatch([train_examples[i] for i in order], size=32):
-            nlp.update(batch, sgd=optimizer)
+    for epoch in range(state["epoch"], epochs):
+        for index in np.random.default_rng([0, epoch]).permutation(len(batches)):
+            nlp.update(batches[index], sgd=optimizer)
         score = macro_f1(*predict(nlp, dev))[0]
-        if score > best[0]:
-            best = (score, epoch + 1, nlp.to_bytes())
-        print(f"  {name} epoch {epoch + 1}: dev macro-F1 {score:.2f}", flush=True)
-    fit_s = time.perf_counter() - start
-    nlp.from_bytes(best[2])
+        state["dev"].append(round(score, 2))
+        if score > state["best_score"]:
+            state.update(best_score=score, best_epoch=epoch + 1)
+            state["best"] = nlp.to_bytes()
+            # the held-out score of each new best-on-dev epoch, so a run stopped early still
+            # has its row (chosen on dev only; the held-out figures never steer anything)
+            state["held_out"] = _scored(nlp, test)
+        state["epoch"] = epoch + 1
+        state["fit_s"] += time.perf_counter() - start
+        start = time.perf_counter()
+        if store is not None:
+            store.save(epoch + 1, fingerprint=name, state=_json_state(state),
+                       arrays={"best": np.frombuffer(state["best"], dtype=np.uint8),
+                               "current": np.frombuffer(nlp.to_bytes(), dtype=np.uint8)})
+        print(f"  {name} epoch {epoch + 1}: dev macro-F1 {score:.2f} "
+              f"({state['fit_s']:.0f} s so far)", flush=True)
+        print(f"  ROW {json.dumps(_row(name, state))}", flush=True)
+    if not state["held_out"]:  # a finished run resumed from a checkpoint without the scores
+        nlp.from_bytes(state["best"])
+        state["held_out"] = _scored(nlp, test)
+    return _row(name, state)
+
+
+def _scored(nlp: Any, test: list[Any]) -> dict[str, float]:
     start = time.perf_counter()
     gold, predicted = predict(nlp, test)
     seconds = time.perf_counter() - start
     f1, accuracy = macro_f1(gold, predicted)
-    return {"name": name, "macro_f1": f1, "accuracy": accuracy,
-            "docs_per_s": len(test) / seconds, "fit_s": round(fit_s, 1),
-            "chosen": f"epochs={best[1]} (dev macro-F1 {best[0]:.2f})"}
+    return {"macro_f1": f1, "accuracy": accuracy, "docs_per_s": len(test) / seconds}
+
+
+def _row(name: str, state: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, **state["held_out"], "fit_s": round(state["fit_s"], 1),
+            "chosen": f"epochs={state['best_epoch']} (dev macro-F1 {state['best_score']:.2f};"
+                      f" per epoch {state['dev']})"}
+
+
+def _json_state(state: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in state.items() if k != "best"}
+
+
+def _classification_checkpoint(folder: Path | None, nlp: Any) -> tuple[Any, dict[str, Any]]:
+    """(store or None, training state): a fresh state, or the saved one with ``nlp`` set to
+    the model after its last saved epoch."""
+    state: dict[str, Any] = {"epoch": 0, "best_score": -1.0, "best_epoch": 0, "dev": [],
+                             "fit_s": 0.0, "best": b"", "held_out": {}}
+    if folder is None:
+        return None, state
+    from lexiplug.checkpoint import CheckpointStore
+
+    store = CheckpointStore(folder)
+    bundle = store.latest()
+    if bundle is not None:
+        state.update(bundle.state)
+        state["best"] = bundle.arrays["best"].tobytes()
+        nlp.from_bytes(bundle.arrays["current"].tobytes())
+        print(f"  resumed {folder} after epoch {state['epoch']}", flush=True)
+    return store, state
+
+
+def word2vec_vectors(train: list[Any], path: Path, dim: int = 50) -> Path:
+    """Skip-gram vectors (gensim) trained on the training documents' text only, for the
+    RCNN's embedding rows (Lai et al. pretrained theirs with skip-gram too)."""
+    from gensim.models import Word2Vec
+    from lexiplug.plugins.documents.newsgroups import document_tokens
+
+    if not path.exists():
+        start = time.perf_counter()
+        model = Word2Vec([document_tokens(d.text) for d in train], vector_size=dim, window=5,
+                         min_count=2, sg=1, negative=5, epochs=5, workers=1, seed=0)
+        model.wv.save_word2vec_format(str(path) + ".tmp")
+        Path(str(path) + ".tmp").replace(path)
+        print(f"  word2vec {dim}-d on {len(train)} training documents: {len(model.wv)} words, "
+              f"{time.perf_counter() - start:.0f} s", flush=True)
+    return path
 
 
 def predict(nlp: Any, documents: list[Any]) -> tuple[list[str], list[str]]:
@@ -387,7 +504,7 @@ def tfidf_lr_row(train: list[Any], dev: list[Any], test: list[Any]) -> dict[str,
 
 
 def classification(cfg: dict[str, Any], eval_path: Path | None, models: list[str],
-                   rcnn_lr: float) -> list[dict[str, Any]]:
+                   options: dict[str, Any], out: Path) -> list[dict[str, Any]]:
     from lexiplug.plugins.documents.newsgroups import dev_mask
 
     rows = []
@@ -402,9 +519,22 @@ def classification(cfg: dict[str, Any], eval_path: Path | None, models: list[str
         test = sample(held, cfg["cls_eval"], 2)
         print(f"classification {subset}: {len(train)} train, {len(dev)} dev, {len(test)} "
               f"{'test' if eval_path else 'held-out dev'}")
-        subset_rows = [tfidf_lr_row(train, dev, test)]
+        subset_rows = [tfidf_lr_row(train, dev, test)] if options["tfidf"] else []
+        for row in subset_rows:
+            print(f"  ROW {json.dumps(row)}", flush=True)
+        settings = dict(options)
+        if "rcnn" in models and options["rcnn_vectors"] == "word2vec":
+            # the train documents only: never the held-out ones' text, labelled or not
+            settings["vectors"] = word2vec_vectors(
+                train, out / f"w2v50_{subset}_{len(train)}_{'eval' if eval_path else 'dev'}.txt")
         for name in models:
-            subset_rows.append(spacy_row(name, train, dev, test, cfg["cls_epochs"], rcnn_lr))
+            folder = options.get("checkpoint_dir")
+            settings["checkpoint"] = (None if folder is None else
+                                      Path(folder) / f"{subset}_{name}_{len(train)}")
+            row = spacy_row(name, train, dev, test, cfg["cls_epochs"], settings)
+            print(f"  {name}: macro-F1 {row['macro_f1']:.2f}, {row['docs_per_s']:.0f} docs/s",
+                  flush=True)
+            subset_rows.append(row)
         for row in subset_rows:
             row["name"] = f"{row['name']}[{subset}]"
         rows.extend(subset_rows)
@@ -423,10 +553,15 @@ def main() -> None:
     print(machine_note(), "| quick" if args.quick else "| full")
     rows: list[dict[str, Any]] = []
     if args.part in ("all", "retrieval"):
-        part = retrieval(cfg, args.eval, out)
+        part = retrieval(cfg, args.eval, out,
+                         None if args.rows is None else set(args.rows.split(",")))
         print_table(part, ["map", "ndcg10", "p100", "bits", "fit_s", "query_ms", "infer_ms",
                            "p_bpv128_not_better"], baseline="doc2vec_dbow", ratio_metric="map",
                     higher_is_better=True)
+        for row in part:
+            if "map_real_vector" in row:
+                print(f"  {row['name']}: " + ", ".join(
+                    f"{k} {v:.3f}" for k, v in row.items() if k.startswith(("map_", "query_ms_"))))
         rows += part
     if args.part in ("all", "speed"):
         part = speed(cfg)
@@ -437,10 +572,16 @@ def main() -> None:
         print_table(part, ["docs", "tokens", "fit_s", "us_per_token"])
         rows += part
     if args.part in ("all", "classification"):
+        if args.groups is not None:
+            cfg["groups"] = tuple(g for g in args.groups.split(",") if g)
+        options = {"rcnn_lr": args.rcnn_lr, "rcnn_max_length": args.rcnn_max_length,
+                   "rcnn_vectors": args.rcnn_vectors, "checkpoint_dir": args.checkpoint_dir,
+                   "tfidf": not args.no_tfidf}
         part = classification(cfg, args.eval, [m for m in args.models.split(",") if m],
-                              args.rcnn_lr)
+                              options, out)
         print_table(part, ["macro_f1", "accuracy", "docs_per_s", "fit_s"],
-                    baseline=part[0]["name"], ratio_metric="macro_f1", higher_is_better=True)
+                    baseline=part[0]["name"] if part else None, ratio_metric="macro_f1",
+                    higher_is_better=True)
         for row in part:
             print(f"  {row['name']}: {row['chosen']}")
         rows += part

@@ -342,3 +342,19 @@ plots = false
     assert set(scored) == {"dbow", "codes"}
     assert scored["dbow"].metrics["map"] > 0.8 and scored["codes"].extra["ranking"] == "hamming"
     assert "dbow" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_filter_rerank_keeps_every_tie_at_the_cut() -> None:
+    """Regression: the Real-Binary filter took exactly ``candidates`` codes, so documents as
+    near as the last one were cut by their database order (on 20 Newsgroups, the order of the
+    groups) rather than re-ranked; now the whole Hamming ball at that distance is re-ranked."""
+    from lexiplug.plugins.documents.ranking import filter_rerank
+
+    one_bit = [0b1, 0b10, 0b100, 0b1000]
+    database_codes = np.array([[c] for c in one_bit] + [[0xFE], [0xFF]], dtype=np.uint8)
+    query_codes = np.zeros((1, 1), dtype=np.uint8)
+    database_vectors = np.eye(6, dtype=np.float32)
+    query_vectors = database_vectors[[3]] + 0.1 * database_vectors[[2]]
+    order = filter_rerank(query_codes, database_codes, query_vectors, database_vectors, 2)
+    assert order[0].tolist()[:2] == [3, 2]  # the four tied at distance 1 were all re-ranked
+    assert sorted(order[0].tolist()[:4]) == [0, 1, 2, 3] and order[0].tolist()[4:] == [4, 5]

@@ -107,3 +107,32 @@ def test_baselines_make_codes_of_the_asked_length(planted: tuple) -> None:
         pv_sign_v1(bits=64, dim=32)
     with pytest.raises(TrainingError, match="no word the model knows"):
         auto.infer(["zzz"])
+
+
+def test_an_inferred_vector_does_not_depend_on_the_other_queries(planted: tuple) -> None:
+    """Regression: inference used a fixed batch size, so a query got as many updates as its
+    query set had batches: the same text inferred alone had a vector 0.35x as long as when
+    inferred among 100 others (and its code differed). Now the texts are split into as many
+    batches as the training set was, whatever their number."""
+    train, _ = planted
+    settings = {k: v for k, v in SMALL.items() if k != "infer_epochs"}
+    embedder = binary_pv_v1(mode="real_binary", epochs=6, **settings)
+    rows = embedder.fit(train)
+    texts = [d.text for d in train]
+    together = embedder.infer_rows(texts)
+    alone = embedder.infer_rows(texts[:2])
+    assert rows.vectors is not None and together.vectors is not None
+    assert alone.vectors is not None
+
+    def norm(vectors: np.ndarray) -> float:
+        return float(np.linalg.norm(vectors, axis=1).mean())
+
+    assert 0.7 < norm(alone.vectors) / norm(together.vectors[:2]) < 1.4
+    cosine = (alone.vectors * together.vectors[:2]).sum(axis=1) / (
+        np.linalg.norm(alone.vectors, axis=1) * np.linalg.norm(together.vectors[:2], axis=1))
+    assert cosine.min() > 0.8, cosine
+
+
+def test_binary_pv_refuses_a_bad_inference_rate() -> None:
+    with pytest.raises(ConfigError, match="infer_learning_rate"):
+        binary_pv_v1(infer_learning_rate=-1.0)

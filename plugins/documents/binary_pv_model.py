@@ -43,9 +43,15 @@ class BinaryPV(nn.Module):
             self.code.weight.uniform_(-bound, bound, generator=generator)
             self.code.bias.zero_()
         self.out_code = nn.Parameter(torch.zeros(n_words, bits))
+        # each word's own output bias (a softmax layer's): without it the model spends code
+        # bits on a constant 1 that acts as the word-frequency bias, which leaves a 32-bit
+        # code with fewer informative bits (bench/RESULTS.md, Document embeddings, 2nd part)
+        self.out_code_bias = nn.Parameter(torch.zeros(n_words, 1))
         self.context = (nn.Parameter((torch.rand(n_words + 1, bits, generator=generator) - 0.5)
                                      / bits) if mode == "dm" else None)
         self.out_real = nn.Parameter(torch.zeros(n_words, dim)) if mode == "real_binary" else None
+        self.out_real_bias = (nn.Parameter(torch.zeros(n_words, 1)) if mode == "real_binary"
+                              else None)
 
     def code_units(self, doc_vectors: torch.Tensor, noise: float,
                    generator: torch.Generator | None) -> torch.Tensor:
@@ -69,8 +75,8 @@ def rows(table: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
 
 
 def make_optimizer(model: BinaryPV, learning_rate: float) -> PairedAdam:
-    sparse = [model.docs, model.out_code]
-    sparse += [p for p in (model.context, model.out_real) if p is not None]
+    sparse = [model.docs, model.out_code, model.out_code_bias]
+    sparse += [p for p in (model.context, model.out_real, model.out_real_bias) if p is not None]
     return PairedAdam(torch.optim.SparseAdam(sparse, lr=learning_rate),
                       torch.optim.Adam(model.code.parameters(), lr=learning_rate))
 
@@ -90,11 +96,12 @@ class PairedAdam:
             optimizer.step()
 
 
-def negative_loss(hidden: torch.Tensor, output: torch.Tensor, targets: torch.Tensor,
-                  negatives: torch.Tensor) -> torch.Tensor:
-    """Mean negative-sampling loss: -log σ(h·o_w) - Σ_k log σ(-h·o_k)."""
-    positive = (hidden * rows(output, targets)).sum(dim=1)
-    negative = torch.bmm(rows(output, negatives), hidden.unsqueeze(2)).squeeze(2)
+def negative_loss(hidden: torch.Tensor, output: torch.Tensor, bias: torch.Tensor,
+                  targets: torch.Tensor, negatives: torch.Tensor) -> torch.Tensor:
+    """Mean negative-sampling loss: -log σ(h·o_w + b_w) - Σ_k log σ(-h·o_k - b_k)."""
+    positive = (hidden * rows(output, targets)).sum(dim=1) + rows(bias, targets)[:, 0]
+    negative = (torch.bmm(rows(output, negatives), hidden.unsqueeze(2)).squeeze(2)
+                + rows(bias, negatives)[:, :, 0])
     return -(nn.functional.logsigmoid(positive).mean()
              + nn.functional.logsigmoid(-negative).sum(dim=1).mean())
 
@@ -109,16 +116,29 @@ def batch_loss(model: BinaryPV, doc_vectors: torch.Tensor, batch: dict[str, torc
         present = (context != model.n_words).float()
         summed = (rows(model.context, context) * present.unsqueeze(2)).sum(dim=1)
         code = (code + summed) / (1.0 + present.sum(dim=1, keepdim=True))
-    loss = negative_loss(code, model.out_code, batch["word"], batch["negatives"])
-    if model.out_real is not None:
-        loss = loss + negative_loss(vectors, model.out_real, batch["word"], batch["negatives"])
+    loss = negative_loss(code, model.out_code, model.out_code_bias, batch["word"],
+                         batch["negatives"])
+    if model.out_real is not None and model.out_real_bias is not None:
+        loss = loss + negative_loss(vectors, model.out_real, model.out_real_bias,
+                                    batch["word"], batch["negatives"])
     return loss
+
+
+def examples_per_epoch(documents: Sequence[np.ndarray], keep: np.ndarray, mode: str
+                       ) -> float:
+    """The expected number of training examples one epoch draws from ``documents``: one per
+    token that survives subsampling (PV-DBOW) or one per token (PV-DM)."""
+    if mode == "dm":
+        return float(sum(len(ids) for ids in documents))
+    return float(sum(keep[ids].sum() for ids in documents))
 
 
 def run_epoch(model: BinaryPV, doc_vectors: torch.Tensor, optimizer: Any,
               documents: Sequence[np.ndarray], settings: Any, keep: np.ndarray,
-              noise_weights: torch.Tensor, epoch: int, seed: int) -> float:
-    """One pass over the documents' examples; returns the mean loss."""
+              noise_weights: torch.Tensor, epoch: int, seed: int,
+              batch_size: int | None = None) -> float:
+    """One pass over the documents' examples (``batch_size`` per update, the settings' by
+    default); returns the mean loss."""
     rng = np.random.default_rng([seed, epoch])
     generator = torch.Generator().manual_seed(seed * 100_003 + epoch)
     if model.mode == "dm":
@@ -129,7 +149,7 @@ def run_epoch(model: BinaryPV, doc_vectors: torch.Tensor, optimizer: Any,
         columns = {"doc": doc, "word": word}
     tensors = {name: torch.from_numpy(values) for name, values in columns.items()}
     total, batches = 0.0, 0
-    size = settings.batch_size
+    size = batch_size or settings.batch_size
     for start in range(0, len(word), size):
         batch = {name: values[start:start + size] for name, values in tensors.items()}
         batch["negatives"] = torch.multinomial(

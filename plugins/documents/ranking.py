@@ -34,16 +34,26 @@ def cosine_ranking(queries: np.ndarray, database: np.ndarray) -> np.ndarray:
 def filter_rerank(query_codes: np.ndarray, database_codes: np.ndarray,
                   query_vectors: np.ndarray, database_vectors: np.ndarray,
                   candidates: int) -> np.ndarray:
-    """Real-Binary retrieval: the ``candidates`` Hamming-nearest documents re-ranked by cosine,
-    then the rest in Hamming order (so a full ranking still exists for MAP)."""
+    """Real-Binary retrieval: the Hamming ball around each query that holds its
+    ``candidates`` nearest codes (every document as near as the ``candidates``-th one, so a
+    tie at the cut is never broken by database order) re-ranked by cosine, then the rest in
+    Hamming order (so a full ranking still exists for MAP)."""
+    from .hamming import hamming_distances
+
     order = hamming_ranking(query_codes, database_codes)
     k = min(candidates, database_codes.shape[0])
-    head = order[:, :k]
+    distances = np.take_along_axis(hamming_distances(query_codes, database_codes), order,
+                                   axis=1)
+    radius = distances[:, k - 1:k]
+    sizes = (distances <= radius).sum(axis=1)
     q = unit(query_vectors)
     db = unit(database_vectors)
-    scores = np.einsum("qd,qkd->qk", q, db[head])
-    reranked = np.take_along_axis(head, np.argsort(-scores, axis=1, kind="stable"), axis=1)
-    return np.concatenate([reranked, order[:, k:]], axis=1)
+    out = order.copy()
+    for row, size in enumerate(sizes.tolist()):
+        head = order[row, :size]
+        scores = db[head] @ q[row]
+        out[row, :size] = head[np.argsort(-scores, kind="stable")]
+    return out
 
 
 def ranking_metrics(order: np.ndarray, database_labels: Sequence[str],
