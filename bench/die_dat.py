@@ -73,6 +73,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--max-instances", type=int, default=None,
                         help="training instances in all (LassySmall + news/Tatoeba + the "
                              "indexed --raw-text up to this many)")
+    parser.add_argument("--w2v-text", choices=("all", "news"), default="all",
+                        help="word2vec's text: all the raw text (with --raw-text) or "
+                             "LassySmall + news/Tatoeba only (the earlier recipe)")
     parser.add_argument("--w2v-epochs", type=int, default=10,
                         help="word2vec epochs (10; fewer for the 18M-token legislation)")
     parser.add_argument("--eval-frequency", type=int, default=None,
@@ -435,7 +438,8 @@ def main() -> None:
                      "pos_accuracy": tagger_accuracy["accuracy"]})
     paths = prepare_corpora(workdir, eval_files, tagger, args.raw_text, args.max_instances)
     if word2vec_models & set(models):
-        paths["vectors"] = train_word2vec(workdir, paths["text_files"], args.w2v_epochs)
+        text = paths["text_files"] if args.w2v_text == "all" else None
+        paths["vectors"] = train_word2vec(workdir, text, args.w2v_epochs)
     counts = count_training_instances(paths["train"])
     majority = int(counts.argmax())
     print(f"training instances: die {counts[0]}, dat {counts[1]}; majority = "
@@ -453,7 +457,8 @@ def main() -> None:
     tag = "_silver" if silver_pos else ""
     tag += f"_e{epochs}" if args.epochs else ""
     if args.raw_text or args.max_instances:
-        tag += f"_{paths['train'].parent.name}_{paths['train'].name}_w2ve{args.w2v_epochs}"
+        tag += (f"_{paths['train'].parent.name}_{paths['train'].name}_w2v{args.w2v_text}"
+                f"{args.w2v_epochs}")
     if args.override:  # distinct run folders for distinct settings in one workdir
         import hashlib
 

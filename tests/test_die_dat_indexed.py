@@ -215,3 +215,37 @@ def test_windowed_silver_pos_equals_the_whole_doc_within_the_tagger_reach() -> N
     assert whole == ["DET", "PRON", "DET", "DET", "PRON"]
     assert labels(1) == labels(3) == whole
     assert labels(0) != whole  # the window must cover what the tagger reads
+
+
+def test_task_prepare_command_takes_an_indexed_folder(tmp_path: Path) -> None:
+    import json
+
+    from lexiplug.plugins.tasks.cli import task_app
+    from typer.testing import CliRunner
+
+    source = make_corpus(tmp_path / "c", 20)
+    result = CliRunner().invoke(task_app, [
+        "prepare", "die_dat", str(source), "--output", str(tmp_path / "train"),
+        "--dev-output", str(tmp_path / "dev"), "--dev-fraction", "0.3",
+        "--option", "max_instances=40", "--option", "shard_instances=15"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert 40 <= summary[str(tmp_path / "train")]["die"] + summary[str(tmp_path / "train")][
+        "dat"] <= 41
+    assert summary[str(tmp_path / "dev")]["docs"] > 0
+
+
+@pytest.mark.data
+def test_dutch_laws_dataset_is_pinned_and_streams() -> None:
+    from itertools import islice
+
+    from lexiplug.plugins.datasets.dutch_text import DUTCH_LAWS_BWB
+
+    from tests.helpers import require_data
+
+    require_data("dutch_text/dutch-laws-bwb/documents.tsv")
+    assert DUTCH_LAWS_BWB.checksum()  # raises when a file differs from its pinned sha256
+    corpus = DUTCH_LAWS_BWB.load()
+    assert len(corpus.documents) == 11161
+    first = list(islice(corpus.lines(), 3))
+    assert first[0][0].doc_id == "BWBR0028659" and first[0][1].startswith("Besluit van")
