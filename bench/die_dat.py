@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,26 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="training seed (system.seed)")
     parser.add_argument("--models", default=",".join(MODELS),
                         help="comma-separated subset of binary,multitask")
+    parser.add_argument("--raw-text", action="append", default=[],
+                        help="more raw Dutch text (repeatable), added to the news/Tatoeba "
+                             "text: a plain-text file, or a folder with a documents.tsv "
+                             "index (the legislation: streamed, split by document)")
+    parser.add_argument("--max-instances", type=int, default=None,
+                        help="training instances in all (LassySmall + news/Tatoeba + the "
+                             "indexed --raw-text up to this many)")
+    parser.add_argument("--w2v-text", choices=("all", "news"), default="all",
+                        help="word2vec's text: all the raw text (with --raw-text) or "
+                             "LassySmall + news/Tatoeba only (the earlier recipe)")
+    parser.add_argument("--w2v-epochs", type=int, default=10,
+                        help="word2vec epochs (10; fewer for the 18M-token legislation)")
+    parser.add_argument("--eval-frequency", type=int, default=None,
+                        help="steps between hold-out evaluations (default: 50/100, or "
+                             "five a epoch with --max-instances)")
+    parser.add_argument("--time-limit", type=float, default=None,
+                        help="minutes per model: training stops there and the best "
+                             "checkpoint so far (model-best) is evaluated")
+    parser.add_argument("--prepare-only", action="store_true",
+                        help="prepare corpora and word2vec, train nothing")
     parser.add_argument("--override", action="append", default=[],
                         help="spacy train override SECTION.KEY=VALUE for both models "
                              "(repeatable), e.g. components.die_dat.model.lexicon_features=false")
@@ -101,42 +122,157 @@ def train_tagger(workdir: Path, epochs: int | None = None) -> tuple[Path, dict[s
     return model, accuracy
 
 
-def train_word2vec(workdir: Path) -> Path:
-    """word2vec (lexiplug.word2vec.v1, 100 dims = embed_width) on LassySmall v1.3 train and
-    the raw training sentences, lower-cased spaCy tokens as the model reads them."""
-    target = workdir / "word2vec_nl"
-    if target.exists():
-        return target
+def raw_files(raw_text: list[str]) -> tuple[list[Path], list[Path], list[Path]]:
+    """(plain-text files, document-indexed folders, every text file) of the news/Tatoeba text
+    plus ``--raw-text``; an indexed folder's text files are the ones its index names."""
+    from lexiplug.data.resolver import resolve_data_path
+    from lexiplug.plugins.datasets.readers_indexed_text import IndexedTextCorpus
+    from lexiplug.plugins.tasks.die_dat.indexed import is_indexed_corpus
+
+    plain = [resolve_data_path(p) for p in RAW_TEXT]
+    indexed: list[Path] = []
+    for raw in raw_text:
+        path = Path(raw) if Path(raw).exists() else resolve_data_path(raw)
+        (indexed if is_indexed_corpus(path) else plain).append(path)
+    every = [*plain, *(folder / name for folder in indexed
+                       for name in IndexedTextCorpus.open(folder).files())]
+    return plain, indexed, every
+
+
+def streamed_sentences(files: list[Path]) -> Iterator[list[str]]:
+    """LassySmall v1.3 train, then every line of ``files`` (gzip or not), as lower-cased
+    spaCy tokens (as the model reads them), one sentence at a time: never a list of all."""
     import spacy
-    from lexiplug.corpus.encoded import encode_sentences
     from lexiplug.data.resolver import resolve_data_path
     from lexiplug.plugins.datasets.readers_conllu import read_conllu
+    from lexiplug.plugins.tasks.inputs import open_binary, text_lines
+
+    tokenizer: Any = spacy.blank("nl").tokenizer
+    for sentence in read_conllu(resolve_data_path(LASSY_TRAIN)):
+        yield [w.lower() for w in sentence.forms]
+    for path in files:
+        with open_binary(path) as handle:
+            lines = (line.strip() for line in text_lines(path, handle))
+            for doc in tokenizer.pipe(line for line in lines if line):
+                yield [t.lower_ for t in doc if not t.is_space]
+
+
+def train_word2vec(workdir: Path, files: list[Path] | None = None, epochs: int = 10) -> Path:
+    """word2vec (lexiplug.word2vec.v1, 100 dims = embed_width) on LassySmall v1.3 train and
+    all the raw training text (``files``), streamed; one folder per text and epochs."""
+    import hashlib
+
+    from lexiplug.corpus.encoded import encode_sentences
+    from lexiplug.data.resolver import resolve_data_path
     from lexiplug.plugins.static.word2vec import word2vec_v1
     from lexiplug.vectors.io import save_vectors
 
-    tokenizer: Any = spacy.blank("nl").tokenizer
-    sentences = [[w.lower() for w in s.forms] for s in read_conllu(resolve_data_path(LASSY_TRAIN))]
-    for relative in RAW_TEXT:
-        lines = resolve_data_path(relative).read_text(encoding="utf-8").splitlines()
-        for doc in tokenizer.pipe(line.strip() for line in lines if line.strip()):
-            sentences.append([t.lower_ for t in doc if not t.is_space])
-    encoded = encode_sentences(sentences, min_count=2)
-    embedder = word2vec_v1(vector_size=100, min_count=2, epochs=10, workers=1, seed=1,
+    files = files or [resolve_data_path(p) for p in RAW_TEXT]
+    default = [resolve_data_path(p) for p in RAW_TEXT]
+    name = "word2vec_nl"
+    if files != default or epochs != 10:
+        key = hashlib.sha1(f"{[f.name for f in files]}:{epochs}".encode()).hexdigest()[:8]
+        name += f"_{key}"
+    target = workdir / name
+    if target.exists():
+        return target
+    encoded = encode_sentences(streamed_sentences(files), min_count=2)
+    embedder = word2vec_v1(vector_size=100, min_count=2, epochs=epochs, workers=1, seed=1,
                            progress=False)
     save_vectors(embedder.fit(encoded), target, format="native")
-    print(f"word2vec: {len(encoded.vocab.words)} words, {encoded.n_tokens} tokens")
+    print(f"word2vec: {len(encoded.vocab.words)} words, {encoded.n_tokens} tokens, "
+          f"{epochs} epochs")
     return target
 
 
+LEGAL_DEV_FRACTION = 0.03  # of the documents (regulations), by a seeded hash of the id
+LEGAL_MAX_DEV = 3000  # dev instances from the indexed text: evaluation stays cheap
+
+
+def prepare_indexed_point(workdir: Path, folder: Path, n_legal: int,
+                          tagger: Path | None) -> tuple[Path | None, Path]:
+    """(training shards of about ``n_legal`` instances or None, dev shards) of one indexed
+    corpus. The dev documents and their shards are the same for every ``n_legal``; training
+    Docs are a seeded sample spread over the whole corpus, nested across sizes."""
+    from lexiplug.plugins.datasets.readers_indexed_text import IndexedTextCorpus
+    from lexiplug.plugins.tasks.die_dat.indexed import count_targets
+    from lexiplug.plugins.tasks.die_dat.prepare import prepare
+
+    base = workdir / "indexed" / (folder.name + ("_silver" if tagger else ""))
+    base.mkdir(parents=True, exist_ok=True)
+    counts_file = base / "counts.json"
+    if not counts_file.exists():
+        counts = count_targets(IndexedTextCorpus.open(folder), LEGAL_DEV_FRACTION, 0)
+        counts_file.write_text(json.dumps(counts), encoding="utf-8")
+    counts = json.loads(counts_file.read_text(encoding="utf-8"))
+    dev = base / "dev"
+    train = base / f"train_{n_legal}" if n_legal > 0 else None
+    need_dev = not (dev / "done").exists()
+    if train is not None and (train / "done").exists():
+        train_needed = None
+    else:
+        train_needed = train
+    if need_dev or train_needed is not None:
+        for part in (p for p in (dev if need_dev else None, train_needed) if p is not None):
+            if part.exists():  # an interrupted run: start that folder again
+                import shutil
+
+                shutil.rmtree(part)
+        rate = min(1.0, 1.05 * max(n_legal, 1) / max(counts["train"], 1))
+        print(prepare([folder], train_needed or base / "unused_train",
+                      dev_output=dev if need_dev else None, dev_fraction=LEGAL_DEV_FRACTION,
+                      seed=0, pos_tagger=tagger, max_instances=max(n_legal, 1),
+                      max_dev_instances=LEGAL_MAX_DEV, sample_rate=rate))
+        for part in (p for p in (dev if need_dev else None, train_needed) if p is not None):
+            (part / "done").touch()
+    return train, dev
+
+
+def link_point(target: Path, parts: list[Path]) -> Path:
+    """A folder of symlinks to ``parts`` (DocBin files or shard folders): spaCy's corpus
+    reader walks it, so curve points share their data instead of copying it."""
+    target.mkdir(parents=True, exist_ok=True)
+    for part in parts:
+        link = target / part.name
+        if not link.exists():
+            link.symlink_to(part.resolve())
+    return target
+
+
+def count_training_instances(train: Path) -> np.ndarray:
+    """(die, dat) instances in the DocBins under ``train`` (symlinks followed)."""
+    import spacy
+    from lexiplug.plugins.tasks.die_dat.instances import TARGET_HASHES
+    from spacy.attrs import LOWER
+    from spacy.tokens import DocBin
+    from spacy.training.corpus import walk_corpus
+
+    vocab = spacy.blank("nl").vocab
+    counts = np.zeros(2, dtype=np.int64)
+    for part in walk_corpus(train, ".spacy"):
+        for doc in DocBin().from_disk(part).get_docs(vocab):
+            lower = doc.to_array([LOWER]).reshape(-1)
+            counts += (lower[:, None] == TARGET_HASHES[None, :]).sum(axis=0)
+    return counts
+
+
 def prepare_corpora(workdir: Path, eval_files: dict[str, Path],
-                    tagger: Path | None = None) -> dict[str, Any]:
+                    tagger: Path | None = None, raw_text: list[str] | None = None,
+                    max_instances: int | None = None) -> dict[str, Any]:
     from lexiplug.data.resolver import resolve_data_path
     from lexiplug.plugins.tasks.die_dat.prepare import prepare
 
+    plain, indexed, every = raw_files(raw_text or [])
     corpus = workdir / "corpus"
     if tagger is not None:  # one silver corpus per tagger run (run, run_e2 in quick mode)
         run_name = tagger.parent.name
         corpus = workdir / ("corpus_silver" if run_name == "run" else f"corpus_silver_{run_name}")
+    extra = plain[len(RAW_TEXT):]
+    if extra:  # more plain text: another corpus folder
+        import hashlib
+
+        corpus = corpus.with_name(corpus.name + "_" + hashlib.sha1(
+            str([p.name for p in extra]).encode()).hexdigest()[:8])
     train_dir = corpus / "train"
     dev_dir = corpus / "dev"
     paths: dict[str, Any] = {"train": train_dir, "dev": dev_dir}
@@ -145,12 +281,35 @@ def prepare_corpora(workdir: Path, eval_files: dict[str, Path],
         # checkpoints by noise, so 10% of the raw-text Docs join the dev set.
         prepare([resolve_data_path(LASSY_TRAIN)], train_dir / "lassy.spacy",
                 dev_output=dev_dir / "lassy.spacy", dev_fraction=0.1, seed=0)
-        print(prepare([resolve_data_path(p) for p in RAW_TEXT], train_dir / "raw.spacy",
+        print(prepare(plain, train_dir / "raw.spacy",
                       dev_output=dev_dir / "raw.spacy", dev_fraction=0.1, seed=0,
                       pos_tagger=tagger))
-    # The article lexicon also reads every raw training sentence (the DocBins keep only the
-    # sentences with die/dat); the held-out dev sentences are in there too, test text never.
-    paths["lexicon_text"] = [resolve_data_path(p) for p in RAW_TEXT]
+    if indexed:
+        # The indexed text fills the training set up to max_instances; its dev documents
+        # (LEGAL_DEV_FRACTION of them, whole regulations) join the early-stopping set.
+        base = count_training_instances(train_dir).sum()
+        wanted = max_instances if max_instances is not None else 10**9
+        share = max(0, int(wanted) - int(base))
+        train_parts = [train_dir / "lassy.spacy", train_dir / "raw.spacy"]
+        dev_parts = [dev_dir / "lassy.spacy", dev_dir / "raw.spacy"]
+        for number, folder in enumerate(indexed):
+            each = share // len(indexed) + (share % len(indexed) if number == 0 else 0)
+            legal_train, legal_dev = prepare_indexed_point(workdir, folder, each, tagger)
+            if legal_train is not None:
+                train_parts.append(legal_train)
+            dev_parts.append(legal_dev)
+        label = "all" if max_instances is None else str(max_instances)
+        point = workdir / "points" / f"{corpus.name}_{'_'.join(f.name for f in indexed)}"
+        paths["train"] = link_point(point / f"train_{label}", train_parts)
+        paths["dev"] = link_point(point / "dev", dev_parts)
+    elif max_instances is not None:
+        raise SystemExit("--max-instances needs an indexed --raw-text folder to fill up to")
+    # The article lexicon also reads every plain raw training sentence (the DocBins keep only
+    # the sentences with die/dat); the held-out dev sentences are in there too, test text
+    # never. The indexed text enters through its training DocBins only: reading all 18M
+    # tokens of the legislation again in every run cost minutes on a shared CPU.
+    paths["lexicon_text"] = plain
+    paths["text_files"] = every
     for name, source in eval_files.items():
         target = workdir / "corpus" / f"eval_{name}.spacy"
         if not target.exists():
@@ -161,28 +320,42 @@ def prepare_corpora(workdir: Path, eval_files: dict[str, Path],
 
 def train(model: str, paths: dict[str, Any], workdir: Path, epochs: int,
           overrides: list[str], seed: int = 0, run_name: str = "",
-          vectors: bool = False) -> tuple[Path, float]:
+          vectors: bool = False, eval_frequency: int | None = None,
+          time_limit_s: float | None = None) -> tuple[Path, float, bool]:
+    """(model-best, seconds, whether the time limit stopped it). spaCy writes model-best at
+    every improved hold-out evaluation: that is the checkpoint a time limit falls back to."""
     output = workdir / "runs" / (run_name or model)
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    # evaluate twice an epoch at least, so short runs do not keep the step-0 checkpoint
+    frequency = eval_frequency or (50 if epochs <= 2 else 100)
     start = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "spacy", "train", str(REPO / "configs" / f"die_dat_{model}.cfg"),
-         "--paths.train", str(paths["train"]), "--paths.dev", str(paths["dev"]),
-         "--output", str(output), "--training.max_epochs", str(epochs),
-         # evaluate twice an epoch at least, so short runs do not keep the step-0 checkpoint
-         "--training.eval_frequency", "50" if epochs <= 2 else "100",
+    command = [
+        sys.executable, "-m", "spacy", "train", str(REPO / "configs" / f"die_dat_{model}.cfg"),
+        "--paths.train", str(paths["train"]), "--paths.dev", str(paths["dev"]),
+        "--output", str(output), "--training.max_epochs", str(epochs),
+        "--training.eval_frequency", str(frequency),
+        *(["--training.patience", str(6 * frequency)] if eval_frequency else []),
          "--paths.lexicon_text", json.dumps([str(path) for path in paths["lexicon_text"]]),
          "--paths.vectors", json.dumps(str(paths["vectors"]) if vectors else None),
          "--system.seed", str(seed),
          *[part for item in overrides for part in ("--" + item.split("=", 1)[0],
-                                                   item.split("=", 1)[1])]],
-        capture_output=True, text=True, env=env,
-    )
+                                                   item.split("=", 1)[1])]]
+    log = output.with_suffix(".log")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w", encoding="utf-8") as handle:
+        try:
+            result = subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT,
+                                    text=True, env=env, timeout=time_limit_s)
+        except subprocess.TimeoutExpired:  # the child is killed; model-best stays
+            if not (output / "model-best" / "meta.json").exists():
+                raise RuntimeError(f"spacy train {model} hit the time limit before its "
+                                   f"first checkpoint; see {log}") from None
+            return output / "model-best", time.perf_counter() - start, True
     seconds = time.perf_counter() - start
     if result.returncode != 0:
-        raise RuntimeError(f"spacy train {model} failed:\n{result.stdout[-2000:]}\n"
-                           f"{result.stderr[-3000:]}")
-    return output / "model-best", seconds
+        tail = log.read_text(encoding="utf-8")[-4000:]
+        raise RuntimeError(f"spacy train {model} failed:\n{tail}")
+    return output / "model-best", seconds, False
 
 
 def evaluate(nlp: Any, eval_path: Path) -> tuple[Any, float, int]:
@@ -263,39 +436,42 @@ def main() -> None:
         rows.append({"name": "silver_tagger", "dataset": "lassysmall_v13_heldout",
                      "n_instances": tagger_accuracy["n"],
                      "pos_accuracy": tagger_accuracy["accuracy"]})
-    paths = prepare_corpora(workdir, eval_files, tagger)
+    paths = prepare_corpora(workdir, eval_files, tagger, args.raw_text, args.max_instances)
     if word2vec_models & set(models):
-        paths["vectors"] = train_word2vec(workdir)
-
-    from lexiplug.plugins.tasks.die_dat.instances import TARGET_HASHES
-    from spacy.attrs import LOWER
-    from spacy.tokens import DocBin
-
-    vocab = spacy.blank("nl").vocab
-    counts = np.zeros(2, dtype=np.int64)
-    for part in sorted(paths["train"].glob("*.spacy")):
-        for doc in DocBin().from_disk(part).get_docs(vocab):
-            lower = doc.to_array([LOWER]).reshape(-1)
-            counts += (lower[:, None] == TARGET_HASHES[None, :]).sum(axis=0)
+        text = paths["text_files"] if args.w2v_text == "all" else None
+        paths["vectors"] = train_word2vec(workdir, text, args.w2v_epochs)
+    counts = count_training_instances(paths["train"])
     majority = int(counts.argmax())
     print(f"training instances: die {counts[0]}, dat {counts[1]}; majority = "
           f"{('die', 'dat')[majority]}")
+    if args.prepare_only:
+        return
+    eval_frequency = args.eval_frequency
+    if eval_frequency is None and args.max_instances is not None:
+        # about five hold-out evaluations an epoch (batches of 64 Docs, ~1.7 targets a Doc)
+        eval_frequency = max(100, round(int(counts.sum()) / 1.7 / 64 / 5))
 
     correct: dict[tuple[str, str], np.ndarray] = {}
     trained: dict[str, Path] = {}
     train_seconds: dict[str, float] = {}
     tag = "_silver" if silver_pos else ""
     tag += f"_e{epochs}" if args.epochs else ""
+    if args.raw_text or args.max_instances:
+        tag += (f"_{paths['train'].parent.name}_{paths['train'].name}_w2v{args.w2v_text}"
+                f"{args.w2v_epochs}")
     if args.override:  # distinct run folders for distinct settings in one workdir
         import hashlib
 
         tag += "_" + hashlib.sha1("\n".join(args.override).encode()).hexdigest()[:8]
+    stopped: dict[str, bool] = {}
     for model in models:
-        trained[model], train_seconds[model] = train(
+        trained[model], train_seconds[model], stopped[model] = train(
             model, paths, workdir, epochs, args.override, seed=args.seed,
             run_name=f"{model}{tag}{'_w2v' if model in word2vec_models else ''}_seed{args.seed}",
-            vectors=model in word2vec_models)
-        print(f"trained {model} in {train_seconds[model]:.0f} s ({epochs} epochs); "
+            vectors=model in word2vec_models, eval_frequency=eval_frequency,
+            time_limit_s=None if args.time_limit is None else 60 * args.time_limit)
+        print(f"trained {model} in {train_seconds[model]:.0f} s ({epochs} epochs"
+              f"{', stopped by --time-limit' if stopped[model] else ''}); "
               f"hold-out accuracy {holdout_accuracy(trained[model])}")
     for dataset in eval_files:
         eval_path = paths[f"eval_{dataset}"]
@@ -309,6 +485,9 @@ def main() -> None:
             row["seed"] = args.seed
             row["silver_pos"] = silver_pos and model == "multitask"
             row["word2vec"] = model in word2vec_models
+            row["train_instances"] = int(counts.sum())
+            row["epochs"] = epochs
+            row["stopped_by_time_limit"] = stopped[model]
             rows.append(row)
             correct[(model, dataset)] = outcomes.correct
         assert outcomes is not None

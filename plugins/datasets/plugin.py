@@ -11,6 +11,7 @@ MODULES = (
     "lexiplug.plugins.datasets.task_data",
     "lexiplug.plugins.datasets.seer_graph",
     "lexiplug.plugins.datasets.lexical_resources",
+    "lexiplug.plugins.datasets.dutch_text",
 )
 
 

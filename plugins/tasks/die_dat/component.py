@@ -85,7 +85,8 @@ def silver_flags(examples: Iterable[Example]) -> np.ndarray:
 
 
 def _text_docs(sources: str | list[str], nlp: Language) -> Iterable[Doc]:
-    """Tokenised lines of plain-text files (folders: every file inside, sorted)."""
+    """Tokenised lines of plain-text files, gzipped or not (folders: every file inside,
+    sorted), one at a time."""
     paths: list[Path] = []
     from lexiplug.errors import DataNotFoundError
 
@@ -102,10 +103,13 @@ def _text_docs(sources: str | list[str], nlp: Language) -> Iterable[Doc]:
             paths.extend(sorted(p for p in path.rglob("*") if p.is_file()))
         else:
             paths.append(path)
-    for path in paths:
-        with open(path, encoding="utf-8") as handle:
-            tokenizer: Any = nlp.tokenizer
-            yield from tokenizer.pipe(line.strip() for line in handle if line.strip())
+    from ..inputs import open_binary, text_lines
+
+    tokenizer: Any = nlp.tokenizer
+    for path in paths:  # streamed line by line; *.gz decompressed on the fly
+        with open_binary(path) as handle:
+            lines = (line.strip() for line in text_lines(path, handle))
+            yield from tokenizer.pipe(line for line in lines if line)
 
 
 class DieDat(BuildsBeforeLoading, TrainablePipe):

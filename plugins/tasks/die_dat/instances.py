@@ -83,18 +83,39 @@ NEUTER = np.array([hash_string(w) for w in ("het", "dit")], dtype=np.uint64)
 N_LEXICON_FEATURES = 3
 
 
-def article_lexicon(docs: Iterable[Doc], n_word_buckets: int) -> np.ndarray:
+def article_lexicon(docs: Iterable[Doc], n_word_buckets: int,
+                    chunk_tokens: int = 1_000_000) -> np.ndarray:
     """Self-supervised gender cues, one row per word bucket: how often the word follows
     (1 or 2 tokens after) "de"/"deze" vs "het"/"dit" in ``docs``. die goes with de-words,
     dat with het-words, so a noun's article statistics carry the signal that the few
     thousand training instances cannot. Columns: log1p(de), log1p(het), smoothed
-    P(het) - 0.5. Rows PAD and MASK stay zero."""
-    lowers = [doc.to_array([LOWER]).reshape(-1) for doc in docs if len(doc)]
+    P(het) - 0.5. Rows PAD and MASK stay zero. ``docs`` are counted in chunks of about
+    ``chunk_tokens`` tokens, so a corpus of any size streams through bounded memory."""
     table = np.zeros((n_word_buckets + RESERVED, N_LEXICON_FEATURES), dtype=np.float32)
-    if not lowers:
-        return table
-    lower = np.concatenate([np.append(part, np.uint64(0)) for part in lowers])  # 0 = doc gap
     counts = np.zeros((n_word_buckets + RESERVED, 2), dtype=np.float64)
+    chunk: list[np.ndarray] = []
+    size = 0
+    for doc in docs:
+        if len(doc):
+            chunk.append(np.append(doc.to_array([LOWER]).reshape(-1), np.uint64(0)))
+            size += len(doc) + 1
+        if size >= chunk_tokens:
+            _count_articles(np.concatenate(chunk), counts, n_word_buckets)
+            chunk, size = [], 0
+    if chunk:
+        _count_articles(np.concatenate(chunk), counts, n_word_buckets)
+    if not counts.any():
+        return table
+    counts[:RESERVED] = 0.0
+    table[:, 0] = np.log1p(counts[:, 0])
+    table[:, 1] = np.log1p(counts[:, 1])
+    table[:, 2] = (counts[:, 1] + 1.0) / (counts.sum(axis=1) + 2.0) - 0.5
+    table[:RESERVED] = 0.0
+    return table
+
+
+def _count_articles(lower: np.ndarray, counts: np.ndarray, n_word_buckets: int) -> None:
+    """Add the article counts of ``lower`` (LOWER hashes, docs separated by 0) to ``counts``."""
     for column, articles in enumerate((COMMON_GENDER, NEUTER)):
         starts = np.flatnonzero(np.isin(lower, articles))
         for offset in (1, 2):
@@ -102,12 +123,6 @@ def article_lexicon(docs: Iterable[Doc], n_word_buckets: int) -> np.ndarray:
             following = following[following < lower.shape[0]]
             following = following[lower[following] != 0]
             np.add.at(counts[:, column], bucket_ids(lower[following], n_word_buckets), 1.0)
-    counts[:RESERVED] = 0.0
-    table[:, 0] = np.log1p(counts[:, 0])
-    table[:, 1] = np.log1p(counts[:, 1])
-    table[:, 2] = (counts[:, 1] + 1.0) / (counts.sum(axis=1) + 2.0) - 0.5
-    table[:RESERVED] = 0.0
-    return table
 
 
 def target_mask(doc: Doc) -> np.ndarray:

@@ -6,6 +6,8 @@ the label, self-supervised). ``sentences_per_doc`` consecutive sentences of one 
 Doc with sentence boundaries, so the left context window can reach the previous sentence;
 only Docs holding at least one die/dat are kept. ``dev_output`` holds out a seeded
 ``dev_fraction`` of the Docs (e.g. 10% of LassySmall v1.3 train for early stopping).
+A folder with a ``documents.tsv`` (the Dutch legislation) is streamed instead, split by
+document and written as DocBin shards into the ``output`` folder (see indexed.py).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from lexiplug.errors import ConfigError
+from lexiplug.errors import ConfigError, FormatError
 
 from ..inputs import (
     fraction_option,
@@ -28,7 +30,8 @@ from ..inputs import (
 )
 from .instances import TARGETS
 
-OPTIONS = ("dev_output", "dev_fraction", "seed", "sentences_per_doc", "pos_tagger")
+OPTIONS = ("dev_output", "dev_fraction", "seed", "sentences_per_doc", "pos_tagger",
+           "max_instances", "max_dev_instances", "sample_rate", "shard_instances")
 
 _HAS_TARGET = re.compile(r"\b(?:die|dat)\b", re.IGNORECASE)
 
@@ -129,13 +132,20 @@ def prepare(
     seed: int = 0,
     sentences_per_doc: int = 2,
     pos_tagger: str | Path | None = None,
+    max_instances: int | None = None,
+    max_dev_instances: int | None = None,
+    sample_rate: float = 1.0,
+    shard_instances: int = 5000,
     **unknown: Any,
 ) -> dict[str, Any]:
     """Write the die/dat DocBin(s); returns counts per output file.
 
     ``pos_tagger``: a spaCy pipeline (e.g. trained with configs/ud_tagger_nl.cfg) that fills
     the POS of die/dat targets that have none (raw text) with its prediction: silver labels,
-    marked in the span group ``die_dat_silver_pos`` so training can down-weight them."""
+    marked in the span group ``die_dat_silver_pos`` so training can down-weight them.
+    ``max_instances``, ``max_dev_instances``, ``sample_rate`` and ``shard_instances`` (about
+    that many instances a DocBin shard) apply to a document-indexed folder (the only source
+    then; ``output`` and ``dev_output`` are shard folders)."""
     import spacy
 
     reject_unknown("die_dat", unknown, OPTIONS)
@@ -148,7 +158,35 @@ def prepare(
         pos_tagger = path_option(pos_tagger, "pos_tagger")
     if not sources:
         raise ConfigError("expected at least one source file", where="task prepare die_dat")
-    paths = [resolve_source(raw, "die_dat") for raw in sources]
+    paths = [resolve_source(raw, "die_dat", allow_folder=True) for raw in sources]
+    from .indexed import is_indexed_corpus, prepare_indexed
+
+    caps = {name: None if value is None else integer_option(value, name, minimum=1)
+            for name, value in (("max_instances", max_instances),
+                                ("max_dev_instances", max_dev_instances))}
+    if sample_rate != 1.0:  # (0, 1]: 1 keeps every training Doc
+        sample_rate = fraction_option(sample_rate, "sample_rate")
+    if any(is_indexed_corpus(path) for path in paths):
+        if len(paths) > 1:
+            raise ConfigError("a document-indexed folder (with documents.tsv) is prepared on "
+                              "its own (its output is a folder of shards); give it alone",
+                              where="task prepare die_dat")
+        return prepare_indexed(paths[0], Path(output), None if dev_output is None
+                               else Path(dev_output), dev_fraction=dev_fraction, seed=seed,
+                               sentences_per_doc=sentences_per_doc,
+                               pos_tagger=None if pos_tagger is None else Path(pos_tagger),
+                               sample_rate=sample_rate, **caps,
+                               shard_instances=integer_option(shard_instances,
+                                                              "shard_instances", minimum=1))
+    for path in paths:
+        if path.is_dir():
+            raise FormatError("expected a file, or a folder with a documents.tsv index; "
+                              "found a folder without one", path=str(path))
+    if (any(value is not None for value in caps.values()) or sample_rate != 1.0
+            or shard_instances != 5000):
+        raise ConfigError("max_instances, max_dev_instances, sample_rate and shard_instances "
+                          "apply to a document-indexed folder only",
+                          where="task prepare die_dat --option")
     nlp = spacy.blank("nl")
     docs: list[Any] = []
     for path in paths:
