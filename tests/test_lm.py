@@ -179,6 +179,14 @@ def test_each_scheme_trains_a_few_steps(name: str) -> None:
     assert np.isfinite(model.evaluate(HELD).bits_per_byte)
 
 
+@pytest.mark.parametrize("name", ["bytes", "subword", "word_pooled_bytes", "lexinvariant"])
+def test_bfloat16_autocast_runs_every_scheme(name: str) -> None:
+    # the GPU path's mixed precision, exercised on the CPU (no GPU in the test machines)
+    model = tiny_model(name, dtype="bfloat16", max_steps=2).train(texts_split(TRAIN, HELD))
+    assert np.isfinite(model.evaluate(HELD).bits_per_byte)
+    assert all(p.dtype == torch.float32 for p in model.network.parameters())
+
+
 @pytest.mark.parametrize("name", ["subword", "word_pooled_bytes", "lexinvariant"])
 def test_resume_gives_the_weights_of_an_uninterrupted_run(name: str, tmp_path: Path) -> None:
     split = texts_split(TRAIN, HELD)

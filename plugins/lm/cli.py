@@ -71,7 +71,8 @@ def run_config(config: Path, *, overrides: dict[str, Any] | None = None,
     saved = model.save(model.settings.output, metrics=scores)
     summary.update({"bits_per_byte": round(scores["bits_per_byte"], 4),
                     "positions_per_byte": round(scores["positions_per_byte"], 4),
-                    "quarters": [round(q, 4) for q in scores["quarters"]],
+                    "quarters": [None if q is None else round(q, 4)
+                                 for q in scores["quarters"]],
                     "output": str(saved)})
     return summary
 

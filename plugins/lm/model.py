@@ -79,10 +79,14 @@ class Scores:
         return self.by_parts(4)
 
     def as_dict(self, parts: int = 16) -> dict[str, Any]:
+        """JSON-able; a part of the context with no byte in it (short texts) is ``None``."""
+        def finite(values: list[float]) -> list[float | None]:
+            return [v if math.isfinite(v) else None for v in values]
+
         return {"bits_per_byte": self.bits_per_byte,
                 "positions_per_byte": self.positions_per_byte,
                 "bytes": self.n_bytes, "positions": self.n_positions,
-                "quarters": self.quarters(), "curve": self.by_parts(parts),
+                "quarters": finite(self.quarters()), "curve": finite(self.by_parts(parts)),
                 "invalid_utf8_replaced": self.n_replaced, "cipher": self.cipher}
 
 
@@ -209,7 +213,8 @@ class LanguageModel:
         else:
             self.scheme.fit(split.train.text)
         units = self.scheme.encode(split.train.text)
-        held = self.scheme.encode(split.held_out.text) if split.held_out.text else None
+        held = self.scheme.encode(split.held_out.text) \
+            if s.eval_every and split.held_out.text else None
         self.data = {"split": split.how, "train_bytes": units.n_bytes,
                      "train_positions": len(units),
                      "invalid_utf8_replaced": split.train.n_replaced + split.held_out.n_replaced,
@@ -315,7 +320,7 @@ class LanguageModel:
                     max_windows: int | None = None) -> Scores:
         import torch
 
-        from .network import autocast, to_tensors
+        from .network import autocast, to_tensors, torch_threads
 
         network = self._require_network()
         s = self.settings
@@ -336,7 +341,7 @@ class LanguageModel:
         counted = np.zeros(context, dtype=np.int64)
         was_training = network.training
         network.eval()
-        with torch.inference_mode():
+        with torch.inference_mode(), torch_threads(s.threads):
             for index in range(0, len(windows), s.batch_size):
                 chunk = windows[index:index + s.batch_size]
                 batch = self.scheme.batch(units, chunk, context)
@@ -362,6 +367,8 @@ class LanguageModel:
         from lexiplug.plugins.oov.byte_ids import byte_batch
         from lexiplug.vectors import Vectors
 
+        from .network import torch_threads
+
         if not isinstance(self.scheme, WordPooledBytesScheme):
             raise ConfigError(f"only the word_pooled_bytes scheme has a byte word encoder; "
                               f"this model's scheme is {self.scheme.name}", where="scheme")
@@ -372,7 +379,7 @@ class LanguageModel:
         head = network.head
         device = next(network.parameters()).device
         rows = []
-        with torch.inference_mode():
+        with torch.inference_mode(), torch_threads(self.settings.threads):
             for start in range(0, len(words), 4096):
                 batch = byte_batch([prefix + w for w in words[start:start + 4096]],
                                    self.scheme.max_word_bytes)

@@ -39,7 +39,10 @@ class LMSettings:
     N bytes (0: all). Backbone: ``dim``, ``layers``, ``heads``, ``context`` (positions per
     sequence; evaluation refuses longer contexts). Training: ``max_steps`` steps of
     ``batch_size`` random windows, AdamW with ``warmup`` steps of linear warm-up then cosine
-    decay to a tenth of ``learning_rate``. ``eval_every`` > 0 records held-out bits per byte
+    decay to a tenth of ``learning_rate``. ``threads``: torch CPU threads (0: torch's
+    default); as in the oov family, one is the default, since these small matrices gain
+    little from more and threads that wait for each other crawl on a busy machine.
+    ``eval_every`` > 0 records held-out bits per byte
     on ``eval_batches`` batches during training (the training curve).
     """
 
@@ -63,7 +66,7 @@ class LMSettings:
     seed: int = 0
     device: str = "auto"
     dtype: str = "auto"
-    threads: int = 0
+    threads: int = 1
     checkpoint_every: int = 200
     log_every: int = 10
     eval_every: int = 0
