@@ -288,6 +288,16 @@ def test_word_vectors_are_a_registered_embedder(tmp_path: Path) -> None:
     assert vectors.keys == ["the", "cat"] and vectors.counts.tolist() == [2, 2]
     with pytest.raises(ConfigError, match="only the word_pooled_bytes"):
         tiny_model("bytes").prepare(TRAIN).word_vectors(["cat"])
+    from lexiplug.cli.main import main
+    from lexiplug.vectors import Vectors
+
+    (tmp_path / "words.txt").write_text("cat\ndog\n\nbrûlée\n")
+    with pytest.raises(SystemExit) as done:
+        main(["lm", "export-vectors", str(tmp_path / "model"), str(tmp_path / "v.txt"),
+              "--words", str(tmp_path / "words.txt")])
+    assert done.value.code in (0, None)
+    exported = Vectors.load(tmp_path / "v.txt")
+    assert exported.keys == ["cat", "dog", "brûlée"] and exported.dim == 16
 
 
 def test_a_context_longer_than_trained_is_refused() -> None:
