@@ -268,3 +268,45 @@ class DocEmbedder(Protocol):
 
 
 SECTION_CONTRACTS["doc_embedders"] = DocEmbedder
+
+
+# -- language-model schemes (the lm family) ------------------------------------------------
+
+
+@runtime_checkable
+class LMScheme(Protocol):
+    """``registry.lm_schemes``: how the lm family's decoder reads and predicts text.
+
+    A scheme turns text into the positions of one shared decoder backbone and scores what
+    comes next (docs/lm_lab.md). ``name`` is its short name (``bytes``, ``subword``...),
+    ``registered_name`` the name it is registered under (a saved model rebuilds it from
+    that and ``settings()``, its factory's arguments). ``fit(text)`` learns what the scheme
+    needs from the training text (a BPE vocabulary; nothing for bytes); ``encode(text)``
+    returns the text's units, each with the number of UTF-8 bytes it covers, so that bits
+    per byte add up over every byte of any text; ``batch(units, windows, context)`` the
+    numpy arrays of windows ``(start, end)`` of those units (BOS first, targets shifted);
+    ``build(dim)`` the torch module that embeds units into ``dim`` and gives the negative
+    log-likelihood of each next unit; ``state()`` what a saved model needs beyond the
+    settings (JSON-able), read back with ``load_state``.
+    """
+
+    name: str
+    registered_name: str
+
+    def settings(self) -> dict[str, Any]: ...
+
+    def fit(self, text: str) -> None: ...
+
+    def encode(self, text: str) -> Any: ...
+
+    def batch(self, units: Any, windows: Sequence[tuple[int, int]], context: int
+              ) -> dict[str, Any]: ...
+
+    def build(self, dim: int) -> Any: ...
+
+    def state(self) -> dict[str, Any]: ...
+
+    def load_state(self, state: Mapping[str, Any]) -> None: ...
+
+
+SECTION_CONTRACTS["lm_schemes"] = LMScheme

@@ -29,10 +29,12 @@ SECTION_NAMES = (
     "evaluators",
     "engines",
     "doc_embedders",
+    "lm_schemes",
 )
 
 _SINGULAR = {name: name[:-1] for name in SECTION_NAMES} | {
-    "corpora": "corpus", "doc_embedders": "document embedder"}
+    "corpora": "corpus", "doc_embedders": "document embedder",
+    "lm_schemes": "language-model scheme"}
 
 
 def _ensure_loaded() -> None:
@@ -129,6 +131,7 @@ class Registries:
     evaluators: Section
     engines: Section
     doc_embedders: Section
+    lm_schemes: Section
 
     def __init__(self) -> None:
         for section in SECTION_NAMES:
