@@ -11,7 +11,9 @@ held out), so every row sees about the same bytes:
 - ``word_pooled_bytes``: one position per word, the oov family's byte encoder in, a byte
   decoder out (HAT / Learn Your Tokens);
 - ``lexinvariant``: the BPE tokens with fresh random Gaussian codes per sequence and no
-  learned embedding (Lexinvariant LMs).
+  learned embedding (Lexinvariant LMs);
+- ``semi_lexinvariant`` (only with ``--rows``): the same with ``regular_fraction = 0.5``,
+  each (sequence, token) pair keeping a learned embedding with probability one half.
 
 Columns: ``bits_per_byte`` on the held-out text (every byte counted, whitespace included),
 ``positions_per_byte`` (backbone positions per byte: the compute measure), ``train_s`` (wall)
@@ -44,6 +46,7 @@ from typing import Any
 from _harness import machine_note, print_table, write_json
 
 ROWS = ("subword", "bytes", "word_pooled_bytes", "lexinvariant")
+EXTRA_ROWS = ("semi_lexinvariant",)  # run when asked for (--rows): regular_fraction 0.5
 SIZES: dict[str, dict[str, Any]] = {
     "quick": {"dim": 64, "layers": 2, "heads": 2, "context_bytes": 256, "batch_size": 16,
               "max_steps": 600, "warmup": 30, "learning_rate": 0.003, "vocab_size": 2048,
@@ -80,6 +83,8 @@ def make_scheme(name: str, size: dict[str, Any]) -> Any:
         return SubwordScheme(vocab_size=size["vocab_size"])
     if name == "lexinvariant":
         return LexinvariantScheme(vocab_size=size["vocab_size"])
+    if name == "semi_lexinvariant":
+        return LexinvariantScheme(vocab_size=size["vocab_size"], regular_fraction=0.5)
     if name == "word_pooled_bytes":
         return WordPooledBytesScheme()
     return BytesScheme()
@@ -123,7 +128,7 @@ def run_row(name: str, size: dict[str, Any], device: str) -> dict[str, Any]:
         "cipher_quarters": [round(q, 4) for q in cipher.quarters()],
         "curve": plain.by_parts(16), "history": model.record.history,
     }
-    if name in ("subword", "lexinvariant"):
+    if name in ("subword", "lexinvariant", "semi_lexinvariant"):
         tokens = model.evaluate(held, cipher="tokens", cipher_seed=CIPHER_SEED)
         row["token_cipher_bits_per_byte"] = round(tokens.bits_per_byte, 4)
         row["token_cipher_quarters"] = [round(q, 4) for q in tokens.quarters()]
@@ -214,9 +219,9 @@ def main() -> None:
     if args.steps:
         size["max_steps"] = args.steps
     names = [n for n in args.rows.split(",") if n]
-    unknown = sorted(set(names) - set(ROWS))
+    unknown = sorted(set(names) - set(ROWS) - set(EXTRA_ROWS))
     if unknown:
-        raise SystemExit(f"unknown rows {unknown}; known: {', '.join(ROWS)}")
+        raise SystemExit(f"unknown rows {unknown}; known: {', '.join(ROWS + EXTRA_ROWS)}")
     print(machine_note())
     print(f"setting: {json.dumps(size)}")
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
