@@ -203,6 +203,10 @@ def test_resume_gives_the_weights_of_an_uninterrupted_run(name: str, tmp_path: P
         {**h, "seconds": r["seconds"]} for h, r in zip(straight.record.history,
                                                        resumed.record.history, strict=True)]
     assert resumed.record.bytes_seen == straight.record.bytes_seen
+    # a fresh run into the same output starts over and leaves only its own checkpoints
+    tiny_model(name, max_steps=4, output=str(tmp_path / "b")).train(split, stop_after=1)
+    assert sorted(p.name for p in (tmp_path / "b.checkpoints").iterdir()) == [
+        "ckpt-000000000001"]
 
 
 def test_resume_refuses_other_settings_and_says_what_differs(tmp_path: Path) -> None:

@@ -211,6 +211,13 @@ class LanguageModel:
         if bundle is not None:
             self.scheme.load_state(bundle.state["scheme_state"])
         else:
+            if store is not None and not resume and store.folder.is_dir():
+                # a fresh run must not leave an older run's later checkpoints to --resume
+                import shutil
+
+                logger.warning("lm: starting over; removing the earlier checkpoints in %s",
+                               store.folder)
+                shutil.rmtree(store.folder)
             self.scheme.fit(split.train.text)
         units = self.scheme.encode(split.train.text)
         held = self.scheme.encode(split.held_out.text) \
