@@ -46,6 +46,17 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     vectors = folder / "vectors.txt"
     Vectors(words, np.eye(len(words), dtype=np.float32)).save(vectors, format="word2vec-text")
     found = {"text": str(text), "vectors": str(vectors)}
+    try:  # a saved (untrained) word-pooled LM for lexiplug.lm_word_vectors.v1
+        from lexiplug.plugins.lm.model import LanguageModel
+        from lexiplug.plugins.lm.schemes import WordPooledBytesScheme
+        from lexiplug.plugins.lm.settings import LMSettings
+
+        settings = LMSettings(output="", dim=8, layers=1, heads=2, context=8)
+        scheme = WordPooledBytesScheme(max_word_bytes=4, filters=4, hidden=8, decoder_dim=4)
+        found["lm_model"] = str(LanguageModel(settings, scheme).prepare("the cat")
+                                .save(folder / "lm"))
+    except ImportError:  # torch is not installed
+        pass
     try:
         from lexiplug.plugins.contextual.testing import build_tiny_bert
 
@@ -60,6 +71,8 @@ def required_values(function: Any, files: dict[str, str]) -> dict[str, Any]:
     by_name = {"path": files["text"], "paths": [files["text"]]}
     if "pretrained" in getattr(function, "__module__", ""):
         by_name["path"] = files["vectors"]
+    if ".plugins.lm." in getattr(function, "__module__", "") and "lm_model" in files:
+        by_name["path"] = files["lm_model"]
     if "table" in inspect.signature(function).parameters:  # visual features: one source
         by_name["table"] = files["vectors"]
     # decoder-LM encoders refuse an encoder model (by design): give them a causal one

@@ -73,6 +73,9 @@ def lm_word_vectors_v1(path: str, words: list[str] | None = None, min_count: int
                        limit: int | None = None, prefix: str = " ") -> LMWordVectors:
     """The byte encoder of the word_pooled_bytes model saved at ``path`` (``lexiplug lm
     train`` output) as vectors for a vocabulary."""
+    if not isinstance(path, str) or not path:
+        raise ConfigError(f"expected the path of a saved LM folder; found {path!r}",
+                          where="path")
     folder = Path(path).expanduser()
     if not (folder / "config.json").is_file():
         raise ConfigError(f"expected the folder of a saved LM (config.json + "
@@ -87,6 +90,9 @@ def lm_word_vectors_v1(path: str, words: list[str] | None = None, min_count: int
                           where="min_count")
     if limit is not None and (not isinstance(limit, int) or limit < 1):
         raise ConfigError(f"expected a positive integer; found {limit!r}", where="limit")
+    if not isinstance(prefix, str) or prefix.strip():
+        raise ConfigError(f"expected whitespace (or nothing) to put before each word; found "
+                          f"{prefix!r}", where="prefix")
     return LMWordVectors(folder, words, min_count, limit, prefix)
 
 
