@@ -52,8 +52,8 @@ class GCNLayer(nn.Module):
 
 
 class GatedGCNLayer(nn.Module):
-    """The syntactic GCN of Marcheggiani & Titov 2017 (the family PAPERS §6 builds on): every
-    edge carries its direction (from the head, from a dependent, self) and its dependency
+    """The syntactic GCN of Marcheggiani & Titov 2017 (the family of the PII paper's GCN):
+    every edge carries its direction (from the head, from a dependent, self) and its dependency
     label, and its message is scaled by a scalar gate that depends on both, so the layer can
     learn to ignore arcs of an unreliable parse:
 
