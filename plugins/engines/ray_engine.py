@@ -130,8 +130,7 @@ class RayEngine:
         if not modules:
             return
         task = ray.remote(max_retries=self.settings.max_retries)(import_modules)
-        cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
-        self._warming = [task.remote(modules) for _ in range(cpus)]
+        self._warming = [task.remote(modules) for _ in range(self.workers)]
 
     def wait_ready(self) -> list[int]:
         """Block until the workers have imported ``warm_modules``; the warmed workers' pids.
