@@ -64,6 +64,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--rcnn-lr", type=float, default=0.002, help="RCNN Adam learn rate")
     parser.add_argument("--rcnn-max-length", type=int, default=400,
                         help="RCNN: tokens kept per document (the rest is cut)")
+    parser.add_argument("--batch-tokens", type=int, default=None,
+                        help="classification: most tokens in one training batch of 32 "
+                             "documents (long documents go in smaller batches); bounds memory")
     parser.add_argument("--rcnn-vectors", choices=("word2vec", "none"), default="word2vec",
                         help="RCNN: rows initialised from skip-gram vectors trained on the "
                              "training documents (Lai et al.'s setting), or random")
@@ -385,9 +388,12 @@ def spacy_row(name: str, train: list[Any], dev: list[Any], test: list[Any],
     train_examples = examples(train)
     optimizer = nlp.initialize(lambda: train_examples)
     optimizer.learn_rate = options["rcnn_lr"] if name == "rcnn" else 0.001
-    by_length = sorted(range(len(train_examples)), key=lambda i: len(train_examples[i].reference))
-    batches = [[train_examples[i] for i in by_length[start:start + 32]]
-               for start in range(0, len(by_length), 32)]
+    # the RCNN reads only its first max_length tokens, so only those count against the budget
+    cap = options["rcnn_max_length"] if name == "rcnn" else None
+    lengths = [len(e.reference) if cap is None else min(len(e.reference), cap)
+               for e in train_examples]
+    batches = [[train_examples[i] for i in batch]
+               for batch in length_batches(lengths, 32, options.get("batch_tokens"))]
     store, state = _classification_checkpoint(options.get("checkpoint"), nlp)
     start = time.perf_counter()
     for epoch in range(state["epoch"], epochs):
@@ -415,6 +421,30 @@ def spacy_row(name: str, train: list[Any], dev: list[Any], test: list[Any],
         nlp.from_bytes(state["best"])
         state["held_out"] = _scored(nlp, test)
     return _row(name, state)
+
+
+def length_batches(lengths: list[int], size: int,
+                   max_tokens: int | None = None) -> list[list[int]]:
+    """Indices sorted by length, cut into batches of at most ``size`` documents and, with
+    ``max_tokens``, at most that many tokens (a longer document is a batch alone).
+
+    Why a token budget: 20 Newsgroups has a few documents of 3k-16k tokens, and the 32
+    longest together hold ~340k tokens; a CNN tok2vec (spaCy's ensemble) keeps several
+    activations per token for backprop, so that one batch needs several GB."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    batches: list[list[int]] = []
+    batch: list[int] = []
+    tokens = 0
+    for index in order:
+        over_budget = max_tokens is not None and tokens + lengths[index] > max_tokens
+        if batch and (len(batch) == size or over_budget):
+            batches.append(batch)
+            batch, tokens = [], 0
+        batch.append(index)
+        tokens += lengths[index]
+    if batch:
+        batches.append(batch)
+    return batches
 
 
 def _scored(nlp: Any, test: list[Any]) -> dict[str, float]:
@@ -576,6 +606,7 @@ def main() -> None:
             cfg["groups"] = tuple(g for g in args.groups.split(",") if g)
         options = {"rcnn_lr": args.rcnn_lr, "rcnn_max_length": args.rcnn_max_length,
                    "rcnn_vectors": args.rcnn_vectors, "checkpoint_dir": args.checkpoint_dir,
+                   "batch_tokens": args.batch_tokens,
                    "tfidf": not args.no_tfidf}
         part = classification(cfg, args.eval, [m for m in args.models.split(",") if m],
                               options, out)

@@ -1,0 +1,44 @@
+"""bench/documents.py's training batches (issue 17): batches of similar-length documents,
+cut by a token budget so the few very long 20 Newsgroups posts cannot make one batch of
+several hundred thousand tokens (spaCy's CNN ensemble was OOM-killed on such a batch)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+@pytest.fixture
+def bench(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    monkeypatch.syspath_prepend(str(BENCH))
+    spec = importlib.util.spec_from_file_location("bench_documents", BENCH / "documents.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_without_budget_batches_are_fixed_size_runs_of_sorted_lengths(bench: ModuleType) -> None:
+    lengths = [5, 1, 4, 2, 3]
+    assert bench.length_batches(lengths, 2) == [[1, 3], [4, 2], [0]]
+
+
+def test_token_budget_bounds_every_batch_and_keeps_every_document(bench: ModuleType) -> None:
+    lengths = [10, 10, 10, 10, 300, 40, 40, 500]
+    batches = bench.length_batches(lengths, 32, 100)
+    assert sorted(i for batch in batches for i in batch) == list(range(len(lengths)))
+    for batch in batches:
+        # over the budget only as a document alone
+        assert sum(lengths[i] for i in batch) <= 100 or len(batch) == 1
+    assert [4] in batches and [7] in batches
+    assert batches[0] == [0, 1, 2, 3, 5]  # 80 tokens; the next 40 would pass 100
+
+
+def test_budget_larger_than_any_batch_changes_nothing(bench: ModuleType) -> None:
+    lengths = [7, 3, 9, 1, 4, 4, 8]
+    assert bench.length_batches(lengths, 3, 10**6) == bench.length_batches(lengths, 3)
