@@ -54,7 +54,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--eval", type=Path, default=None,
                         help="a test archive (20news-bydate-test.tar.gz) to score on")
     parser.add_argument("--part", choices=("all", "retrieval", "speed", "linear",
-                                           "classification"), default="all")
+                                           "classification", "realbinary"), default="all",
+                        help="realbinary (not in all): Real-Binary filter depth vs MAP and "
+                             "query time, the filter chosen on tuning queries from train")
     parser.add_argument("--cls-train", type=int, default=None,
                         help="classification: train documents (default: by --quick)")
     parser.add_argument("--cls-epochs", type=int, default=None,
@@ -221,6 +223,117 @@ def retrieval(cfg: dict[str, Any], eval_path: Path | None, out: Path,
     for row in rows:
         row.pop("_pr")
         row.pop("_ap")
+    return rows
+
+
+# Real-Binary filters tried on the tuning queries: candidate counts and Hamming radii
+TRADEOFF_CANDIDATES = (25, 50, 100, 200, 400, 800, 1600, 3200)
+TRADEOFF_RADII = (0, 1, 2, 3, 4, 5, 6, 8)
+# the goal: within this much MAP of the real vector the codes filter for
+TRADEOFF_MAP_GAP = 0.02
+
+
+def carve_tuning(train: list[Any], database: list[Any], n: int) -> tuple[list[Any],
+                                                                        list[Any]]:
+    """(database, tuning queries): ``n`` training documents outside the database, or, when the
+    database is the whole training set, ``n`` carved out of it; never held-out text."""
+    in_database = {id(d) for d in database}
+    rest = [d for d in train if id(d) not in in_database]
+    if len(rest) >= n:
+        return database, sample(rest, n, 3)
+    mask = np.zeros(len(database), dtype=bool)
+    mask[np.random.default_rng(3).permutation(len(database))[:n]] = True
+    return ([d for d, m in zip(database, mask, strict=True) if not m],
+            [d for d, m in zip(database, mask, strict=True) if m])
+
+
+def real_binary_tradeoff(cfg: dict[str, Any], eval_path: Path | None) -> list[dict[str, Any]]:
+    """Real-Binary PV-DBOW's filter depth against MAP and query time.
+
+    One 32-bit + 128-d model; every filter (candidate count or Hamming radius) is scored on
+    tuning queries carved from train and on the held-out queries; the filter is chosen on the
+    tuning queries only: the one that re-ranks fewest documents while within
+    ``TRADEOFF_MAP_GAP`` MAP of the real vector there (or the best one, when none is).
+    ``query_ms`` is the time to a full ranking (MAP needs one): the Hamming sort of the whole
+    database plus the re-rank."""
+    from lexiplug.plugins.documents.binary_pv import binary_pv_v1
+    from lexiplug.plugins.documents.evaluator import query_rows
+    from lexiplug.plugins.documents.hamming import hamming_distances, hamming_ranking
+    from lexiplug.plugins.documents.ranking import (
+        cosine_ranking,
+        filter_rerank,
+        ranking_metrics,
+    )
+
+    hamming_ranking(np.zeros((1, 4), np.uint8), np.zeros((2, 4), np.uint8))  # compile first
+    train, held_docs = splits(eval_path)
+    database_docs, tune_docs = carve_tuning(train, sample(train, cfg["db_docs"], 0),
+                                            cfg["queries"] or 500)
+    # a database document whose every word is rare has no vector (the model refuses it)
+    database_docs = known_queries(database_docs, database_docs)
+    held_docs = sample(known_queries(database_docs, held_docs), cfg["queries"], 1)
+    tune_docs = known_queries(database_docs, tune_docs)
+    model = binary_pv_v1(epochs=cfg["bpv_epochs"], seed=0, mode="real_binary", bits=32, dim=128)
+    start = time.perf_counter()
+    db = model.fit(database_docs)
+    fit_s = time.perf_counter() - start
+    sets = {name: (query_rows(model, [d.text for d in docs], db.bits),
+                   [str(d.label) for d in docs])
+            for name, docs in (("tune", tune_docs), ("held", held_docs))}
+    ones = np.unpackbits(db.codes, axis=1).mean(axis=0)
+    dead = int(((ones >= 0.98) | (ones <= 0.02)).sum())
+    print(f"real-binary trade-off: {len(database_docs)} database documents, {len(tune_docs)} "
+          f"tuning queries (train), {len(held_docs)} held-out queries; fit {fit_s:.0f} s; "
+          f"{dead} of 32 bits constant (>= 98% one value)", flush=True)
+
+    def score(rank_queries: Any) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for name, (queries, labels) in sets.items():
+            start = time.perf_counter()
+            order = rank_queries(queries)
+            out[f"query_ms_{name}"] = 1000 * (time.perf_counter() - start) / len(labels)
+            metrics = ranking_metrics(order, db.labels, labels)
+            out[f"map_{name}"] = float(metrics["ap"].mean())
+            out[f"ndcg10_{name}"] = float(metrics["ndcg10"].mean())
+        return out
+
+    real = score(lambda q: cosine_ranking(q.vectors, db.vectors))
+    rows = [{"name": "real_vector_cosine", "filter": "none (cosine over all)", **real}]
+    filters = [(f"candidates {k}", {"candidates": k}) for k in TRADEOFF_CANDIDATES
+               if k < len(database_docs)]
+    filters += [(f"radius {r}", {"candidates": 1, "radius": r}) for r in TRADEOFF_RADII]
+    distances = {name: np.sort(hamming_distances(queries.codes, db.codes), axis=1)
+                 for name, (queries, _) in sets.items()}
+
+    def reranked(name: str, settings: dict[str, int]) -> float:
+        """Mean documents re-ranked by cosine per query: the filter's cost, free of timing
+        noise (the whole Hamming ball at the cut)."""
+        d = distances[name]
+        k = settings["candidates"]
+        cut = d[:, k - 1:k] if "radius" not in settings else settings["radius"]
+        return float((d <= cut).sum(axis=1).mean())
+
+    for label, settings in filters:
+        row = {"name": "real_binary_" + label.replace(" ", "_"), "filter": label,
+               "reranked_tune": reranked("tune", settings),
+               "reranked_held": reranked("held", settings),
+               **score(lambda q, s=settings: filter_rerank(q.codes, db.codes, q.vectors,
+                                                           db.vectors, **s))}
+        rows.append(row)
+        print(f"  {label}: tune MAP {row['map_tune']:.3f} (real {real['map_tune']:.3f}), "
+              f"held-out MAP {row['map_held']:.3f}, {row['query_ms_held']:.2f} ms/query",
+              flush=True)
+    curve = rows[1:]
+    close = [r for r in curve if r["map_tune"] >= real["map_tune"] - TRADEOFF_MAP_GAP]
+    chosen = (min(close, key=lambda r: r["reranked_tune"]) if close
+              else max(curve, key=lambda r: r["map_tune"]))
+    met = chosen["map_held"] >= real["map_held"] - TRADEOFF_MAP_GAP
+    verdict = "within" if met else "not within"
+    rows.append({**chosen, "name": "real_binary_pv_dbow_tuned", "fit_s": round(fit_s, 1),
+                 "dead_bits": dead,
+                 "chosen": f"{chosen['filter']} (tuning MAP {chosen['map_tune']:.3f} vs real "
+                           f"{real['map_tune']:.3f}{'' if close else '; none within the gap'});"
+                           f" held-out {verdict} {TRADEOFF_MAP_GAP} of the real vector"})
     return rows
 
 
@@ -592,6 +705,14 @@ def main() -> None:
             if "map_real_vector" in row:
                 print(f"  {row['name']}: " + ", ".join(
                     f"{k} {v:.3f}" for k, v in row.items() if k.startswith(("map_", "query_ms_"))))
+        rows += part
+    if args.part == "realbinary":
+        part = real_binary_tradeoff(cfg, args.eval)
+        print_table(part, ["map_tune", "map_held", "ndcg10_held", "query_ms_held",
+                           "reranked_held"],
+                    baseline="real_vector_cosine", ratio_metric="map_held",
+                    higher_is_better=True)
+        print(f"  {part[-1]['name']}: {part[-1]['chosen']}")
         rows += part
     if args.part in ("all", "speed"):
         part = speed(cfg)

@@ -358,3 +358,21 @@ def test_filter_rerank_keeps_every_tie_at_the_cut() -> None:
     order = filter_rerank(query_codes, database_codes, query_vectors, database_vectors, 2)
     assert order[0].tolist()[:2] == [3, 2]  # the four tied at distance 1 were all re-ranked
     assert sorted(order[0].tolist()[:4]) == [0, 1, 2, 3] and order[0].tolist()[4:] == [4, 5]
+
+
+def test_filter_rerank_by_radius_reranks_exactly_that_ball() -> None:
+    """A radius filter re-ranks every code within the radius and leaves the rest in Hamming
+    order; radius 0 here holds nothing, so the order is the Hamming order."""
+    from lexiplug.plugins.documents.hamming import hamming_ranking
+    from lexiplug.plugins.documents.ranking import filter_rerank
+
+    database_codes = np.array([[0b1], [0b11], [0b111], [0b1111]], dtype=np.uint8)
+    query_codes = np.zeros((1, 1), dtype=np.uint8)
+    database_vectors = np.eye(4, dtype=np.float32)
+    query_vectors = database_vectors[[2]] + 0.1 * database_vectors[[1]]
+    by_radius = filter_rerank(query_codes, database_codes, query_vectors, database_vectors,
+                              candidates=1, radius=3)
+    assert by_radius[0].tolist() == [2, 1, 0, 3]  # distances 1, 2, 3 re-ranked; 4 stays last
+    assert (filter_rerank(query_codes, database_codes, query_vectors, database_vectors,
+                          candidates=4, radius=0)
+            == hamming_ranking(query_codes, database_codes)).all()

@@ -33,19 +33,23 @@ def cosine_ranking(queries: np.ndarray, database: np.ndarray) -> np.ndarray:
 
 def filter_rerank(query_codes: np.ndarray, database_codes: np.ndarray,
                   query_vectors: np.ndarray, database_vectors: np.ndarray,
-                  candidates: int) -> np.ndarray:
+                  candidates: int, radius: int | None = None) -> np.ndarray:
     """Real-Binary retrieval: the Hamming ball around each query that holds its
     ``candidates`` nearest codes (every document as near as the ``candidates``-th one, so a
     tie at the cut is never broken by database order) re-ranked by cosine, then the rest in
-    Hamming order (so a full ranking still exists for MAP)."""
+    Hamming order (so a full ranking still exists for MAP). With ``radius`` the ball is that
+    radius instead, whatever it holds (``candidates`` is then ignored)."""
     from .hamming import hamming_distances
 
     order = hamming_ranking(query_codes, database_codes)
-    k = min(candidates, database_codes.shape[0])
     distances = np.take_along_axis(hamming_distances(query_codes, database_codes), order,
                                    axis=1)
-    radius = distances[:, k - 1:k]
-    sizes = (distances <= radius).sum(axis=1)
+    if radius is None:
+        k = min(candidates, database_codes.shape[0])
+        cut = distances[:, k - 1:k]
+    else:
+        cut = np.full((len(distances), 1), radius)
+    sizes = (distances <= cut).sum(axis=1)
     q = unit(query_vectors)
     db = unit(database_vectors)
     out = order.copy()
