@@ -10,6 +10,8 @@ against the database, inference excluded) and ``infer_ms``; the Real-Binary row 
 MAP of its real vector alone and at re-rank depths of 5/25/50% of the database; then
 ``speed_hamming_128`` vs ``speed_cosine_128d`` on equal random databases; then ``fit_s`` of
 ``binary_pv_dbow_128`` and ``doc2vec_dbow`` on 25/50/100% of the corpus (``linear_*``).
+``--part realbinary`` (not in ``all``) traces the Real-Binary filter (candidates / Hamming
+radius) against MAP and query time and chooses it on tuning queries carved from train.
 
 Classification (Lai et al.'s 4 major groups and all 20): rows ``rcnn`` (lexiplug.RCNN.v1 in
 spaCy's textcat), ``spacy_bow`` and ``spacy_ensemble`` (spaCy's stock architectures) and
@@ -22,6 +24,7 @@ epoch prints its row (``ROW {...}``), so a run stopped early still reports.
 
     python bench/documents.py [--quick] [--json PATH] [--eval TEST.tar.gz] [--part NAME]
         [--rows NAMES] [--groups major4,all20] [--models rcnn,...] [--checkpoint-dir DIR]
+        [--batch-tokens N]
 """
 
 from __future__ import annotations
