@@ -140,6 +140,19 @@ def known_queries(database: list[Any], queries: list[Any]) -> list[Any]:
     return [q for q in queries if any(frequency[w] >= 2 for w in document_tokens(q.text))]
 
 
+def with_known_word(database: list[Any]) -> list[Any]:
+    """The database documents with a word that occurs at least twice in the database: the
+    Binary PV models (min_count 2) refuse a document without one, and the full train split
+    has two (every word a one-off once headers and quotes are stripped)."""
+    from collections import Counter
+
+    from lexiplug.plugins.documents.newsgroups import document_tokens
+
+    tokens = [document_tokens(d.text) for d in database]
+    frequency = Counter(w for t in tokens for w in t)
+    return [d for d, t in zip(database, tokens, strict=True) if any(frequency[w] >= 2 for w in t)]
+
+
 def fitted(factory: Any, database_docs: list[Any], texts: list[str]) -> tuple[Any, Any, float,
                                                                                float]:
     from lexiplug.plugins.documents.evaluator import query_rows
@@ -169,7 +182,7 @@ def retrieval(cfg: dict[str, Any], eval_path: Path | None, out: Path,
 
     hamming_ranking(np.zeros((1, 4), np.uint8), np.zeros((2, 4), np.uint8))  # compile first
     train, queries_docs = splits(eval_path)
-    database_docs = sample(train, cfg["db_docs"], 0)
+    database_docs = with_known_word(sample(train, cfg["db_docs"], 0))
     queries_docs = sample(known_queries(database_docs, queries_docs), cfg["queries"], 1)
     texts = [d.text for d in queries_docs]
     labels = [str(d.label) for d in queries_docs]

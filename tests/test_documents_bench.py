@@ -38,3 +38,12 @@ def test_token_budget_bounds_every_batch_and_keeps_every_document(bench: ModuleT
 def test_budget_larger_than_any_batch_changes_nothing(bench: ModuleType) -> None:
     lengths = [7, 3, 9, 1, 4, 4, 8]
     assert bench.length_batches(lengths, 3, 10**6) == bench.length_batches(lengths, 3)
+
+
+def test_database_keeps_only_documents_with_a_word_seen_twice(bench: ModuleType) -> None:
+    """The full train split has two posts whose every word occurs once; Binary PV (min_count
+    2) refuses them, so the bench leaves them out of the database instead of crashing."""
+    from types import SimpleNamespace
+
+    docs = [SimpleNamespace(text=t) for t in ("alpha beta", "beta gamma", "zeta eta", "")]
+    assert [d.text for d in bench.with_known_word(docs)] == ["alpha beta", "beta gamma"]
