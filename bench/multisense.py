@@ -13,7 +13,13 @@ Rows ``one_cluster`` and ``one_cluster_per_instance`` are the WSI task's trivial
     python bench/multisense.py [--quick] [--json PATH] [--eval SCWS_FILE] \
         [--eval-wsi KEY_FILE CONTEXTS_DIR]
 
-``--quick`` trains on the same text for 1 epoch instead of 5; ``--eval`` scores a held-out
+``--quick`` trains on the same text for 1 epoch instead of 5 (``--epochs N`` for another
+count); ``--workers`` sets the threads of every row (gensim's and ours alike);
+``--models-dir DIR`` saves each trained model there (DSG also checkpoints there after every
+epoch) and, on a later run, scores the saved model instead of training it again, so a killed
+run resumes and a scoring change needs no retraining. DSG trains without pruning and is
+pruned once afterwards at ``DSG_PRUNE`` (``SenseVectors.pruned``: the same rule as
+``prune_threshold``, applied to the last epoch's sense shares); ``--eval`` scores a held-out
 SCWS file and ``--eval-wsi`` a SemEval key + contexts folder in the dev sets' formats instead
 of the dev samples. ``--dsg-trainer torch`` trains the DSG row with the torch trainer (on CUDA
 when torch sees one) instead of the numba one.
@@ -35,6 +41,8 @@ from _harness import machine_note, print_table, ratio, write_json
 WORD = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
 MAX_SENTENCE = 1000
 WORKERS = 2
+# chosen on the dev samples (bench/RESULTS.md, "Multi-sense vectors, part 2")
+DSG_PRUNE = 0.2
 ROWS = ("skipgram", "context_clustering", "dsg")
 PLOT_WORDS = ("paper", "power", "window", "force")
 
@@ -48,6 +56,11 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--eval", type=Path, default=None, help="an SCWS file to score")
     parser.add_argument("--eval-wsi", type=Path, nargs=2, default=None,
                         metavar=("KEY", "CONTEXTS"), help="a SemEval-2013 key and contexts")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="epochs of every row (default 5, 1 with --quick)")
+    parser.add_argument("--workers", type=int, default=WORKERS, help="threads of every row")
+    parser.add_argument("--models-dir", type=Path, default=None,
+                        help="save trained models here and reuse them on a later run")
     parser.add_argument("--dsg-trainer", choices=("numba", "torch"), default="numba",
                         help="the DSG row's trainer (torch: CUDA when present)")
     return parser.parse_args()
@@ -110,6 +123,49 @@ def plots(model: Any, name: str, folder: Path) -> None:
                 ", ".join(w for w, _ in group) for group in sense_neighbours(model, word, 5)))
 
 
+class SavedModels:
+    """Trained models kept in ``--models-dir`` (none without it), with their training time."""
+
+    def __init__(self, folder: Path | None, epochs: int) -> None:
+        self.folder = None if folder is None else folder / f"epochs{epochs}"
+
+    def checkpoints(self, name: str) -> str | None:
+        return None if self.folder is None else str(self.folder / f"{name}-checkpoints")
+
+    def has(self, name: str) -> bool:
+        return self.folder is not None and (self.folder / f"{name}.json").exists()
+
+    def get(self, name: str, train: Any) -> tuple[Any, float]:
+        """The saved model and its fit seconds, or ``train()``'s (saved when there is a
+        folder)."""
+        import json
+
+        from lexiplug.plugins.multisense.sense_vectors import SenseVectors
+        from lexiplug.vectors import Vectors
+
+        kind = Vectors if name == "skipgram" else SenseVectors
+        suffix = "vectors" if name == "skipgram" else "senses"
+        if self.has(name):
+            assert self.folder is not None
+            info = json.loads((self.folder / f"{name}.json").read_text())
+            print(f"{name}: the model saved in {self.folder} ({info['fit_s']:.0f} s to fit)",
+                  file=sys.stderr)
+            return kind.load(self.folder / f"{name}.{suffix}"), float(info["fit_s"])
+        start = time.perf_counter()
+        model = train()
+        # a resumed DSG run knows the seconds its earlier epochs took
+        seconds = float(getattr(model, "metadata", {}).get("fit_seconds") or 0.0) \
+            if name == "dsg" else time.perf_counter() - start
+        if self.folder is not None:
+            from lexiplug.atomic import atomic_open
+
+            self.folder.mkdir(parents=True, exist_ok=True)
+            model.save(self.folder / f"{name}.{suffix}")
+            with atomic_open(self.folder / f"{name}.json") as handle:
+                handle.write(json.dumps({"fit_s": seconds}))
+        return model, seconds
+
+
 def main() -> None:
     args = arguments()
     from lexiplug.plugins.multisense.clustering import ContextClustering, ContextClusteringSettings
@@ -125,38 +181,44 @@ def main() -> None:
     n_tokens = sum(map(len, sentences))
     print(f"corpus: {len(sentences)} paragraphs, {n_tokens} tokens "
           f"({time.perf_counter() - start:.0f} s to read)", file=sys.stderr)
-    epochs = 1 if args.quick else 5
-    common = {"dim": 100, "window": 5, "min_count": 5, "epochs": epochs, "workers": WORKERS,
-              "seed": 0}
+    epochs = args.epochs or (1 if args.quick else 5)
+    common = {"dim": 100, "window": 5, "min_count": 5, "epochs": epochs,
+              "workers": args.workers, "seed": 0}
     rows = []
+    saved = SavedModels(args.models_dir, epochs)
 
     if "skipgram" in args.rows:
-        from gensim.models import Word2Vec
+        def train_skipgram() -> Any:
+            from gensim.models import Word2Vec
 
-        start = time.perf_counter()
-        sg = Word2Vec(sentences, vector_size=100, window=5, min_count=5, sg=1, negative=5,
-                      epochs=epochs, workers=WORKERS, seed=0)
-        sg_seconds = time.perf_counter() - start
-        skipgram = Vectors(list(sg.wv.index_to_key), sg.wv.vectors.copy())
+            sg = Word2Vec(sentences, vector_size=100, window=5, min_count=5, sg=1, negative=5,
+                          epochs=epochs, workers=args.workers, seed=0)
+            return Vectors(list(sg.wv.index_to_key), sg.wv.vectors.copy())
+
+        skipgram, sg_seconds = saved.get("skipgram", train_skipgram)
         rows.append(score_row("skipgram", skipgram, sg_seconds, scws, wsi))
         print(rows[-1], file=sys.stderr)
 
-    from lexiplug.corpus.encoded import encode_sentences
-
-    encoded = encode_sentences(sentences, min_count=5)
+    encoded: Any = None
     for name, build in (
         ("context_clustering", lambda: ContextClustering(ContextClusteringSettings(
             **common, senses=3, min_sense_count=300))),
         ("dsg", lambda: DisambiguatedSkipgram(DSGSettings(
-            **common, senses=5, min_sense_count=300, prune_threshold=0.2,
-            trainer=args.dsg_trainer))),
+            **common, senses=5, min_sense_count=300, prune_threshold=0.0,
+            trainer=args.dsg_trainer, checkpoint_dir=saved.checkpoints("dsg"),
+            resume=args.models_dir is not None))),
     ):
         if name not in args.rows:
             continue
-        embedder = build()
-        start = time.perf_counter()
-        model = embedder.fit(encoded)
-        rows.append(score_row(name, model, time.perf_counter() - start, scws, wsi))
+
+        if encoded is None and not saved.has(name):
+            from lexiplug.corpus.encoded import encode_sentences
+
+            encoded = encode_sentences(sentences, min_count=5)  # not part of any row's fit_s
+        model, seconds = saved.get(name, lambda build=build, encoded=encoded: build().fit(encoded))
+        if name == "dsg":
+            model = model.pruned(DSG_PRUNE)
+        rows.append(score_row(name, model, seconds, scws, wsi))
         print(rows[-1], file=sys.stderr)
         if args.json is not None:
             plots(model, name, args.json.parent)
@@ -168,7 +230,8 @@ def main() -> None:
     for row in rows[1:]:
         if base["name"] == "skipgram" and row.get("fit_s"):
             row["fit_vs_gensim"] = ratio(row, base, "fit_s", higher_is_better=True)
-    print(f"\n{machine_note()}; corpus {n_tokens} tokens, {epochs} epochs, {WORKERS} workers")
+    print(f"\n{machine_note()}; corpus {n_tokens} tokens, {epochs} epochs, "
+          f"{args.workers} workers")
     print_table(rows, metrics=["scws_avgsimc", "scws_maxsimc", "scws_globalsim", "wsi_fbcubed",
                                "wsi_fnmi", "ws353", "simlex999", "fit_s", "fit_vs_gensim",
                                "senses_per_word"], baseline="skipgram",
