@@ -160,6 +160,14 @@ def test_semeval_reader(tmp_path: Path) -> None:
     assert data.gold["bank.n.4"] == {"bank%1:14:00::": 1.0}
 
 
+def test_a_key_line_with_a_bare_sense_rates_all_its_senses_fully(tmp_path: Path) -> None:
+    key = tmp_path / "k.key"
+    key.write_text("bank.n bank.n.1 a/2 b\nbank.n bank.n.2 a/4 b/1\n", encoding="utf-8")
+    gold = read_semeval_key(key)
+    assert gold["bank.n.1"] == ("bank.n", {"a": 1.0, "b": 1.0})
+    assert gold["bank.n.2"] == ("bank.n", {"a": 4.0, "b": 1.0})
+
+
 def test_malformed_key_names_file_and_line(tmp_path: Path) -> None:
     key, _ = write_semeval(tmp_path, key=KEY + "bank.n bank.n.5 bank%1:14:00::/high\n")
     with pytest.raises(FormatError, match="numeric rating") as error:
