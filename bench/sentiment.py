@@ -56,6 +56,10 @@ LANGUAGE = {"tr": "tr", "en": "en", "sst2": "en"}
 # any larger overlap (Pang & Lee against SST-2 shares hundreds) is still refused.
 KNOWN_SHARED = {"sst2": 1}
 ALL_FEATURES = ["bag", "delta_idf", "lexicon", "pmi", "doc_vector"]
+# as configs/sentiment_{tr,en}.cfg: only the lexical attributes the component reads are
+# computed for new word types (plugins/tasks/sentiment/lexemes.py)
+LEAN_LEXEMES = {"nlp": {"after_pipeline_creation": {
+    "@callbacks": "lexiplug.sentiment_lexemes.v1"}}}
 
 
 def parse_args() -> argparse.Namespace:
@@ -211,7 +215,7 @@ def lexiplug_row(lang: str, features: list[str], morphology: bool, quick: bool
                   "lexicon": lexicon}
 
         def build(records: list[Any]) -> Any:
-            nlp = spacy.blank(lang)
+            nlp = spacy.blank(lang, config=LEAN_LEXEMES)
             nlp.add_pipe("lexiplug_sentiment", name="sentiment", config=config)
             examples = labelled_examples(nlp, records)
             nlp.initialize(lambda: examples)
