@@ -93,7 +93,8 @@ class TurkishMorphology:
         if cached is not None:
             self.table[word] = cached
             return cached
-        parses = self._load()._parse(word)
+        analyser = self._load()
+        parses = analyser._parse(word)
         if parses:
             chosen = choose_analysis(parses)
             lemma = str(chosen.dict_item.lemma).lower()
@@ -109,7 +110,10 @@ class TurkishMorphology:
         """Analyse every word type of ``words`` (training time: the saved table)."""
         analyse_unseen, self.analyse_unseen = self.analyse_unseen, True
         try:
-            for word in set(words):
+            # in a fixed order: zeyrek's analyser keeps state between words (a word's
+            # analyses can depend on the words analysed before it), so a set's hash order
+            # made two identical training runs analyse differently
+            for word in sorted(set(words)):
                 self.analyse(word)
         finally:
             self.analyse_unseen = analyse_unseen
