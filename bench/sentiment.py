@@ -64,6 +64,8 @@ LANGUAGE = {"tr": "tr", "en": "en", "sst2": "en"}
 # any larger overlap (Pang & Lee against SST-2 shares hundreds) is still refused.
 KNOWN_SHARED = {"sst2": 1}
 ALL_FEATURES = ["bag", "delta_idf", "lexicon", "pmi", "doc_vector"]
+ROWS = ["lexiplug_sentiment", "no_lexicon", "no_morphology", "delta_idf_only", "spacy_bow",
+        "spacy_ensemble", "tfidf_lr", "minilm_lr"]
 # as configs/sentiment_{tr,en}.cfg: only the lexical attributes the component reads are
 # computed for new word types (plugins/tasks/sentiment/lexemes.py)
 LEAN_LEXEMES = {"nlp": {"after_pipeline_creation": {
@@ -541,7 +543,9 @@ def plot_curves(curves: dict[str, dict[str, list[tuple[int, float]]]], path: Pat
     for ax, (name, curve) in zip(axes[0], curves.items(), strict=True):
         for row, points in curve.items():
             sizes, accuracies = zip(*sorted(points), strict=True)
-            ax.plot(sizes, accuracies, marker="o", label=row)
+            # one colour per row name in every panel
+            colour = f"C{ROWS.index(row) % 10}" if row in ROWS else None
+            ax.plot(sizes, accuracies, marker="o", label=row, color=colour)
         ax.set_title(f"{name}: accuracy vs training size")
         ax.set_xscale("log")
         ax.set_xlabel("training texts")
