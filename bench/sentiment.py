@@ -31,6 +31,14 @@ smaller C grid, a 100-d / 20-run lexicon, and no ``minilm_lr`` (encoding takes m
 shared cores; ask for it with ``--rows``). ``--curve PNG``: accuracy vs training-set size
 for every row (10%, 25%, 50% and all of the training part; ``--plot`` redraws it from the
 ``--json`` files of several runs).
+
+``--cold N``: instead of the rows, the speed of a freshly loaded pipeline (what a user gets
+from ``spacy.load``; every word type of the evaluation texts is new to its vocabulary): the
+fitted ``lexiplug_sentiment`` is saved twice, with ``lexiplug.sentiment_lexemes.v1`` as the
+configs set it (``lean``) and with spaCy's full lexical attributes (``full``), next to spaCy's
+BOW textcat; each of N rounds loads each in a fresh process and times its first ``nlp.pipe``
+over the evaluation texts (docs per CPU-second and per wall second); ``lean`` and ``full``
+must give bit-identical probabilities.
 """
 
 from __future__ import annotations
@@ -56,6 +64,12 @@ LANGUAGE = {"tr": "tr", "en": "en", "sst2": "en"}
 # any larger overlap (Pang & Lee against SST-2 shares hundreds) is still refused.
 KNOWN_SHARED = {"sst2": 1}
 ALL_FEATURES = ["bag", "delta_idf", "lexicon", "pmi", "doc_vector"]
+ROWS = ["lexiplug_sentiment", "no_lexicon", "no_morphology", "delta_idf_only", "spacy_bow",
+        "spacy_ensemble", "tfidf_lr", "minilm_lr"]
+# as configs/sentiment_{tr,en}.cfg: only the lexical attributes the component reads are
+# computed for new word types (plugins/tasks/sentiment/lexemes.py)
+LEAN_LEXEMES = {"nlp": {"after_pipeline_creation": {
+    "@callbacks": "lexiplug.sentiment_lexemes.v1"}}}
 
 
 def parse_args() -> argparse.Namespace:
@@ -72,6 +86,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rows", default="all", help="comma-separated row names")
     parser.add_argument("--plot", type=Path, nargs="*", default=None,
                         help="only draw --curve from these --json files of earlier runs")
+    parser.add_argument("--cold", type=int, default=0, metavar="ROUNDS",
+                        help="time freshly loaded pipelines instead (see the docstring)")
     args = parser.parse_args()
     if args.eval is not None and args.lang == "all":
         parser.error("--eval needs one --lang")
@@ -211,7 +227,7 @@ def lexiplug_row(lang: str, features: list[str], morphology: bool, quick: bool
                   "lexicon": lexicon}
 
         def build(records: list[Any]) -> Any:
-            nlp = spacy.blank(lang)
+            nlp = spacy.blank(lang, config=LEAN_LEXEMES)
             nlp.add_pipe("lexiplug_sentiment", name="sentiment", config=config)
             examples = labelled_examples(nlp, records)
             nlp.initialize(lambda: examples)
@@ -311,6 +327,7 @@ def spacy_textcat(lang: str, architecture: str, quick: bool) -> Callable[[list[A
         def predict(texts: list[str]) -> np.ndarray:
             return np.asarray([d.cats["POSITIVE"] > 0.5 for d in nlp.pipe(texts)])
 
+        predict.nlp = nlp  # type: ignore[attr-defined]
         return Fitted(predict, fit_s, {"epochs": epochs, "dev_accuracy": scores})
 
     return fit
@@ -436,6 +453,86 @@ def learning_curve(name: str, row: str, fit: Callable[[list[Any]], Fitted],
         save()
 
 
+# One fresh process per measurement: load the pipeline, run its first nlp.pipe, report.
+COLD_CHILD = """
+import json, sys, time
+import spacy
+texts = json.loads(open(sys.argv[2], encoding="utf-8").read())
+nlp = spacy.load(sys.argv[1])
+cpu, wall = time.process_time(), time.perf_counter()
+docs = list(nlp.pipe(texts))
+cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+print(json.dumps({"cpu": cpu, "wall": wall, "getters": len(nlp.vocab.lex_attr_getters),
+                  "positive": [d.cats["POSITIVE"] for d in docs]}))
+"""
+
+
+def cold_speed(name: str, train: list[Any], evaluation: list[Any], quick: bool,
+               rounds: int) -> list[dict[str, Any]]:
+    """Docs per CPU-second and per wall second of freshly loaded pipelines (see the module
+    docstring, ``--cold``); rounds alternate between the pipelines."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    from confection import Config
+
+    lang = LANGUAGE[name]
+    fitted = {"lexiplug_sentiment": lexiplug_row(lang, ALL_FEATURES, lang == "tr", quick)(train),
+              "spacy_bow": spacy_textcat(lang, "bow", quick)(train)}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        paths = {"lean": folder / "lean", "full": folder / "full", "spacy_bow": folder / "bow"}
+        fitted["lexiplug_sentiment"].predict.nlp.to_disk(paths["lean"])  # type: ignore[attr-defined]
+        fitted["lexiplug_sentiment"].predict.nlp.to_disk(paths["full"])  # type: ignore[attr-defined]
+        config = Config().from_disk(paths["full"] / "config.cfg", interpolate=False)
+        config["nlp"]["after_pipeline_creation"] = None
+        config.to_disk(paths["full"] / "config.cfg")
+        fitted["spacy_bow"].predict.nlp.to_disk(paths["spacy_bow"])  # type: ignore[attr-defined]
+        texts = folder / "texts.json"
+        texts.write_text(json.dumps([r.text for r in evaluation], ensure_ascii=False),
+                         encoding="utf-8")
+        runs: dict[str, list[dict[str, Any]]] = {k: [] for k in paths}
+        for _ in range(rounds):
+            for key, path in paths.items():
+                out = subprocess.run([sys.executable, "-c", COLD_CHILD, str(path), str(texts)],
+                                     capture_output=True, text=True, check=True)
+                run = json.loads(out.stdout.strip().splitlines()[-1])
+                run["load"] = os.getloadavg()[0]
+                runs[key].append(run)
+                print(f"  cold {key}: {len(evaluation) / run['cpu']:.0f} docs/CPU-s, "
+                      f"{len(evaluation) / run['wall']:.0f} docs/s wall, "
+                      f"{run['getters']} lexical attribute getters, load {run['load']:.1f}",
+                      flush=True)
+    identical = all(np.array_equal(np.asarray(a["positive"], np.float32),
+                                   np.asarray(b["positive"], np.float32))
+                    for a, b in zip(runs["lean"], runs["full"], strict=True))
+    rows = []
+    for key, measured in runs.items():
+        per_cpu = [len(evaluation) / r["cpu"] for r in measured]
+        per_wall = [len(evaluation) / r["wall"] for r in measured]
+        rows.append({"set": name, "name": f"cold_{key}", "rounds": rounds,
+                     "docs_per_cpu_s_median": round(float(np.median(per_cpu))),
+                     "docs_per_cpu_s": [round(x) for x in per_cpu],
+                     "docs_per_s_median": round(float(np.median(per_wall))),
+                     "load": [round(r["load"], 1) for r in measured],
+                     "getters": measured[0]["getters"]})
+    base = rows[1]["docs_per_cpu_s_median"]
+    print("| set | pipeline | docs/CPU-s (median) | each round | docs/s wall (median) | "
+          "vs full | load |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {name} | {r['name']} | {r['docs_per_cpu_s_median']} | {r['docs_per_cpu_s']} | "
+              f"{r['docs_per_s_median']} | {r['docs_per_cpu_s_median'] / base:.2f} | "
+              f"{r['load']} |")
+    print(f"lean and full probabilities bit-identical: {identical}")
+    if not identical:
+        raise SystemExit("lean and full pipelines predicted differently")
+    return rows
+
+
 def plot_curves(curves: dict[str, dict[str, list[tuple[int, float]]]], path: Path) -> None:
     import matplotlib
 
@@ -446,7 +543,9 @@ def plot_curves(curves: dict[str, dict[str, list[tuple[int, float]]]], path: Pat
     for ax, (name, curve) in zip(axes[0], curves.items(), strict=True):
         for row, points in curve.items():
             sizes, accuracies = zip(*sorted(points), strict=True)
-            ax.plot(sizes, accuracies, marker="o", label=row)
+            # one colour per row name in every panel
+            colour = f"C{ROWS.index(row) % 10}" if row in ROWS else None
+            ax.plot(sizes, accuracies, marker="o", label=row, color=colour)
         ax.set_title(f"{name}: accuracy vs training size")
         ax.set_xscale("log")
         ax.set_xlabel("training texts")
@@ -486,6 +585,10 @@ def main() -> None:
         # in the order asked for: a long run does the rows that matter most first
         rows = available if wanted is None else {
             k: available[k] for k in args.rows.split(",") if k in available}
+        if args.cold:
+            results.extend(cold_speed(name, train, evaluation, args.quick, args.cold))
+            write_json(results, args.json)
+            continue
         set_rows = []
         for row, fit in rows.items():
             result, fitted = run_row(row, fit, train, evaluation)

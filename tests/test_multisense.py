@@ -84,6 +84,19 @@ def test_resume_after_a_kill_gives_the_uninterrupted_result(
     assert np.array_equal(resumed.priors, whole.priors)
 
 
+def test_fit_seconds_count_each_epoch_once(tmp_path: Path) -> None:
+    import time
+
+    start = time.perf_counter()
+    model = train(epochs=2, checkpoint_dir=str(tmp_path))
+    wall = time.perf_counter() - start
+    epochs = sum(e["seconds"] for e in model.metadata["history"])
+    assert epochs <= model.metadata["fit_seconds"] <= wall
+    # resumed with nothing left to train: the checkpointed epochs' seconds, not twice them
+    resumed = train(epochs=2, checkpoint_dir=str(tmp_path), resume=True)
+    assert resumed.metadata["fit_seconds"] < model.metadata["fit_seconds"] * 1.5
+
+
 def test_resume_refuses_a_checkpoint_of_other_settings(tmp_path: Path) -> None:
     train(epochs=1, checkpoint_dir=str(tmp_path))
     with pytest.raises(TrainingError, match="other settings"):

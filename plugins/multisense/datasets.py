@@ -127,7 +127,8 @@ class WSIData:
 
 
 def read_semeval_key(path: str | Path) -> dict[str, tuple[str, dict[str, float]]]:
-    """instance id -> (lemma.pos, {sense key: rating}); a bare sense key has rating 1."""
+    """instance id -> (lemma.pos, {sense key: rating}); a line with a bare sense key (no
+    rating) rates all its senses 1, as the task's scorer reads it."""
     source = Path(path)
     gold: dict[str, tuple[str, dict[str, float]]] = {}
     with open(source, encoding="utf-8") as handle:
@@ -149,6 +150,9 @@ def read_semeval_key(path: str | Path) -> dict[str, tuple[str, dict[str, float]]
                 if not key:
                     raise FormatError(f"expected a sense key before '/'; found {item!r}",
                                       path=source, line=number)
+            if any("/" not in item for item in parts[2:]):
+                # the task's scorer rates every sense of such a line fully applicable
+                senses = dict.fromkeys(senses, 1.0)
             if parts[1] in gold:
                 raise FormatError(f"instance {parts[1]!r} appears twice", path=source,
                                   line=number)

@@ -171,9 +171,11 @@ class DisambiguatedSkipgram:
         sense_start = np.concatenate(([0], np.cumsum(n_senses)[:-1])).astype(np.int64)
         fingerprint = self._fingerprint(encoded)
         state = self._initial_state(counts, n_senses, fingerprint)
+        # a resumed run counts the seconds its checkpointed epochs took, once
+        earlier = state.seconds
         start = time.perf_counter()
         self._run_epochs(state, encoded, counts, n_senses, sense_start, fingerprint)
-        self.fit_seconds = state.seconds + (time.perf_counter() - start)
+        self.fit_seconds = earlier + (time.perf_counter() - start)
         return self._vectors(state, encoded, counts, n_senses)
 
     # -- training ------------------------------------------------------------------------

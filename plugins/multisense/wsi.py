@@ -1,10 +1,14 @@
 """``lexiplug.wsi.v1``: word-sense induction on SemEval-2013 Task 13 (graded senses).
 
 Each target's instances are clustered by the model's sense probabilities p(k | w, context):
-an instance belongs to every induced sense with that probability (``hard = true``: to its most
-probable sense only). The clustering is scored per target against the graded gold senses
-with Fuzzy B-Cubed and Fuzzy NMI (``fuzzy_metrics.py`` gives the definitions) and the figures
-are averaged over targets. A model without senses puts every instance of a word in one
+an instance lists every induced sense whose probability is at least ``min_share`` of its most
+probable sense's, rated with that probability (``hard = true``: its most probable sense
+only). The cut matters because the task's scorer counts a listed sense as applying whatever
+its rating (two instances that both list a sense agree on it by 1 − |difference of ratings|),
+so the near-zero probabilities a softmax gives every sense would make all instances agree.
+The clustering is scored per target against the graded gold senses with the task scorer's
+Fuzzy B-Cubed and Fuzzy NMI (``fuzzy_metrics.py`` gives the definitions), aggregated over
+targets as that scorer does. A model without senses puts every instance of a word in one
 cluster, which is exactly the ``one_cluster`` baseline; :func:`baseline_result` scores that
 and ``one_cluster_per_instance``.
 
@@ -28,7 +32,7 @@ from lexiplug.plugins.evaluators.common import as_vectors, load_dataset
 from lexiplug.registry import Registries
 
 from .datasets import WSIData, WSIInstance
-from .fuzzy_metrics import fuzzy_bcubed, fuzzy_nmi
+from .fuzzy_metrics import bcubed_f, fuzzy_bcubed, fuzzy_nmi
 
 NAME = "lexiplug.wsi.v1"
 BASELINES = ("one_cluster", "one_cluster_per_instance")
@@ -39,6 +43,8 @@ Clusterer = Callable[[str, list[WSIInstance]], tuple[np.ndarray, int]]
 class WSIEvaluator:
     context_window: int = 10
     hard: bool = False
+    # chosen on five of the ten dev targets (bench/RESULTS.md, "Multi-sense vectors, part 3")
+    min_share: float = 0.25
     bootstrap: int = 1000
     seed: int = 0
     datasets: list[str] | None = field(default_factory=lambda: ["semeval2013_wsi_dev"])
@@ -48,6 +54,9 @@ class WSIEvaluator:
         if not isinstance(self.context_window, int) or self.context_window < 1:
             raise ConfigError(f"expected a positive number of words; found "
                               f"{self.context_window!r}", where="context_window")
+        if not 0 <= self.min_share <= 1:
+            raise ConfigError(f"expected a share in [0, 1]; found {self.min_share!r}",
+                              where="min_share")
 
     def evaluate_all(self, model: Any) -> list[Result]:
         return [self.evaluate(model, name) for name in self.datasets or []]
@@ -75,8 +84,11 @@ class WSIEvaluator:
         n = self.context_window
         rows = np.stack([np.asarray(model.disambiguate(word, [*i.left[-n:], *i.right[:n]]))
                          for i in instances])
+        top = rows.max(axis=1, keepdims=True)
         if self.hard:
-            rows = (rows == rows.max(axis=1, keepdims=True)).astype(np.float64)
+            rows = (rows == top).astype(np.float64)
+        else:
+            rows = np.where(rows >= self.min_share * top, rows, 0.0)
         return rows, len(instances)
 
 
@@ -107,13 +119,18 @@ def score(data: WSIData, memberships: Clusterer, *, system: str, bootstrap: int 
                           "fbcubed_p": bcubed.precision, "fbcubed_r": bcubed.recall,
                           "fnmi": fuzzy_nmi(system_m, gold_m),
                           "clusters": int((system_m.max(axis=0) > 0).sum())})
+    p = np.array([row["fbcubed_p"] for row in per_lemma])
+    r = np.array([row["fbcubed_r"] for row in per_lemma])
+    nmi = np.array([row["fnmi"] for row in per_lemma])
+    # the task scorer's aggregate: F of the mean precision and mean recall over targets
     metrics: dict[str, float | None] = {
-        key: float(np.mean([row[key] for row in per_lemma]))
-        for key in ("fbcubed", "fbcubed_p", "fbcubed_r", "fnmi")}
+        "fbcubed": bcubed_f(float(p.mean()), float(r.mean())), "fbcubed_p": float(p.mean()),
+        "fbcubed_r": float(r.mean()), "fnmi": float(nmi.mean())}
+    statistics = {"fbcubed": lambda idx: _f(p[idx].mean(axis=-1), r[idx].mean(axis=-1)),
+                  "fnmi": resampled_mean(nmi)}
     ci: dict[str, tuple[float, float]] = {}
-    for key in ("fbcubed", "fnmi"):
-        values = np.array([row[key] for row in per_lemma])
-        interval = bootstrap_ci(resampled_mean(values), len(values), n_resamples=bootstrap,
+    for key, statistic in statistics.items():
+        interval = bootstrap_ci(statistic, len(per_lemma), n_resamples=bootstrap,
                                 seed=seed, vectorized=True) if bootstrap else None
         if interval is not None:
             ci[key] = interval
@@ -124,6 +141,11 @@ def score(data: WSIData, memberships: Clusterer, *, system: str, bootstrap: int 
         items=[ItemRecord(row["lemma"], row["fbcubed"]) for row in per_lemma],
         item_statistic="mean",
     )
+
+
+def _f(p: np.ndarray, r: np.ndarray) -> np.ndarray:
+    total = p + r
+    return np.divide(2 * p * r, total, out=np.zeros_like(total), where=total > 0)
 
 
 def baseline_result(data: WSIData, baseline: str) -> Result:

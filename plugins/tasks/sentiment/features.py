@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 
 import numpy as np
 
@@ -46,7 +47,6 @@ class TfidfBag:
 
     def transform(self, bags: Iterable[Sequence[str]]):  # type: ignore[no-untyped-def]
         import scipy.sparse as sp
-        from sklearn.preprocessing import normalize
 
         # plain Python per document and one numpy pass per batch: per-document numpy calls
         # cost more than the counting itself on short texts
@@ -66,7 +66,30 @@ class TfidfBag:
         values = np.asarray(tfs, dtype=np.float32) * self.idf[ids]
         matrix = sp.csr_matrix((values, ids, np.asarray(indptr, dtype=np.int64)),
                                shape=(len(indptr) - 1, len(self.vocabulary)), dtype=np.float32)
-        return normalize(matrix, copy=False)
+        return l2_normalise_rows(matrix)
+
+
+def l2_normalise_rows(matrix):  # type: ignore[no-untyped-def]
+    """Scale each row of a float32 CSR matrix to unit L2 norm, in place, exactly as
+    scikit-learn's ``normalize(matrix, copy=False)`` does (its ``_inplace_csr_row_normalize_l2``:
+    float32 squares, summed left to right in double, each value divided by the root in double):
+    the same bits, so predictions do not change, without importing ``sklearn.preprocessing``
+    at inference, which cost a freshly loaded pipeline 0.8 CPU-seconds on its first batch.
+    Rows summing to zero are left as they are."""
+    data = matrix.data
+    squares = (data * data).tolist()
+    bounds = matrix.indptr.tolist()
+    norms = np.ones(len(bounds) - 1, dtype=np.float64)
+    for row, (start, end) in enumerate(pairwise(bounds)):
+        total = 0.0
+        # an explicit loop, not sum(): Python 3.12's sum() of floats compensates rounding
+        for value in squares[start:end]:
+            total += value
+        if total != 0.0:
+            norms[row] = math.sqrt(total)
+    scale = np.repeat(norms, np.diff(matrix.indptr))
+    data[:] = (data.astype(np.float64) / scale).astype(np.float32)
+    return matrix
 
 
 def delta_idf_scores(matrix, positive: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]

@@ -268,14 +268,16 @@ class SentimentModel:
         pmi_words = list(self.pmi)
         vector_words = sorted(self.vector_index, key=self.vector_index.__getitem__)
         buffer = io.BytesIO()
+        # the word scores and the intercept are Python floats in memory: saved as float64, so
+        # a loaded pipeline predicts the very bits the trained one did
         np.savez(buffer,
                  idf=self.bag.idf if self.bag is not None else np.zeros(0, np.float32),
-                 delta=np.asarray([self.delta[w] for w in delta_words], np.float32),
-                 lexicon=np.asarray([self.lexicon[w] for w in lexicon_words], np.float32),
-                 pmi=np.asarray([self.pmi[w] for w in pmi_words], np.float32),
+                 delta=np.asarray([self.delta[w] for w in delta_words], np.float64),
+                 lexicon=np.asarray([self.lexicon[w] for w in lexicon_words], np.float64),
+                 pmi=np.asarray([self.pmi[w] for w in pmi_words], np.float64),
                  vectors=self.vectors, dense_mean=self.dense_mean, dense_std=self.dense_std,
                  column_scale=self.column_scale, coef=self.coef,
-                 intercept=np.asarray([self.intercept], np.float32))
+                 intercept=np.asarray([self.intercept], np.float64))
         state = {
             "format": FORMAT_VERSION,
             "settings": asdict(self.settings),

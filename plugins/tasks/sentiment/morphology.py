@@ -2,8 +2,11 @@
 
 Each word type is analysed once and cached: its lemma and whether its first analysis holds
 the verbal negation morpheme ``Neg`` (-mA: "beğenmedim" = beğen + me + di + m, "I did not
-like"), which flips the word's lexicon polarity. zeyrek has no disambiguator, so the first
-analysis stands; words it cannot analyse (ASCII-fied spellings such as "guzel") keep their
+like"), which flips the word's lexicon polarity. zeyrek has no disambiguator, and the order
+of its analyses changes from one Python process to the next (it follows string hashing:
+"adama" came first as ada + m + a in one process and as adamak + Neg in another), so a
+fixed rule picks one (:func:`choose_analysis`: no proper noun, the fewest morphemes, the
+shortest stem: adam + a); words it cannot analyse (ASCII-fied spellings such as "guzel") keep their
 surface form. The table of the training vocabulary is saved with the model, so a loaded
 pipeline needs zeyrek only for words it never saw (and not at all with
 ``analyse_unseen = false``).
@@ -15,7 +18,7 @@ entry point ``_parse`` needs nothing beyond the package, so this works offline.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from lexiplug.errors import ConfigError
@@ -77,7 +80,7 @@ class TurkishMorphology:
             # zeyrek logs every analysis path at WARNING level
             logging.getLogger("zeyrek").setLevel(logging.ERROR)
             logging.getLogger("zeyrek.rulebasedanalyzer").setLevel(logging.ERROR)
-            _ANALYSER.append(zeyrek.MorphAnalyzer())
+            _ANALYSER.append(zeyrek.MorphAnalyzer(lexicon=file_order_lexicon()))
         return _ANALYSER[0]
 
     def analyse(self, word: str) -> Analysis:
@@ -90,11 +93,12 @@ class TurkishMorphology:
         if cached is not None:
             self.table[word] = cached
             return cached
-        parses = self._load()._parse(word)
+        analyser = self._load()
+        parses = analyser._parse(word)
         if parses:
-            first = parses[0]
-            lemma = str(first.dict_item.lemma).lower()
-            negated = any(m[0].id_ == "Neg" for m in first.morphemes)
+            chosen = choose_analysis(parses)
+            lemma = str(chosen.dict_item.lemma).lower()
+            negated = any(m[0].id_ == "Neg" for m in chosen.morphemes)
             # "değil" itself parses as a negated verb; it is a negator word, handled apart
             result: Analysis = (lemma, negated and lemma not in ("değil", "değmek"))
         else:
@@ -106,12 +110,49 @@ class TurkishMorphology:
         """Analyse every word type of ``words`` (training time: the saved table)."""
         analyse_unseen, self.analyse_unseen = self.analyse_unseen, True
         try:
-            for word in set(words):
+            # in a fixed order: zeyrek's analyser keeps state between words (a word's
+            # analyses can depend on the words analysed before it), so a set's hash order
+            # made two identical training runs analyse differently
+            for word in sorted(set(words)):
                 self.analyse(word)
         finally:
             self.analyse_unseen = analyse_unseen
             # an entry cached for a word unseen before (surface form kept) is stale now
             self._entries.clear()
+
+
+def file_order_lexicon() -> Any:
+    """zeyrek's dictionaries as a ``RootLexicon`` that hands its items out in the order of
+    the dictionary files. zeyrek's own ``RootLexicon.items`` lists a ``set``, so the stem
+    table its analyser builds from them, and with it which analyses a word gets (some words
+    got none: "adı" in one process, ad + Acc in another), changed with Python's string hash
+    seed. Passed to ``zeyrek.MorphAnalyzer(lexicon=...)``, its public argument."""
+    from zeyrek.lexicon import RootLexicon
+
+    class FileOrderLexicon(RootLexicon):  # type: ignore[misc]
+        @property
+        def items(self) -> list[Any]:
+            # id_dict holds every added item once, in the order ``add`` saw them
+            return list(self.id_dict.values())
+
+    loaded = RootLexicon.default_text_dictionaries()
+    lexicon = FileOrderLexicon()
+    lexicon.item_set, lexicon.id_dict, lexicon.item_dict = (
+        loaded.item_set, loaded.id_dict, loaded.item_dict)
+    return lexicon
+
+
+def choose_analysis(parses: Sequence[Any]) -> Any:
+    """One of zeyrek's analyses of a word, whatever order they come in: not a proper noun
+    (the words are lower-cased: "sevdim" is sevmek + Past, not the name Sevdi), the fewest
+    morphemes (the plainest reading, a common stand-in for a disambiguator: "adama" is
+    adam + Dat, not ada + P1sg + Dat), the shortest stem (more of the word explained by its
+    suffixes: "beğendim" is beğen + di + m, not a noun "beğendi" + m), then lemma and morpheme
+    ids, so that ties are broken the same way in every process."""
+    return min(parses, key=lambda p: (str(p.dict_item.secondary_pos).endswith("ProperNoun"),
+                                      len(p.morphemes), len(str(p.stem)),
+                                      str(p.dict_item.lemma),
+                                      tuple(str(m[0].id_) for m in p.morphemes)))
 
 
 def zeyrek_available() -> bool:
