@@ -84,6 +84,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--time-limit", type=float, default=None,
                         help="minutes per model: training stops there and the best "
                              "checkpoint so far (model-best) is evaluated")
+    parser.add_argument("--streamed", action="store_true",
+                        help="stream the training corpus (lexiplug.StreamedCorpus.v1, "
+                             "max_epochs -1, max_steps = epochs x Docs / 64): bounded memory "
+                             "for points past ~50k instances, where spaCy's own loop lists "
+                             "every Example (8.9 GB at 50k)")
     parser.add_argument("--prepare-only", action="store_true",
                         help="prepare corpora and word2vec, train nothing")
     parser.add_argument("--override", action="append", default=[],
@@ -321,9 +326,11 @@ def prepare_corpora(workdir: Path, eval_files: dict[str, Path],
 def train(model: str, paths: dict[str, Any], workdir: Path, epochs: int,
           overrides: list[str], seed: int = 0, run_name: str = "",
           vectors: bool = False, eval_frequency: int | None = None,
-          time_limit_s: float | None = None) -> tuple[Path, float, bool]:
+          time_limit_s: float | None = None,
+          streamed_steps: int | None = None) -> tuple[Path, float, bool]:
     """(model-best, seconds, whether the time limit stopped it). spaCy writes model-best at
-    every improved hold-out evaluation: that is the checkpoint a time limit falls back to."""
+    every improved hold-out evaluation: that is the checkpoint a time limit falls back to.
+    ``streamed_steps``: train that many steps from the streamed reader instead of epochs."""
     output = workdir / "runs" / (run_name or model)
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     # evaluate twice an epoch at least, so short runs do not keep the step-0 checkpoint
@@ -332,7 +339,7 @@ def train(model: str, paths: dict[str, Any], workdir: Path, epochs: int,
     command = [
         sys.executable, "-m", "spacy", "train", str(REPO / "configs" / f"die_dat_{model}.cfg"),
         "--paths.train", str(paths["train"]), "--paths.dev", str(paths["dev"]),
-        "--output", str(output), "--training.max_epochs", str(epochs),
+        "--output", str(output), *epoch_arguments(epochs, streamed_steps),
         "--training.eval_frequency", str(frequency),
         *(["--training.patience", str(6 * frequency)] if eval_frequency else []),
          "--paths.lexicon_text", json.dumps([str(path) for path in paths["lexicon_text"]]),
@@ -412,6 +419,27 @@ def mcnemar(correct_a: np.ndarray, correct_b: np.ndarray) -> dict[str, float]:
             "p_value": float(p_value)}
 
 
+BATCH_DOCS = 64  # training.batcher.size of configs/die_dat_*.cfg
+
+
+def epoch_arguments(epochs: int, streamed_steps: int | None) -> list[str]:
+    """``spacy train`` overrides for the training length: epochs over a listed corpus, or
+    (streamed) max_epochs -1, which makes spaCy call the reader once a pass instead of
+    holding every Example, with the length set in steps."""
+    if streamed_steps is None:
+        return ["--training.max_epochs", str(epochs)]
+    return ["--corpora.train.@readers", "lexiplug.StreamedCorpus.v1",
+            "--training.max_epochs", "-1", "--training.max_steps", str(streamed_steps)]
+
+
+def count_training_docs(train: Path) -> int:
+    """Docs in the DocBins under ``train`` (symlinks followed): the batches of an epoch."""
+    from spacy.tokens import DocBin
+    from spacy.training.corpus import walk_corpus
+
+    return sum(len(DocBin().from_disk(part)) for part in walk_corpus(train, ".spacy"))
+
+
 def main() -> None:
     args = parse_args()
     import spacy
@@ -456,6 +484,10 @@ def main() -> None:
     train_seconds: dict[str, float] = {}
     tag = "_silver" if silver_pos else ""
     tag += f"_e{epochs}" if args.epochs else ""
+    tag += "_streamed" if args.streamed else ""
+    streamed_steps = None
+    if args.streamed:
+        streamed_steps = epochs * -(-count_training_docs(paths["train"]) // BATCH_DOCS)
     if args.raw_text or args.max_instances:
         tag += (f"_{paths['train'].parent.name}_{paths['train'].name}_w2v{args.w2v_text}"
                 f"{args.w2v_epochs}")
@@ -469,7 +501,8 @@ def main() -> None:
             model, paths, workdir, epochs, args.override, seed=args.seed,
             run_name=f"{model}{tag}{'_w2v' if model in word2vec_models else ''}_seed{args.seed}",
             vectors=model in word2vec_models, eval_frequency=eval_frequency,
-            time_limit_s=None if args.time_limit is None else 60 * args.time_limit)
+            time_limit_s=None if args.time_limit is None else 60 * args.time_limit,
+            streamed_steps=streamed_steps)
         print(f"trained {model} in {train_seconds[model]:.0f} s ({epochs} epochs"
               f"{', stopped by --time-limit' if stopped[model] else ''}); "
               f"hold-out accuracy {holdout_accuracy(trained[model])}")
