@@ -53,6 +53,8 @@ def parse_args() -> argparse.Namespace:
                         "--set filters=128 --set embed_width=128")
     parser.add_argument("--models", default=",".join(MODELS),
                         help=f"comma-separated rows to run (default all: {', '.join(MODELS)})")
+    parser.add_argument("--verbose", action="store_true",
+                        help="print each MT-CNN epoch's dev loss and seconds (to size a run)")
     args = parser.parse_args()
     args.models = tuple(m.strip() for m in args.models.split(",") if m.strip())
     unknown = sorted(set(args.models) - set(MODELS))
@@ -233,12 +235,14 @@ def train_mtcnn(train_docs: list[Any], groups: list[str], cfg: dict[str, Any],
     lengths = np.array([len(eg.predicted) for eg in fit])
     rng = np.random.default_rng(0)
     best, best_loss, waited = pipe.model.to_bytes(), float("inf"), 0
-    for _ in range(cfg["max_epochs"]):
+    started = time.perf_counter()
+    for epoch in range(cfg["max_epochs"]):
         for batch in length_batches(lengths, cfg["batch_size"], rng):
             nlp.update([fit[i] for i in batch], sgd=optimizer)
         loss = dev_loss(nlp, held) if held else 0.0
         if cfg.get("verbose"):
-            print(f"    epoch dev loss {loss:.4f} ({time.perf_counter():.0f})", flush=True)
+            print(f"    epoch {epoch + 1}: dev loss {loss:.4f} "
+                  f"({time.perf_counter() - started:.0f} s of training)", flush=True)
         if loss < best_loss - 1e-4:
             best, best_loss, waited = pipe.model.to_bytes(), loss, 0
         else:
@@ -410,7 +414,7 @@ def print_rows(rows: list[dict[str, Any]]) -> None:
 
 def main() -> None:
     args = parse_args()
-    cfg = with_overrides(settings(args.quick), args.set)
+    cfg = with_overrides(settings(args.quick), args.set) | {"verbose": args.verbose}
     import torch
 
     torch.manual_seed(0)
