@@ -111,3 +111,27 @@ def _default(field: dataclasses.Field[Any]) -> Any:
     if field.default_factory is not dataclasses.MISSING:
         return field.default_factory()
     return inspect.Parameter.empty
+
+
+def read_saved_json(path: Any, format_name: str, folder_kind: str) -> dict[str, Any]:
+    """The JSON object a plugin saved at ``path``, checked to carry ``"format": format_name``.
+
+    Saved model folders of every family share this first check, so each states its own
+    fields after it; every failure is a ``FormatError`` naming the file. ``folder_kind`` says
+    what folder a user should have given ("a saved LM folder (config.json and ...)").
+    """
+    import json
+    from pathlib import Path
+
+    from .errors import FormatError
+
+    path = Path(path)
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FormatError(f"expected {folder_kind}; {path.name} is missing", path=path) from None
+    except (OSError, ValueError) as error:
+        raise FormatError(f"expected JSON ({error})", path=path) from None
+    if not isinstance(config, dict) or config.get("format") != format_name:
+        raise FormatError(f"expected a config of format {format_name!r}", path=path)
+    return config

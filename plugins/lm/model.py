@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from lexiplug.errors import ConfigError, FormatError, TrainingError
+from lexiplug.plugin_tools import read_saved_json
 
 from .schemes import Units, WordPooledBytesScheme, scheme_by_name
 from .settings import LMSettings, differences
@@ -461,15 +462,8 @@ class LanguageModel:
 
 
 def read_saved_config(path: Path) -> dict[str, Any]:
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FormatError("expected a saved LM folder (config.json and model.safetensors); "
-                          "config.json is missing", path=path) from None
-    except (OSError, ValueError) as error:
-        raise FormatError(f"expected JSON ({error})", path=path) from None
-    if not isinstance(config, dict) or config.get("format") != FORMAT:
-        raise FormatError(f"expected a config of format {FORMAT!r}", path=path)
+    config = read_saved_json(path, FORMAT, "a saved LM folder (config.json and "
+                             "model.safetensors)")
     for key in ("settings", "scheme"):
         if not isinstance(config.get(key), dict):
             raise FormatError(f"expected field {key!r} to be an object", path=path)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from lexiplug.errors import ConfigError, FormatError, TrainingError
-from lexiplug.plugin_tools import settings_factory
+from lexiplug.plugin_tools import read_saved_json, settings_factory
 from lexiplug.registry import Registries
 
 from .byte_ids import byte_batch
@@ -198,15 +198,8 @@ class ByteWordModel:
 
 
 def read_config(path: Path) -> tuple[dict[str, Any], ByteEncoderSettings]:
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FormatError("expected a saved byte encoder folder with config.json and "
-                          "model.safetensors; config.json is missing", path=path) from None
-    except (OSError, ValueError) as error:
-        raise FormatError(f"expected JSON; {error}", path=path) from None
-    if not isinstance(config, dict) or config.get("format") != FORMAT:
-        raise FormatError(f"expected a config with format {FORMAT!r}", path=path)
+    config = read_saved_json(path, FORMAT, "a saved byte encoder folder with config.json and "
+                             "model.safetensors")
     for key, kind in (("dim", int), ("scale", (int, float)), ("settings", dict)):
         if not isinstance(config.get(key), kind) or isinstance(config.get(key), bool):
             raise FormatError(f"expected field {key!r} of type {kind}; found "
