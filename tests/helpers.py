@@ -1,9 +1,11 @@
 """Helpers the tests import (fixtures stay in conftest.py): a skip for checks that need the
-shared data, fake ``lexiplug`` entry points to load plugins without installing them, and
-small vectors files."""
+shared data, fake ``lexiplug`` entry points to load plugins without installing them, small
+vectors files, and the bench scripts loaded as modules."""
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +17,30 @@ import pytest
 from lexiplug import plugin_loader
 from lexiplug.hookspecs import hookimpl
 from lexiplug.vectors import Vectors
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+def load_bench_module(file_name: str, monkeypatch: pytest.MonkeyPatch | None = None
+                      ) -> types.ModuleType:
+    """``bench/<file_name>`` as a fresh module: the bench scripts are not a package and import
+    their neighbours (``_harness``), so ``bench/`` goes on ``sys.path`` for the test through
+    ``monkeypatch`` (for functions that import a neighbour when called), or only while the
+    module loads when no ``monkeypatch`` is given."""
+    path = BENCH / file_name
+    spec = importlib.util.spec_from_file_location(f"bench_{path.stem}", path)
+    assert spec is not None and spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    if monkeypatch is not None:
+        monkeypatch.syspath_prepend(str(BENCH))
+        spec.loader.exec_module(module)
+        return module
+    sys.path.insert(0, str(BENCH))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(BENCH))
+    return module
 
 
 def require_data(relative: str) -> None:

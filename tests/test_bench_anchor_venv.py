@@ -3,25 +3,20 @@ that shared our site-packages broke when our transformers pulled a newer ``kerne
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
+from tests.helpers import load_bench_module
 
 
 @pytest.fixture
-def distill(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.syspath_prepend(str(BENCH))
-    spec = importlib.util.spec_from_file_location("bench_distill", BENCH / "distill.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def distill(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    return load_bench_module("distill.py", monkeypatch)
 
 
 def test_lock_pins_every_package(distill) -> None:  # type: ignore[no-untyped-def]

@@ -3,23 +3,18 @@ whole, and a folder made for another corpus size is refused (its rows would not 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
+from tests.helpers import load_bench_module
 
 
 @pytest.fixture
-def distill(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.syspath_prepend(str(BENCH))
-    spec = importlib.util.spec_from_file_location("bench_distill_store", BENCH / "distill.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def distill(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    return load_bench_module("distill.py", monkeypatch)
 
 
 def test_a_finished_row_is_reused_only_with_its_vectors(distill, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

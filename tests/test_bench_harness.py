@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-HARNESS = Path(__file__).resolve().parents[1] / "bench" / "_harness.py"
+from tests.helpers import load_bench_module
 
 
 @pytest.fixture(scope="module")
 def harness() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_harness", HARNESS)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench_module("_harness.py")
 
 
 def test_a_quality_ratio_is_not_called_a_speed_up(harness: ModuleType,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import json
 import math
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -28,19 +28,14 @@ from lexiplug.plugins.datasets.readers_bias import (
 )
 from lexiplug.vectors.vectors import Vectors
 
-from tests.helpers import require_data
+from tests.helpers import load_bench_module, require_data
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "wefe_weat.json"
 
 
-def _crosscheck_module():
-    spec = importlib.util.spec_from_file_location("wefe_crosscheck", ROOT / "bench" /
-                                                  "wefe_crosscheck.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def _crosscheck_module() -> ModuleType:
+    return load_bench_module("wefe_crosscheck.py")
 
 
 @pytest.fixture(scope="module")

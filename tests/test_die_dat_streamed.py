@@ -5,26 +5,23 @@ so ``bench/die_dat.py --streamed`` trains with ``max_epochs = -1`` from
 
 from __future__ import annotations
 
-import importlib.util
 import random
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import spacy
 from lexiplug.errors import ConfigError
 from spacy.tokens import DocBin
 
+from tests.helpers import load_bench_module
+
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 
 
 @pytest.fixture
-def bench(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.syspath_prepend(str(BENCH))
-    spec = importlib.util.spec_from_file_location("bench_die_dat", BENCH / "die_dat.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def bench(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    return load_bench_module("die_dat.py", monkeypatch)
 
 
 def write_shards(folder: Path, n_files: int, per_file: int) -> list[str]:

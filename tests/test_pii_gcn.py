@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -21,7 +20,7 @@ from lexiplug.plugins.tasks.pii.features import (  # noqa: E402
 )
 from spacy.tokens import Doc  # noqa: E402
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
+from tests.helpers import load_bench_module  # noqa: E402
 
 
 def parsed_doc() -> Doc:
@@ -173,16 +172,8 @@ def test_plain_gcn_stays_the_default() -> None:
     assert build_pii_tagger().attrs["gcn_gates"] is False
 
 
-def load_bench() -> object:
-    sys.path.insert(0, str(BENCH))
-    try:
-        spec = importlib.util.spec_from_file_location("bench_pii", BENCH / "pii.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(BENCH))
-    return module
+def load_bench() -> ModuleType:
+    return load_bench_module("pii.py")
 
 
 def test_bench_splits_entities_by_whether_training_saw_their_string() -> None:

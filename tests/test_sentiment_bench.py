@@ -6,27 +6,21 @@ the shared sets."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from lexiplug.errors import FormatError
 
-from tests.helpers import require_data
+from tests.helpers import load_bench_module, require_data
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
 SST_DEV = "sentiment/sst2-harvardnlp/stsa.binary.dev"
 PANG_LEE = "sentiment/aydin-gungor-english/english_sentiment_data.train.csv"
 
 
 @pytest.fixture
-def bench(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.syspath_prepend(str(BENCH))
-    spec = importlib.util.spec_from_file_location("bench_sentiment", BENCH / "sentiment.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def bench(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    return load_bench_module("sentiment.py", monkeypatch)
 
 
 def data_file(relative: str) -> Path:

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from lexiplug.devices import resolve_device
 from lexiplug.errors import ConfigError, DataNotFoundError, FormatError, require_one_of
 
 from .alignment import TOKEN_POOLINGS, TokenPooling, pool_pieces_to_tokens, whitespace_spans
@@ -24,15 +25,6 @@ logger = logging.getLogger(__name__)
 
 _MODEL_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json")
 
-
-def resolve_device(device: str) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        return torch.device(device)
-    except (RuntimeError, TypeError) as error:
-        raise ConfigError(f"expected 'auto', 'cpu', 'cuda' or 'cuda:N', found {device!r} "
-                          f"({error})", where="device") from None
 
 
 def resolve_dtype(dtype: str, device: torch.device) -> torch.dtype:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from lexiplug.devices import resolve_device
 from lexiplug.errors import ConfigError, TrainingError
 from lexiplug.vectors.vectors import Vectors
 
@@ -175,11 +176,7 @@ class X2Static:
 
         keys, counts, flat, offsets, teacher = self._prepare(corpus)
         n_words, dim = len(keys), teacher.shape[1]
-        device = torch.device(
-            "cuda"
-            if self.device == "auto" and torch.cuda.is_available()
-            else ("cpu" if self.device == "auto" else self.device)
-        )
+        device = resolve_device(self.device)
         student = torch.nn.Embedding(n_words, dim, sparse=True)
         with torch.no_grad():  # uniform in ±1/dim, as the released code initialises
             generator = torch.Generator().manual_seed(self.seed)

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 import numpy as np
 import torch
+from lexiplug.devices import resolve_device
 from lexiplug.errors import ConfigError, require_one_of
 
 from ..contextual.alignment import (
@@ -31,7 +32,7 @@ from ..contextual.alignment import (
     TokenPooling,
     pool_pieces_to_tokens,
 )
-from ..contextual.encoder import TransformerEncoder, resolve_device, resolve_dtype
+from ..contextual.encoder import TransformerEncoder, resolve_dtype
 from .attention import hidden_states
 from .loading import ModelLocation, load_causal_lm, locate_model
 

@@ -142,7 +142,7 @@ class ContrastiveTrainer:
     """Holds the model being tuned; :meth:`train` runs (or resumes) the whole schedule."""
 
     def __init__(self, settings: EmbedTrainSettings) -> None:
-        from ..contextual.encoder import resolve_device
+        from lexiplug.devices import resolve_device
 
         self.settings = settings
         self.device = resolve_device(settings.device)

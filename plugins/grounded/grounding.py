@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+from lexiplug.devices import resolve_device
 from lexiplug.errors import ConfigError, TrainingError, require_one_of
 from lexiplug.plugin_tools import settings_factory
 from lexiplug.vectors import Vectors
 from lexiplug.vectors.vectors import unit_rows
 
-from .visual_features import align_words, resolve_device
+from .visual_features import align_words
 
 logger = logging.getLogger(__name__)
 

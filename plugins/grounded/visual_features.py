@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from lexiplug.devices import resolve_device
 from lexiplug.errors import DataNotFoundError, FormatError, LexiplugError
 from lexiplug.vectors import Vectors
 
@@ -151,13 +152,6 @@ def _load_vision_model(model_path: str | Path) -> tuple[Any, Any]:
         model = model.vision_model
     return processor, model
 
-
-def resolve_device(device: str) -> Any:
-    import torch
-
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 def align_words(text: Vectors, visual: Vectors, words: Sequence[str] | None = None) -> list[str]:

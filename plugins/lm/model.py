@@ -190,9 +190,10 @@ class LanguageModel:
                progress: bool) -> LanguageModel:
         import torch
         from lexiplug.checkpoint import CheckpointStore
+        from lexiplug.devices import resolve_device
         from lexiplug.plugins.oov.training import restore, snapshot
 
-        from .network import autocast, build_network, resolve_device, to_tensors
+        from .network import autocast, build_network, to_tensors
 
         s = self.settings
         if not split.train.text.strip():
@@ -425,10 +426,11 @@ class LanguageModel:
     @classmethod
     def load(cls, path: str | Path, *, device: str = "cpu") -> LanguageModel:
         """A saved model; :class:`FormatError` names the file and what does not fit."""
+        from lexiplug.devices import resolve_device
         from safetensors import SafetensorError
         from safetensors.torch import load_file
 
-        from .network import build_network, resolve_device
+        from .network import build_network
 
         folder = Path(path)
         config = read_saved_config(folder / CONFIG)

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from lexiplug.errors import ConfigError
 from torch import nn
 
 from .backbone import Stack
@@ -43,14 +42,6 @@ def build_network(scheme: Any, settings: LMSettings) -> LMNetwork:
         torch.manual_seed(settings.seed)
         return LMNetwork(scheme.build(settings.dim), settings)
 
-
-def resolve_device(device: str) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError(f"device {device!r} asked for, but torch sees no CUDA device",
-                          where="device")
-    return torch.device(device)
 
 
 def autocast(device: torch.device, dtype: str) -> contextlib.AbstractContextManager[Any]:

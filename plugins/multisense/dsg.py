@@ -271,7 +271,9 @@ class DisambiguatedSkipgram:
                      sense_start: np.ndarray, n_senses: np.ndarray, cum_table: np.ndarray,
                      keep: np.ndarray, q_mean: np.ndarray, loss: np.ndarray) -> None:
         try:
-            from .dsg_torch import EpochInputs, resolve_device, train_epoch
+            from lexiplug.devices import resolve_device
+
+            from .dsg_torch import EpochInputs, train_epoch
         except ImportError as error:
             raise TrainingError(f"trainer = 'torch' needs torch ({error}); pip install "
                                 "torch, or use trainer = 'numba'", where="trainer") from None

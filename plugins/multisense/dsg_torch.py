@@ -23,24 +23,9 @@ from typing import Any
 
 import numpy as np
 import torch
-from lexiplug.errors import ConfigError
 
 _CHUNK_TOKENS = 200_000
 
-
-def resolve_device(device: str) -> torch.device:
-    """``auto``: the first CUDA device when torch sees one, else the CPU."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError) as error:
-        raise ConfigError(f"expected 'auto', 'cpu', 'cuda' or 'cuda:N'; found {device!r} "
-                          f"({error})", where="device") from None
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("expected a CUDA device; torch sees none (use 'auto' or 'cpu')",
-                          where="device")
-    return resolved
 
 
 @dataclass

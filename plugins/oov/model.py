@@ -72,11 +72,9 @@ class ByteWordModel:
 
     @property
     def device(self) -> str:
-        if self.settings.device != "auto":
-            return self.settings.device
-        import torch
+        from lexiplug.devices import resolve_device
 
-        return "cuda" if torch.cuda.is_available() else "cpu"
+        return str(resolve_device(self.settings.device))
 
     @property
     def fitted(self) -> bool:
