@@ -493,10 +493,12 @@ def spacy_row(name: str, train: list[Any], dev: list[Any], test: list[Any],
 
     Batches hold documents of similar length (shuffled batch order, seeded per epoch), so a
     recurrent model pads little; with a checkpoint folder each epoch is saved and a rerun
-    resumes after the last saved one (Adam's moments restart: the model, the best epoch so
-    far and the dev history are what is kept)."""
+    resumes exactly after the last saved one: the model, Adam's moments and update counts
+    (:mod:`lexiplug.optimizer_state`), the best epoch so far and the dev history are kept,
+    and every epoch seeds the random generators (dropout) from its own number."""
     import spacy
     from spacy.training import Example
+    from spacy.util import fix_random_seed
 
     labels = sorted({str(d.label) for d in train})
     model = dict(SPACY_MODELS[name])
@@ -515,6 +517,7 @@ def spacy_row(name: str, train: list[Any], dev: list[Any], test: list[Any],
                                   strict=True)]
 
     train_examples = examples(train)
+    fix_random_seed(0)
     optimizer = nlp.initialize(lambda: train_examples)
     optimizer.learn_rate = options["rcnn_lr"] if name == "rcnn" else 0.001
     # the RCNN reads only its first max_length tokens, so only those count against the budget
@@ -523,9 +526,10 @@ def spacy_row(name: str, train: list[Any], dev: list[Any], test: list[Any],
                for e in train_examples]
     batches = [[train_examples[i] for i in batch]
                for batch in length_batches(lengths, 32, options.get("batch_tokens"))]
-    store, state = _classification_checkpoint(options.get("checkpoint"), nlp)
+    store, state = _classification_checkpoint(options.get("checkpoint"), nlp, optimizer)
     start = time.perf_counter()
     for epoch in range(state["epoch"], epochs):
+        fix_random_seed(1 + epoch)
         for index in np.random.default_rng([0, epoch]).permutation(len(batches)):
             nlp.update(batches[index], sgd=optimizer)
         score = macro_f1(*predict(nlp, dev))[0]
@@ -540,9 +544,13 @@ def spacy_row(name: str, train: list[Any], dev: list[Any], test: list[Any],
         state["fit_s"] += time.perf_counter() - start
         start = time.perf_counter()
         if store is not None:
-            store.save(epoch + 1, fingerprint=name, state=_json_state(state),
+            from lexiplug.optimizer_state import optimizer_state
+
+            adam, adam_arrays = optimizer_state(optimizer, nlp)
+            store.save(epoch + 1, fingerprint=name, state={**_json_state(state), "adam": adam},
                        arrays={"best": np.frombuffer(state["best"], dtype=np.uint8),
-                               "current": np.frombuffer(nlp.to_bytes(), dtype=np.uint8)})
+                               "current": np.frombuffer(nlp.to_bytes(), dtype=np.uint8),
+                               **adam_arrays})
         print(f"  {name} epoch {epoch + 1}: dev macro-F1 {score:.2f} "
               f"({state['fit_s']:.0f} s so far)", flush=True)
         print(f"  ROW {json.dumps(_row(name, state))}", flush=True)
@@ -594,9 +602,10 @@ def _json_state(state: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in state.items() if k != "best"}
 
 
-def _classification_checkpoint(folder: Path | None, nlp: Any) -> tuple[Any, dict[str, Any]]:
+def _classification_checkpoint(folder: Path | None, nlp: Any, optimizer: Any
+                               ) -> tuple[Any, dict[str, Any]]:
     """(store or None, training state): a fresh state, or the saved one with ``nlp`` set to
-    the model after its last saved epoch."""
+    the model and ``optimizer`` to Adam's state after its last saved epoch."""
     state: dict[str, Any] = {"epoch": 0, "best_score": -1.0, "best_epoch": 0, "dev": [],
                              "fit_s": 0.0, "best": b"", "held_out": {}}
     if folder is None:
@@ -606,9 +615,18 @@ def _classification_checkpoint(folder: Path | None, nlp: Any) -> tuple[Any, dict
     store = CheckpointStore(folder)
     bundle = store.latest()
     if bundle is not None:
-        state.update(bundle.state)
+        from lexiplug.optimizer_state import restore_optimizer_state
+
+        saved = dict(bundle.state)
+        adam = saved.pop("adam", None)
+        state.update(saved)
         state["best"] = bundle.arrays["best"].tobytes()
         nlp.from_bytes(bundle.arrays["current"].tobytes())
+        if adam is None:
+            print(f"  {folder}: a checkpoint without Adam's state (older bench); its moments "
+                  "restart", flush=True)
+        else:
+            restore_optimizer_state(optimizer, nlp, adam, bundle.arrays)
         print(f"  resumed {folder} after epoch {state['epoch']}", flush=True)
     return store, state
 
