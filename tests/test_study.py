@@ -41,11 +41,16 @@ def fake_corpus(text: str = "w0 w1 w2") -> FakeCorpus:
     return FakeCorpus(text)
 
 
+class RicherVectors(Vectors):
+    """Stands for a plugin's Vectors subclass with more than a matrix (SenseVectors)."""
+
+
 class FakeEmbedder:
     """Vectors from a seeded generator: a row 'knows' gold similarity with strength ``skill``."""
 
-    def __init__(self, dim: int, skill: float, seed: int, tag: str) -> None:
+    def __init__(self, dim: int, skill: float, seed: int, tag: str, richer: bool) -> None:
         self.dim, self.skill, self.seed, self.tag = dim, skill, seed, tag
+        self.richer = richer
 
     def fit(self, corpus: Any) -> Vectors | dict[str, Vectors]:
         FITS[self.tag] += 1
@@ -57,12 +62,13 @@ class FakeEmbedder:
     def _vectors(self, offset: int) -> Vectors:
         rng = np.random.default_rng(self.seed + offset)
         matrix = rng.standard_normal((len(WORDS), self.dim)).astype(np.float32)
-        return Vectors(WORDS, matrix, metadata={"tag": self.tag})
+        kind = RicherVectors if self.richer else Vectors
+        return kind(WORDS, matrix, metadata={"tag": self.tag})
 
 
 def fake_embedder(dim: int = 4, skill: float = 0.0, seed: int = 0,
-                  tag: str = "plain") -> FakeEmbedder:
-    return FakeEmbedder(dim, skill, seed, tag)
+                  tag: str = "plain", richer: bool = False) -> FakeEmbedder:
+    return FakeEmbedder(dim, skill, seed, tag, richer)
 
 
 class Scale:
@@ -238,6 +244,20 @@ def test_rerun_with_one_more_evaluator_recomputes_only_that(tmp_path: Path) -> N
     assert fresh == {("pairs_skipping", "alpha"), ("pairs_skipping", "sliced[other]")}
     first = json.loads((out / "results.json").read_text())
     assert sum(1 for r in first["results"] if r["evaluation"] == "pairs_skipping") == 2
+
+
+def test_a_vectors_subclass_is_refit_not_reloaded_as_plain_vectors(tmp_path: Path) -> None:
+    config = write_config(tmp_path, BASE + """
+[embedders.rich]
+@embedders = "test_study.embedder.v1"
+corpus = "small"
+tag = "rich"
+richer = true
+""")
+    for _ in range(2):
+        outcome = run_study(config, output=tmp_path / "out", quiet=True)
+        assert type(outcome.rows["rich"].vectors) is RicherVectors
+    assert FITS["rich"] == 2 and FITS["alpha"] == 1  # plain rows come from the cache
 
 
 def test_changed_setting_recomputes_the_step_and_what_reads_it(tmp_path: Path) -> None:

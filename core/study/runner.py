@@ -404,10 +404,12 @@ def _checked_output(output: Any, where: str) -> VectorsOutput:
 
 
 def _cacheable(output: VectorsOutput) -> bool:
-    """Vectors whose OOV answers come from a live model (fastText subwords) are not cached:
-    the cache keeps the matrix only, and a reloaded copy would score OOV items differently."""
+    """Only plain :class:`Vectors` answering OOV words without a live model are cached: the
+    cache keeps the matrix only, so a reloaded copy of fastText's subword vectors would score
+    OOV items differently, and a subclass (a plugin's ``SenseVectors`` with every sense,
+    ``CompletedVectors``) would come back as its one-vector view."""
     values = output.values() if isinstance(output, dict) else [output]
-    return all(v.oov != "subword" for v in values)
+    return all(type(v) is Vectors and v.oov != "subword" for v in values)
 
 
 def _as_results(answer: Any, where: str) -> list[Result]:
