@@ -12,7 +12,9 @@ model, dataset and task: ``micro_f1``/``macro_f1`` (fold mean) with ``*_sd`` (fo
 graph is the only difference. ``mtcnn_kg_abbrev`` retrofits to that graph joined with the
 abbreviations the reports define (Schwartz & Hearst; the shared tables hold no morphology
 term list); ``mtcnn_word2vec_balanced`` is ``mtcnn_word2vec`` with the loss weighted by
-inverse class frequency (``class_weighting = "balanced"``). ``--models`` picks rows.
+inverse class frequency (``class_weighting = "balanced"``), and ``mtcnn_kg_balanced`` /
+``mtcnn_kg_abbrev_balanced`` are the KG rows so weighted (compared with the weighted word2vec
+row, so the graph stays the only difference). ``--models`` picks rows.
 ``--eval FILE``: train on val.csv less every patient that
 appears in FILE, score FILE (same columns). MT-CNN training: Adam, early stopping on the
 loss of an inner dev split carved from the training folds (best epoch kept). ``--quick``:
@@ -33,10 +35,12 @@ from _harness import machine_note, write_json
 TCGA = "pathology/pathrep-bench-tcga/val.csv"
 TCGA_TASKS = ("type_code", "stage_overall")
 MODELS = ("tfidf_lr", "mtcnn_random", "mtcnn_word2vec", "mtcnn_kg", "mtcnn_kg_abbrev",
-          "mtcnn_word2vec_balanced")
+          "mtcnn_word2vec_balanced", "mtcnn_kg_balanced", "mtcnn_kg_abbrev_balanced")
 # the row each extension is compared with (paired over folds)
 EFFECTS = {"mtcnn_kg": "mtcnn_word2vec", "mtcnn_kg_abbrev": "mtcnn_word2vec",
-           "mtcnn_word2vec_balanced": "mtcnn_word2vec"}
+           "mtcnn_word2vec_balanced": "mtcnn_word2vec",
+           "mtcnn_kg_balanced": "mtcnn_word2vec_balanced",
+           "mtcnn_kg_abbrev_balanced": "mtcnn_word2vec_balanced"}
 
 
 def parse_args() -> argparse.Namespace:
@@ -304,10 +308,10 @@ def run_split(name: str, train_idx: np.ndarray, test_idx: np.ndarray, reports: l
     if name == "tfidf_lr":
         predictions, speed = tfidf_lr(train, test, tasks)
     else:
+        base = name.removesuffix("_balanced")
         source = {"mtcnn_random": None, "mtcnn_word2vec": vectors["word2vec"],
-                  "mtcnn_kg": vectors["kg"], "mtcnn_kg_abbrev": vectors["kg_abbrev"],
-                  "mtcnn_word2vec_balanced": vectors["word2vec"]}[name]
-        weighting = "balanced" if name.endswith("_balanced") else "none"
+                  "mtcnn_kg": vectors["kg"], "mtcnn_kg_abbrev": vectors["kg_abbrev"]}[base]
+        weighting = "balanced" if base != name else "none"
         nlp = train_mtcnn([docs[i] for i in train_idx], [reports[i]["group"] for i in train_idx],
                           cfg, source, tasks, class_weighting=weighting)
         predictions, speed = predict_mtcnn(nlp, [docs[i] for i in test_idx], tasks)
