@@ -142,7 +142,10 @@ class ContextClustering:
                  slot: np.ndarray, centroids: np.ndarray) -> SenseVectors:
         from .sense_vectors import SenseVectors
 
-        senses, disambiguation, priors, n_senses = [], [], [], []
+        senses: list[np.ndarray] = []
+        disambiguation: list[np.ndarray] = []
+        priors: list[float] = []
+        n_senses: list[int] = []
         for row, word in enumerate(words):
             if slot[row] < 0:
                 found = [(word, global_unit[row], 1)] if word in model.wv else []
