@@ -178,7 +178,11 @@ class Checkpointing(Protocol):
 
 @runtime_checkable
 class SavesModel(Protocol):
-    """An embedder that can save its trained model (not only the vectors) to ``path``."""
+    """An embedder that can save its trained model (not only the vectors) to ``path``.
+
+    ``lexiplug train`` saves it as ``<native folder>/<saved_model_name>`` (or beside other
+    formats with that name's extension); an optional class attribute ``saved_model_name``
+    says what the model is, default ``"model.bin"`` (fastText's binary file)."""
 
     def save_model(self, path: str | Path) -> Path: ...
 

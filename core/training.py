@@ -137,8 +137,11 @@ def _save(fitted: Any, embedder: Any, target: Path, fmt: str, config: str) -> Pa
         with atomic_open(written.with_name(written.name + ".cfg"), "w", encoding="utf-8") as fh:
             fh.write(config)
     if embedder is not None and hasattr(embedder, "save_model"):
-        model_path = written / "model.bin" if written.is_dir() else written.with_name(
-            written.name + ".bin"
+        # the embedder names what save_model writes: fastText a ".bin" file, the Chinese
+        # CWE a "character_model" folder (a folder called model.bin would mislead)
+        name = str(getattr(embedder, "saved_model_name", "model.bin"))
+        model_path = written / name if written.is_dir() else written.with_name(
+            f"{written.name}.{name.rsplit('.', 1)[-1]}"
         )
         embedder.save_model(model_path)
         logger.info("saved the subword model to %s", model_path)

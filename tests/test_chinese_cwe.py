@@ -245,3 +245,43 @@ def test_saved_model_composes_unknown_words_as_before(tmp_path: Path) -> None:
     (tmp_path / "model" / "composition.json").write_text("{}", encoding="utf-8")
     with pytest.raises(FormatError, match=r"composition\.json"):
         cwe.load_character_composer(tmp_path / "model")
+
+
+def test_lexiplug_train_saves_the_character_model_under_its_own_name(tmp_path: Path) -> None:
+    from lexiplug.training import train_from_config
+    from lexiplug.vectors import Vectors
+
+    (tmp_path / "text").mkdir()
+    (tmp_path / "text" / "zh.txt").write_text(
+        "\n".join(" ".join(s) for s in random_sentences(60)) + "\n", encoding="utf-8")
+    config = tmp_path / "cwe.cfg"
+    config.write_text(f"""
+[study]
+name = "cwe"
+seed = 1
+
+[corpora.zh]
+@corpora = "lexiplug.text_files.v1"
+paths = "{tmp_path / 'text'}"
+pattern = "*.txt"
+pretokenized = true
+
+[embedders.cwe]
+@embedders = "{cwe.NAME}"
+corpus = "zh"
+vector_size = 16
+window = 3
+negative = 4
+sample = 0.0
+min_count = 1
+epochs = 1
+seed = 3
+
+[output]
+path = "{tmp_path / 'out'}"
+format = "native"
+""", encoding="utf-8")
+    written = train_from_config(config, quiet=True)
+    assert not (written / "model.bin").exists()
+    composer = cwe.load_character_composer(written / "character_model")
+    assert isinstance(Vectors.load(written), Vectors) and composer is not None

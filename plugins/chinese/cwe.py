@@ -187,6 +187,8 @@ class CWEEmbedder:
         self.settings.checkpoint_dir = None if folder is None else str(folder)
         self.settings.resume = resume
 
+    saved_model_name = "character_model"  # the folder `lexiplug train` saves it as
+
     def save_model(self, path: str | Path) -> Path:
         """Save the character rows (``characters/``, native vectors; position-based keys
         ``北@B``/``北@M``/``北@E``) and ``composition.json``, so unknown words can be composed again
