@@ -1,7 +1,7 @@
 """Cancer phenotyping: TF-IDF + logistic regression vs the MT-CNN (random, word2vec and
 KG-retrofitted word2vec embeddings), 5-fold patient-level cross-validation.
 
-    python bench/phenotype.py [--quick] [--json PATH] [--eval FILE]
+    python bench/phenotype.py [--quick] [--json PATH] [--eval FILE] [--only-folds I,J]
 
 Datasets: ``tcga`` (PathRep-Bench val.csv: ``type_code``, ``stage_overall`` with missing
 labels) and ``generated`` (six-task reports from the SEER / ICD-O-3 tables). One row per
@@ -57,10 +57,20 @@ def parse_args() -> argparse.Namespace:
                         "--set filters=128 --set embed_width=128")
     parser.add_argument("--models", default=",".join(MODELS),
                         help=f"comma-separated rows to run (default all: {', '.join(MODELS)})")
+    parser.add_argument("--only-folds", default=None, metavar="I,J",
+                        help="run only these fold indices (0-based; the same splits), e.g. to "
+                        "run folds in parallel processes: each fold seeds torch with its index, "
+                        "so a fold scores the same alone as in a full run")
     parser.add_argument("--verbose", action="store_true",
                         help="print each MT-CNN epoch's dev loss and seconds (to size a run)")
     args = parser.parse_args()
     args.models = tuple(m.strip() for m in args.models.split(",") if m.strip())
+    try:
+        args.only_folds = (None if args.only_folds is None else
+                           tuple(int(f) for f in args.only_folds.split(",") if f.strip()))
+    except ValueError:
+        parser.error(f"--only-folds: expected comma-separated fold indices, found "
+                     f"{args.only_folds!r}")
     unknown = sorted(set(args.models) - set(MODELS))
     if unknown:
         parser.error(f"--models: unknown rows {unknown}; expected some of {list(MODELS)}")
@@ -319,9 +329,13 @@ def run_split(name: str, train_idx: np.ndarray, test_idx: np.ndarray, reports: l
 
 
 def cross_validate(dataset: str, cfg: dict[str, Any], k: int, folder: Path,
-                   models: tuple[str, ...] = MODELS
+                   models: tuple[str, ...] = MODELS, only: tuple[int, ...] | None = None
                    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Every model on each of ``k`` patient-level folds (``only``: just those fold indices).
+    torch is seeded with the fold index before each fold's models, so a fold's scores do not
+    depend on which folds ran before it in the process."""
     import spacy
+    import torch
 
     reports, tasks = load_dataset(dataset, cfg)
     docs = docs_of(spacy.blank("en"), reports)
@@ -329,10 +343,18 @@ def cross_validate(dataset: str, cfg: dict[str, Any], k: int, folder: Path,
     print(f"{dataset}: {len(reports)} reports, tasks {tasks}; KG coverage {vectors['coverage']}",
           flush=True)
     splits = folds(reports, tasks[0], k)
+    outside = sorted(set(only or ()) - set(range(k)))
+    if outside:
+        raise SystemExit(f"--only-folds: {outside} not among the {k} folds (0..{k - 1})")
+    ran: list[int] = []
     per_fold: dict[str, list[dict[str, dict[str, float]]]] = {m: [] for m in models}
     speeds: dict[str, list[float]] = {m: [] for m in models}
     for f, (train_idx, test_idx) in enumerate(splits):
+        if only is not None and f not in only:
+            continue
+        ran.append(f)
         for model in models:
+            torch.manual_seed(f)
             start = time.perf_counter()
             table, speed = run_split(model, train_idx, test_idx, reports, docs, tasks, cfg,
                                      vectors)
@@ -348,13 +370,15 @@ def cross_validate(dataset: str, cfg: dict[str, Any], k: int, folder: Path,
             micro = [t[task]["micro_f"] for t in per_fold[model]]
             macro = [t[task]["macro_f"] for t in per_fold[model]]
             rows.append({"name": model, "dataset": dataset, "task": task,
-                         "micro_f1": float(np.mean(micro)), "micro_f1_sd": float(np.std(micro,
-                                                                                     ddof=1)),
-                         "macro_f1": float(np.mean(macro)), "macro_f1_sd": float(np.std(macro,
-                                                                                     ddof=1)),
-                         "reports_per_s": float(np.median(speeds[model])), "n_folds": k,
-                         "micro_f1_folds": micro, "macro_f1_folds": macro})
+                         "micro_f1": float(np.mean(micro)), "micro_f1_sd": _sd(micro),
+                         "macro_f1": float(np.mean(macro)), "macro_f1_sd": _sd(macro),
+                         "reports_per_s": float(np.median(speeds[model])), "n_folds": len(ran),
+                         "folds": ran, "micro_f1_folds": micro, "macro_f1_folds": macro})
     return rows, vectors["coverage"]
+
+
+def _sd(values: list[float]) -> float:
+    return float(np.std(values, ddof=1)) if len(values) > 1 else float("nan")
 
 
 def effects(rows: list[dict[str, Any]]) -> list[str]:
@@ -432,7 +456,7 @@ def main() -> None:
         else:
             for dataset in [d.strip() for d in args.datasets.split(",") if d.strip()]:
                 dataset_rows, _ = cross_validate(dataset, cfg, args.folds or cfg["folds"],
-                                                 Path(tmp), args.models)
+                                                 Path(tmp), args.models, args.only_folds)
                 rows.extend(dataset_rows)
     print_rows(rows)
     print("\nEffects (paired over folds):")
