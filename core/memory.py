@@ -3,8 +3,8 @@
 Why: glibc's ``malloc`` keeps freed blocks in its arenas instead of returning them, and a
 torch model fed batches of changing shapes fragments those arenas, so a process's resident
 memory climbs although its live data does not. The die/dat multitask model on long legal
-paragraphs grew ~6 MB per update (a 200k-instance run was OOM-killed at 8.7 GB near step
-1,400, live data ~0.5 GB); ``malloc_trim(0)`` every few updates kept the same loop at
+paragraphs grew ~6-8 MB per update (a 200k-instance run was OOM-killed at 8.7 GB after step
+1,104, live data ~0.5 GB); ``malloc_trim(0)`` every few updates kept the same loop at
 0.44-0.54 GB over 200 updates, where it otherwise reached 1.6 GB
 (``bench/results/die_dat.md``). Only glibc has ``malloc_trim``; elsewhere this does nothing.
 """
