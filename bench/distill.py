@@ -302,7 +302,10 @@ class RowStore:
                 f"--workdir {folder}: made for {stamp.read_text(encoding='utf-8').strip()}, "
                 f"not {settings}; use another folder"
             )
-        stamp.write_text(json.dumps(settings), encoding="utf-8")
+        from lexiplug.atomic import atomic_open
+
+        with atomic_open(stamp) as handle:  # a torn stamp would refuse every later rerun
+            handle.write(json.dumps(settings))
 
     def vectors(self, name: str) -> Path:
         return self.folder / f"{name}.npz"

@@ -14,7 +14,7 @@ bundle (arrays + JSON) and back.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -71,7 +71,9 @@ def restore_optimizer_state(optimizer: Any, nlp: Any, state: Mapping[str, Any],
             f"{state.get('parameters')} parameters it was saved with, this pipeline has "
             f"{len(keys)}" + (f"; unknown: {unknown[:5]}" if unknown else ""),
             where="optimizer state")
-    ops = nlp.get_pipe(nlp.pipe_names[0]).model.ops if nlp.pipe_names else None
+    from thinc.api import get_current_ops
+
+    ops = get_current_ops()  # the backend the pipeline's arrays live on (numpy or cupy)
     for name, value in arrays.items():
         if not name.startswith("optimizer."):
             continue
@@ -79,7 +81,7 @@ def restore_optimizer_state(optimizer: Any, nlp: Any, state: Mapping[str, Any],
         table = getattr(optimizer, slot, None)
         if table is None or position not in keys:
             continue
-        table[keys[position]] = ops.asarray(value.copy()) if ops is not None else value.copy()
+        table[keys[position]] = ops.asarray(cast(Any, value.copy()))
     for position, count in state.get("nr_update", {}).items():
         optimizer.nr_update[keys[position]] = int(count)
     for position, count in state.get("last_seen", {}).items():

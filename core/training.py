@@ -144,7 +144,7 @@ def _save(fitted: Any, embedder: Any, target: Path, fmt: str, config: str) -> Pa
             f"{written.name}.{name.rsplit('.', 1)[-1]}"
         )
         embedder.save_model(model_path)
-        logger.info("saved the subword model to %s", model_path)
+        logger.info("saved the model to %s", model_path)
     return written
 
 

@@ -38,6 +38,7 @@ figures are averaged.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -54,9 +55,13 @@ class BCubed:
         return bcubed_f(self.precision, self.recall)
 
 
-def bcubed_f(precision: float, recall: float) -> float:
-    total = precision + recall
-    return 2 * precision * recall / total if total > 0 else 0.0
+def bcubed_f(precision: Any, recall: Any) -> Any:
+    """F = 2PR / (P + R), 0 where P + R is 0; floats give a float, arrays (a bootstrap's
+    resampled means) an array."""
+    p, r = np.asarray(precision, dtype=np.float64), np.asarray(recall, dtype=np.float64)
+    total = p + r
+    f = np.divide(2 * p * r, total, out=np.zeros_like(total), where=total > 0)
+    return float(f) if f.ndim == 0 else f
 
 
 def _check(memberships: np.ndarray, name: str) -> np.ndarray:

@@ -126,7 +126,7 @@ def score(data: WSIData, memberships: Clusterer, *, system: str, bootstrap: int 
     metrics: dict[str, float | None] = {
         "fbcubed": bcubed_f(float(p.mean()), float(r.mean())), "fbcubed_p": float(p.mean()),
         "fbcubed_r": float(r.mean()), "fnmi": float(nmi.mean())}
-    statistics = {"fbcubed": lambda idx: _f(p[idx].mean(axis=-1), r[idx].mean(axis=-1)),
+    statistics = {"fbcubed": lambda idx: bcubed_f(p[idx].mean(axis=-1), r[idx].mean(axis=-1)),
                   "fnmi": resampled_mean(nmi)}
     ci: dict[str, tuple[float, float]] = {}
     for key, statistic in statistics.items():
@@ -141,11 +141,6 @@ def score(data: WSIData, memberships: Clusterer, *, system: str, bootstrap: int 
         items=[ItemRecord(row["lemma"], row["fbcubed"]) for row in per_lemma],
         item_statistic="mean",
     )
-
-
-def _f(p: np.ndarray, r: np.ndarray) -> np.ndarray:
-    total = p + r
-    return np.divide(2 * p * r, total, out=np.zeros_like(total), where=total > 0)
 
 
 def baseline_result(data: WSIData, baseline: str) -> Result:
