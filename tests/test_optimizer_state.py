@@ -52,3 +52,12 @@ def test_a_state_of_another_pipeline_is_refused() -> None:
     with pytest.raises(TrainingError, match="another pipeline") as caught:
         restore_optimizer_state(other.create_optimizer(), other, state, arrays)
     assert caught.value.where == "optimizer state"
+
+
+def test_a_pipeline_starting_with_a_rule_component_round_trips() -> None:
+    nlp, optimizer = _trained("spacy.TextCatBOW.v3", 2)
+    state, arrays = optimizer_state(optimizer, nlp)
+    fresh, fresh_optimizer = _trained("spacy.TextCatBOW.v3", 0)
+    fresh.add_pipe("sentencizer", first=True)  # no model: the state must not need one there
+    restore_optimizer_state(fresh_optimizer, fresh, state, arrays)
+    assert optimizer_state(fresh_optimizer, fresh)[0] == state
